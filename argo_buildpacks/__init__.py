@@ -1,0 +1,117 @@
+"""argo-buildpacks: build git repositories into OCI images with Cloud Native Buildpacks
+on Argo Workflows.
+
+The public names are re-exported here and loaded on first use, so that ``import
+argo_buildpacks`` (and the command line's ``--help``) stays fast and does not import Hera
+until a template is actually built.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # errors
+    "ArgoBuildpacksError": "errors",
+    "AuthenticationError": "errors",
+    "ConfigError": "errors",
+    "ConflictError": "errors",
+    "ImageRefError": "errors",
+    "InvalidRequestError": "errors",
+    "LintError": "errors",
+    "NotFoundError": "errors",
+    "PermissionDeniedError": "errors",
+    "ServerError": "errors",
+    "ServerUnavailableError": "errors",
+    "TagError": "errors",
+    "TransportError": "errors",
+    "WaitTimeoutError": "errors",
+    # the typed model
+    "SemverTag": "tags",
+    "ImageRef": "images",
+    "Builder": "config",
+    "BuildConfig": "config",
+    "GitCredentials": "config",
+    "GitSource": "config",
+    "TagPolicy": "config",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+if TYPE_CHECKING:
+    from argo_buildpacks.config import (
+        BuildConfig as BuildConfig,
+    )
+    from argo_buildpacks.config import (
+        Builder as Builder,
+    )
+    from argo_buildpacks.config import (
+        GitCredentials as GitCredentials,
+    )
+    from argo_buildpacks.config import (
+        GitSource as GitSource,
+    )
+    from argo_buildpacks.config import (
+        TagPolicy as TagPolicy,
+    )
+    from argo_buildpacks.errors import (
+        ArgoBuildpacksError as ArgoBuildpacksError,
+    )
+    from argo_buildpacks.errors import (
+        AuthenticationError as AuthenticationError,
+    )
+    from argo_buildpacks.errors import (
+        ConfigError as ConfigError,
+    )
+    from argo_buildpacks.errors import (
+        ConflictError as ConflictError,
+    )
+    from argo_buildpacks.errors import (
+        ImageRefError as ImageRefError,
+    )
+    from argo_buildpacks.errors import (
+        InvalidRequestError as InvalidRequestError,
+    )
+    from argo_buildpacks.errors import (
+        LintError as LintError,
+    )
+    from argo_buildpacks.errors import (
+        NotFoundError as NotFoundError,
+    )
+    from argo_buildpacks.errors import (
+        PermissionDeniedError as PermissionDeniedError,
+    )
+    from argo_buildpacks.errors import (
+        ServerError as ServerError,
+    )
+    from argo_buildpacks.errors import (
+        ServerUnavailableError as ServerUnavailableError,
+    )
+    from argo_buildpacks.errors import (
+        TagError as TagError,
+    )
+    from argo_buildpacks.errors import (
+        TransportError as TransportError,
+    )
+    from argo_buildpacks.errors import (
+        WaitTimeoutError as WaitTimeoutError,
+    )
+    from argo_buildpacks.images import ImageRef as ImageRef
+    from argo_buildpacks.tags import SemverTag as SemverTag
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'argo_buildpacks' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"argo_buildpacks.{module}"), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -1,0 +1,118 @@
+"""Small validators shared by the typed model (Kubernetes names, env names, git refs).
+
+Each returns the value or raises ``ValueError`` with a message that names the bad value and
+what is allowed; pydantic turns those into located validation errors.
+"""
+
+from __future__ import annotations
+
+import re
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+
+
+def dns_label(value: str, *, what: str = "name", max_length: int = 63) -> str:
+    """A DNS-1123 label (namespaces, app names): lower-case alphanumerics and '-'."""
+    if not _DNS_LABEL.fullmatch(value):
+        raise ValueError(
+            f"{what} {value!r} is not a DNS-1123 label: use lower-case letters, digits and '-', "
+            "starting and ending with a letter or digit"
+        )
+    if len(value) > max_length:
+        raise ValueError(f"{what} {value!r} is {len(value)} characters long; at most {max_length}")
+    return value
+
+
+def dns_subdomain(value: str, *, what: str = "name") -> str:
+    """A DNS-1123 subdomain (Secret and ServiceAccount names), at most 253 characters."""
+    if not _DNS_SUBDOMAIN.fullmatch(value):
+        raise ValueError(
+            f"{what} {value!r} is not a DNS-1123 subdomain: use lower-case letters, digits, "
+            "'-' and '.', starting and ending with a letter or digit"
+        )
+    if len(value) > 253:
+        raise ValueError(f"{what} {value!r} is {len(value)} characters long; at most 253")
+    return value
+
+
+def secret_key(value: str) -> str:
+    """A key inside a Secret: ``[-._a-zA-Z0-9]+``."""
+    if not _SECRET_KEY.fullmatch(value) or value in {".", ".."}:
+        raise ValueError(f"Secret key {value!r} may only contain letters, digits, '-', '_' and '.'")
+    return value
+
+
+def env_name(value: str) -> str:
+    """A POSIX environment variable name (also a file name in ``<platform>/env/``)."""
+    if not _ENV_NAME.fullmatch(value):
+        raise ValueError(
+            f"environment variable name {value!r} is invalid: use letters, digits and '_', "
+            "not starting with a digit"
+        )
+    if value.startswith("CNB_"):
+        raise ValueError(
+            f"environment variable {value!r} is reserved: CNB_* variables configure the lifecycle"
+        )
+    return value
+
+
+def git_revision(value: str) -> str:
+    """A branch, a tag, ``HEAD`` or a full commit SHA, by ``git check-ref-format`` rules.
+
+    Abbreviated SHAs are refused: a shallow fetch can only ask the server for full names.
+    """
+    if _SHA.fullmatch(value) or value == "HEAD":
+        return value
+    if re.fullmatch(r"[0-9a-f]{7,39}", value):
+        raise ValueError(
+            f"revision {value!r} looks like an abbreviated commit SHA; give the full 40-character "
+            "SHA (a shallow fetch cannot resolve abbreviations)"
+        )
+    problem = _ref_problem(value)
+    if problem:
+        raise ValueError(f"revision {value!r} is not a valid git branch or tag name: {problem}")
+    return value
+
+
+def _ref_problem(value: str) -> str | None:
+    if not value:
+        return "it is empty"
+    if value.startswith("-"):
+        return "it starts with '-'"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or c.isspace() for c in value):
+        return "it contains whitespace or control characters"
+    for bad in ("..", "@{", "//"):
+        if bad in value:
+            return f"it contains {bad!r}"
+    for ch in "~^:?*[\\":
+        if ch in value:
+            return f"it contains {ch!r}"
+    if value.startswith("/") or value.endswith(("/", ".", ".lock")) or value == "@":
+        return "it starts with '/', or ends with '/', '.' or '.lock'"
+    if any(part.startswith(".") for part in value.split("/")):
+        return "a path component starts with '.'"
+    return None
+
+
+def relative_path(value: str, *, what: str = "subpath") -> str:
+    """A path inside the repository: relative, no '..', no empty or option-like components."""
+    if value in {"", "."}:
+        return ""
+    stripped = value.strip("/") if not value.startswith("/") else value
+    if stripped.startswith("/"):
+        raise ValueError(f"{what} {value!r} must be relative to the repository root")
+    parts = stripped.split("/")
+    for part in parts:
+        if part in {"", ".", ".."}:
+            raise ValueError(
+                f"{what} {value!r} must be a plain relative path: no empty, '.' or '..' components"
+            )
+        if part.startswith("-"):
+            raise ValueError(f"{what} {value!r}: the component {part!r} starts with '-'")
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in part):
+            raise ValueError(f"{what} {value!r} contains control characters")
+    return "/".join(parts)

@@ -1,0 +1,506 @@
+"""The build configuration: one app's build, as a validated pydantic model.
+
+:class:`BuildConfig` mirrors the YAML config file key for key (see DESIGN.md and
+``docs/config.md``). Everything is validated where it is declared, so a bad value is
+reported with its location (``source.revision``), the value and what is allowed. Secrets
+appear only as references (Secret names), never as values.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from argo_buildpacks import _validate as v
+from argo_buildpacks._giturl import git_url_kind
+from argo_buildpacks.errors import ConfigError
+from argo_buildpacks.images import ImageRef
+
+__all__ = [
+    "BUILDER_PRESETS",
+    "TTL",
+    "BuildConfig",
+    "Builder",
+    "GitCredentials",
+    "GitSource",
+    "Images",
+    "ResourceSpec",
+    "Resources",
+    "Retries",
+    "TagPolicy",
+    "Toleration",
+]
+
+Name = Annotated[str, AfterValidator(lambda s: v.dns_label(s, what="name", max_length=57))]
+Namespace = Annotated[str, AfterValidator(lambda s: v.dns_label(s, what="namespace"))]
+SecretName = Annotated[str, AfterValidator(lambda s: v.dns_subdomain(s, what="Secret name"))]
+SecretKey = Annotated[str, AfterValidator(v.secret_key)]
+EnvName = Annotated[str, AfterValidator(v.env_name)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class GitCredentials(_Model):
+    """A reference to the Kubernetes Secret that lets the clone reach a private repository.
+
+    Give exactly one of ``https_token_secret`` (a Secret with an access token under
+    ``https_token_key``) or ``ssh_key_secret`` (a ``kubernetes.io/ssh-auth`` Secret with the
+    private key under ``ssh-privatekey`` and the server's ``known_hosts``). The token is sent
+    as an HTTP header, never put in a URL or written to ``.git/config``; host keys are
+    always checked.
+    """
+
+    https_token_secret: SecretName | None = None
+    https_token_key: SecretKey = "token"
+    https_username: str = Field(
+        "x-access-token",
+        description="User name sent with the token (GitHub: x-access-token, GitLab: oauth2).",
+        pattern=r"^[A-Za-z0-9._@-]+$",
+    )
+    ssh_key_secret: SecretName | None = None
+    ssh_key_key: SecretKey = "ssh-privatekey"
+    known_hosts_key: SecretKey = "known_hosts"
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> GitCredentials:
+        if (self.https_token_secret is None) == (self.ssh_key_secret is None):
+            raise ValueError("give exactly one of https_token_secret or ssh_key_secret")
+        return self
+
+    @property
+    def kind(self) -> Literal["https", "ssh"]:
+        """Which kind of credential this is."""
+        return "https" if self.https_token_secret is not None else "ssh"
+
+
+class GitSource(_Model):
+    """Where the app's source comes from."""
+
+    url: str = Field(description="https://, ssh://, git://, file:// or scp-like user@host:path")
+    revision: Annotated[str, AfterValidator(v.git_revision)] = Field(
+        "main", description="Branch, tag, HEAD or a full commit SHA."
+    )
+    depth: int | None = Field(
+        1, ge=1, description="History depth fetched; null for the full history."
+    )
+    submodules: bool = False
+    subpath: Annotated[str, AfterValidator(v.relative_path)] = Field(
+        "", description="The app's directory inside the repository (monorepos)."
+    )
+    credentials: GitCredentials | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        git_url_kind(value)
+        return value
+
+    @model_validator(mode="after")
+    def _credentials_fit_url(self) -> GitSource:
+        kind = git_url_kind(self.url)
+        if self.credentials is None:
+            return self
+        if self.credentials.kind == "https" and kind != "https":
+            raise ValueError(
+                f"https_token_secret needs an https:// URL, got {kind} URL {self.url!r}"
+                + (" (a token is never sent over plain http)" if kind == "http" else "")
+            )
+        if self.credentials.kind == "ssh" and kind != "ssh":
+            raise ValueError(f"ssh_key_secret needs an ssh URL, got {kind} URL {self.url!r}")
+        return self
+
+
+class Builder(_Model):
+    """A buildpacks builder image and the uid/gid its lifecycle runs as.
+
+    The uid/gid must match the builder's ``CNB_USER_ID``/``CNB_GROUP_ID``: the daemonless
+    build runs every container as that user (never root), so a mismatch shows up as
+    permission errors. Known builders are resolved by :meth:`from_image`; for any other
+    builder give ``{image, uid, gid}``.
+    """
+
+    image: ImageRef
+    uid: int = Field(ge=1, le=2_147_483_647, description="CNB_USER_ID; root (0) is refused.")
+    gid: int = Field(ge=0, le=2_147_483_647, description="CNB_GROUP_ID.")
+    platform_api: str = Field(
+        "0.12",
+        pattern=r"^0\.(?:[7-9]|1[0-9])$",
+        description="CNB_PLATFORM_API; 0.12 is supported by lifecycle 0.17 through 0.20.",
+    )
+
+    @classmethod
+    def from_image(cls, image: str | ImageRef) -> Builder:
+        """The builder for a known image (any tag or digest), with its preset uid/gid.
+
+        Raises:
+            ConfigError: the image is not a known builder; the message lists the known ones.
+        """
+        ref = ImageRef.parse(str(image))
+        preset = _preset_for(ref)
+        if preset is None:
+            known = ", ".join(sorted({k for k, _ in BUILDER_PRESETS}))
+            raise ConfigError(
+                f"builder {str(ref)!r} is not a known builder, so its uid/gid are unknown; give "
+                "builder: {image: ..., uid: CNB_USER_ID, gid: CNB_GROUP_ID} "
+                f"(known builders: {known})"
+            )
+        uid, gid = preset
+        return cls(image=ref, uid=uid, gid=gid)
+
+
+# (repository, tag prefix or "" for any) -> (CNB_USER_ID, CNB_GROUP_ID). Sources:
+# - Paketo jammy/noble stacks: paketo-buildpacks/jammy-base-stack stack/stack.toml
+#   ([build] uid = 1001, gid = 1000); the full, tiny and noble stacks use the same ids.
+# - heroku/builder:24: heroku/base-images heroku-24-build/Dockerfile (CNB_USER_ID=1002,
+#   CNB_GROUP_ID=1000); heroku/builder:22: heroku-22-cnb-build/Dockerfile (1000:1000).
+# - gcr.io/buildpacks/builder: GoogleCloudPlatform/buildpacks stacks/google_22/build.Dockerfile
+#   (cnb_uid=1000, cnb_gid=1000); google-24: stacks/google_24_full/build.Dockerfile (33:33).
+_PAKETO = (1001, 1000)
+_PRESET_TABLE: tuple[tuple[tuple[str, str], tuple[int, int]], ...] = (
+    (("paketobuildpacks/builder-jammy-base", ""), _PAKETO),
+    (("paketobuildpacks/builder-jammy-full", ""), _PAKETO),
+    (("paketobuildpacks/builder-jammy-tiny", ""), _PAKETO),
+    (("paketobuildpacks/builder-jammy-buildpackless-base", ""), _PAKETO),
+    (("paketobuildpacks/builder-noble-java-tiny", ""), _PAKETO),
+    (("paketobuildpacks/ubuntu-noble-builder", ""), _PAKETO),
+    (("paketobuildpacks/ubuntu-noble-builder-buildpackless", ""), _PAKETO),
+    (("heroku/builder", "24"), (1002, 1000)),
+    (("heroku/builder", "22"), (1000, 1000)),
+    (("gcr.io/buildpacks/builder", "google-24"), (33, 33)),
+    (("gcr.io/buildpacks/builder", "google-22"), (1000, 1000)),
+    (("gcr.io/buildpacks/builder", "v1"), (1000, 1000)),
+)
+#: The known builders: ``(repository, tag)`` (``""`` = any tag) -> ``(uid, gid)``.
+BUILDER_PRESETS: tuple[tuple[str, str], ...] = tuple(k for k, _ in _PRESET_TABLE)
+
+
+def _preset_for(ref: ImageRef) -> tuple[int, int] | None:
+    name = ref.name
+    for prefix in ("docker.io/", "index.docker.io/"):
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+    for (repo, tag), ids in _PRESET_TABLE:
+        if name == repo and (not tag or (ref.tag or "") == tag):
+            return ids
+    return None
+
+
+class TagPolicy(_Model):
+    """How a run's version becomes image tags."""
+
+    from_git: bool = Field(
+        False,
+        description="Allow an empty tag parameter: derive it from `git describe` after the clone.",
+    )
+    floating: bool = Field(True, description="Also push MAJOR.MINOR and MAJOR for releases.")
+    latest: bool = Field(False, description="Also push `latest` for releases.")
+    allow_untagged: bool = Field(
+        False, description="With from_git: a commit with no tag becomes 0.0.0-dev+g<sha>."
+    )
+
+
+class ResourceSpec(_Model):
+    """Kubernetes resource requests and limits of one container (``cpu``, ``memory``...)."""
+
+    requests: dict[str, str] = Field(default_factory=dict)
+    limits: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("requests", "limits")
+    @classmethod
+    def _quantities(cls, value: dict[str, str]) -> dict[str, str]:
+        import re
+
+        for key, qty in value.items():
+            if not re.fullmatch(r"[a-z0-9A-Z./-]+", key):
+                raise ValueError(f"resource name {key!r} is invalid")
+            if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i?|[mun]|k)?", qty):
+                raise ValueError(
+                    f"{key}: {qty!r} is not a Kubernetes quantity (e.g. 500m, 2, 512Mi, 4Gi)"
+                )
+        return value
+
+
+class Resources(_Model):
+    """Resources per container. The build is what needs memory; the rest is small."""
+
+    build: ResourceSpec = ResourceSpec(
+        requests={"cpu": "1", "memory": "2Gi"}, limits={"memory": "4Gi"}
+    )
+    clone: ResourceSpec = ResourceSpec(
+        requests={"cpu": "100m", "memory": "128Mi"}, limits={"memory": "512Mi"}
+    )
+    tag_check: ResourceSpec = ResourceSpec(
+        requests={"cpu": "10m", "memory": "16Mi"}, limits={"memory": "64Mi"}
+    )
+
+
+class Retries(_Model):
+    """Bounded retries for what fails transiently: fetching the source and pushing the image."""
+
+    clone: int = Field(3, ge=0, le=10, description="Extra fetch attempts inside the clone.")
+    push: int = Field(2, ge=0, le=10, description="Extra attempts of the build/push step.")
+
+
+class TTL(_Model):
+    """How long finished runs are kept (Argo ``ttlStrategy``), in seconds."""
+
+    after_success: int | None = Field(86_400, ge=0)
+    after_failure: int | None = Field(7 * 86_400, ge=0)
+
+
+class Toleration(_Model):
+    """A Kubernetes toleration for the build pods."""
+
+    key: str | None = None
+    operator: Literal["Exists", "Equal"] = "Equal"
+    value: str | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+    toleration_seconds: int | None = Field(None, ge=0)
+
+
+class Images(_Model):
+    """The helper images, pinned. Override to use a mirror or a digest."""
+
+    git: ImageRef = ImageRef.parse("alpine/git:v2.47.2")
+    shell: ImageRef = ImageRef.parse("busybox:1.37.0")
+    pack: ImageRef = ImageRef.parse("buildpacksio/pack:0.38.2")
+    dind: ImageRef = ImageRef.parse("docker:28.5-dind")
+
+
+def _image_name_only(value: ImageRef) -> ImageRef:
+    if value.tag is not None or value.digest is not None:
+        raise ValueError(
+            f"image {str(value)!r} must have no tag or digest: the tag comes from the version "
+            f"of each run (use {value.name!r})"
+        )
+    return value
+
+
+class BuildConfig(_Model):
+    """The whole description of one app's build; loadable from YAML with :meth:`from_file`.
+
+    >>> cfg = BuildConfig(name="app", source={"url": "https://github.com/acme/app.git"},
+    ...                   image="ghcr.io/acme/app")
+    >>> cfg.builder.uid, cfg.layout, cfg.mode
+    (1001, 'single-pod', 'daemonless')
+    """
+
+    name: Name = Field(description="WorkflowTemplate name (DNS-1123 label, at most 57 characters).")
+    namespace: Namespace = "argo"
+    source: GitSource
+    image: Annotated[ImageRef, AfterValidator(_image_name_only)] = Field(
+        description="Image repository to push to, without a tag."
+    )
+    builder: Builder = Field(
+        default_factory=lambda: Builder.from_image("paketobuildpacks/builder-jammy-base"),
+        description="A known builder image name, or {image, uid, gid}.",
+    )
+    buildpacks: list[
+        Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*(@[A-Za-z0-9._+-]+)?$")]
+    ] = Field(
+        default_factory=list,
+        description="Buildpack ids (id or id@version) to use instead of the builder's order.",
+    )
+    env: dict[EnvName, str] = Field(
+        default_factory=dict, description="Build-time environment (platform env files)."
+    )
+    cache_image: ImageRef | None = None
+    run_image: ImageRef | None = None
+    previous_image: ImageRef | None = Field(
+        None, description="Image whose layers the export may reuse (e.g. IMAGE:latest)."
+    )
+    registry_secret: SecretName | None = Field(
+        None, description="kubernetes.io/dockerconfigjson Secret used to push."
+    )
+    tag: TagPolicy = TagPolicy()
+    creation_time: Literal["commit", "epoch", "now"] = "commit"
+    layout: Literal["single-pod", "steps"] = "single-pod"
+    mode: Literal["daemonless", "pack-dind", "pack-socket"] = "daemonless"
+    log_level: Literal["debug", "info", "warn", "error"] = "info"
+    service_account: SecretName | None = Field(None, description="ServiceAccount of the pods.")
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    tolerations: list[Toleration] = Field(default_factory=list)
+    resources: Resources = Resources()
+    retries: Retries = Retries()
+    active_deadline_seconds: int = Field(3600, ge=60, description="Whole-run deadline.")
+    pod_gc: Literal[
+        "OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess"
+    ] = "OnPodSuccess"
+    ttl: TTL = TTL()
+    mutex: bool = Field(True, description="Serialise builds of one image (shared cache).")
+    images: Images = Images()
+
+    @field_validator("builder", mode="before")
+    @classmethod
+    def _builder_from_string(cls, value: Any) -> Any:
+        if isinstance(value, (str, ImageRef)):
+            try:
+                return Builder.from_image(value)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
+        if isinstance(value, Mapping) and set(value) == {"image"}:
+            try:
+                return Builder.from_image(str(value["image"]))
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("cache_image")
+    @classmethod
+    def _cache_no_digest(cls, value: ImageRef | None) -> ImageRef | None:
+        if value is not None and value.digest is not None:
+            raise ValueError(
+                f"cache_image {str(value)!r} cannot be pinned by digest: it is written"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> BuildConfig:
+        if self.cache_image is not None and self.cache_image.name == self.image.name:
+            raise ValueError(
+                f"cache_image {str(self.cache_image)!r} must be a different repository than "
+                f"image {str(self.image)!r}, or the cache overwrites the app's tags"
+            )
+        if self.mode != "daemonless" and self.tag.from_git:
+            raise ValueError(
+                f"tag.from_git needs mode 'daemonless': mode {self.mode!r} runs the pack image, "
+                "which has no shell to read the derived tag"
+            )
+        return self
+
+    @property
+    def image_ref(self) -> ImageRef:
+        """:attr:`image` (an alias kept for readability at call sites)."""
+        return self.image
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "config") -> BuildConfig:
+        """Validate a mapping (parsed YAML/JSON).
+
+        Raises:
+            ConfigError: listing every problem as ``<source>: <key.path>: <message>``.
+        """
+        if not isinstance(data, Mapping):
+            raise ConfigError(
+                f"{source}: expected a mapping of config keys, got {type(data).__name__}"
+            )
+        try:
+            return cls.model_validate(dict(data))
+        except ValidationError as exc:
+            raise ConfigError(format_validation_error(exc, source=source)) from None
+
+    @classmethod
+    def from_yaml(cls, text: str, *, source: str = "<yaml>") -> BuildConfig:
+        """Parse and validate YAML text (one document)."""
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+        if data is None:
+            raise ConfigError(f"{source}: the file is empty")
+        return cls.from_dict(data, source=source)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> BuildConfig:
+        """Load a config file (YAML).
+
+        Raises:
+            ConfigError: the file is missing or unreadable, is not YAML, or any key is wrong
+                (unknown keys are named, with the closest known key).
+        """
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{p}: no such config file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{p}: cannot read config file: {exc}") from None
+        return cls.from_yaml(text, source=str(p))
+
+    def to_yaml(self) -> str:
+        """This config as YAML, in the config file's format."""
+        import yaml
+
+        return yaml.safe_dump(self.model_dump(mode="json", exclude_defaults=True), sort_keys=False)
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The JSON Schema of the config file, for editors (``argo-buildpacks schema``)."""
+        schema = cls.model_json_schema(mode="validation")
+        # The file may name a known builder by image alone (resolved by Builder.from_image).
+        builder = schema["properties"]["builder"]
+        schema["properties"]["builder"] = {
+            "description": builder.get("description", ""),
+            "anyOf": [
+                {"type": "string", "examples": sorted({repo for repo, _ in BUILDER_PRESETS})},
+                {key: value for key, value in builder.items() if key != "description"},
+            ],
+        }
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema.setdefault("title", "argo-buildpacks build config")
+        return schema
+
+
+def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The model class whose fields live at ``loc`` (for "did you mean" on unknown keys)."""
+    model: Any = BuildConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return None
+        annotation = field.annotation
+        candidates = [annotation, *getattr(annotation, "__args__", ())]
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+        if model is None:
+            return None
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def format_validation_error(exc: ValidationError, *, source: str) -> str:
+    """Turn a pydantic error into one line per problem: ``source: key.path: message``."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        path = ".".join(str(p) for p in loc if p != "[key]") or "(top level)"
+        if err["type"] == "extra_forbidden":
+            parent = _model_at(loc[:-1])
+            key = str(loc[-1])
+            allowed = sorted(parent.model_fields) if parent else []
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            lines.append(
+                f"{source}: {path}: unknown key {key!r}{hint} (allowed: {', '.join(allowed)})"
+            )
+            continue
+        msg = str(err["msg"])
+        msg = msg.removeprefix("Value error, ")
+        given = err.get("input")
+        if err["type"] == "missing":
+            lines.append(f"{source}: {path}: required key is missing")
+        elif loc and loc[-1] == "url":  # may hold a credential: the message shows it redacted
+            lines.append(f"{source}: {path}: {msg}")
+        elif isinstance(given, (str, int, float, bool)) and repr(given) not in msg:
+            lines.append(f"{source}: {path}: {msg} (got {given!r})")
+        else:
+            lines.append(f"{source}: {path}: {msg}")
+    return "\n".join(lines)

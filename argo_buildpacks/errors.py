@@ -1,0 +1,121 @@
+"""The exception tree.
+
+Everything the library raises on purpose derives from :class:`ArgoBuildpacksError`, so
+callers can catch one type. Input errors are also ``ValueError``\\ s; server failures carry
+the server's own message and a hint of what to do about it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArgoBuildpacksError",
+    "AuthenticationError",
+    "ConfigError",
+    "ConflictError",
+    "ImageRefError",
+    "InvalidRequestError",
+    "LintError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ServerError",
+    "ServerUnavailableError",
+    "TagError",
+    "TransportError",
+    "WaitTimeoutError",
+]
+
+
+class ArgoBuildpacksError(Exception):
+    """Base of every error raised by argo-buildpacks."""
+
+
+class ConfigError(ArgoBuildpacksError, ValueError):
+    """A build configuration, option or argument is invalid."""
+
+
+class TagError(ConfigError):
+    """A version string is not a valid SemVer 2.0.0 version (or OCI tag)."""
+
+
+class ImageRefError(ConfigError):
+    """A string is not a valid OCI image reference."""
+
+
+class LintError(ArgoBuildpacksError):
+    """A manifest has lint findings and was not sent to the server.
+
+    ``findings`` holds every finding, in document order.
+    """
+
+    def __init__(self, message: str, findings: list[object] | None = None) -> None:
+        super().__init__(message)
+        self.findings = list(findings or [])
+
+
+class ServerError(ArgoBuildpacksError):
+    """The Argo server (or the way to it) failed a request.
+
+    Attributes:
+        status: the HTTP status code, or ``None`` when no response arrived.
+        message: the server's own message (gRPC-gateway ``message``), or the transport error.
+        hint: what the user can do about it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        hint: str = "",
+        method: str = "",
+        url: str = "",
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.hint = hint
+        self.method = method
+        self.url = url
+        where = f"{method} {url}: " if method else ""
+        status_text = f"HTTP {status}: " if status is not None else ""
+        text = f"{where}{status_text}{message}"
+        if hint:
+            text = f"{text} ({hint})"
+        super().__init__(text)
+
+
+class AuthenticationError(ServerError):
+    """HTTP 401: no token, or the token was rejected."""
+
+
+class PermissionDeniedError(ServerError):
+    """HTTP 403: the token's service account may not do this."""
+
+
+class NotFoundError(ServerError):
+    """HTTP 404: the template, workflow or namespace does not exist."""
+
+
+class ConflictError(ServerError):
+    """HTTP 409: the object exists already, or it changed under us (stale resourceVersion)."""
+
+
+class InvalidRequestError(ServerError):
+    """HTTP 400/422: Argo rejected the object; ``message`` is Argo's validation message."""
+
+
+class ServerUnavailableError(ServerError):
+    """HTTP 5xx (after bounded retries for idempotent calls)."""
+
+
+class TransportError(ServerError):
+    """No usable response: connection refused or reset, DNS, TLS or a read timeout."""
+
+
+class WaitTimeoutError(ArgoBuildpacksError, TimeoutError):
+    """A run did not reach a final phase within the timeout given to ``wait``."""
+
+    def __init__(self, message: str, *, last_phase: str | None = None) -> None:
+        super().__init__(message)
+        self.last_phase = last_phase
