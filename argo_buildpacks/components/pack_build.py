@@ -1,0 +1,222 @@
+"""The ``pack`` CLI build, for compatibility with the classic tutorial.
+
+``pack`` needs a Docker daemon: either a privileged ``docker:dind`` sidecar (``pack-dind``)
+or the node's ``/var/run/docker.sock`` (``pack-socket``). Both give the build root on the
+node (dind: a privileged container; the socket: the host's Docker daemon, which can start
+anything), so :func:`pack_build` refuses them unless the caller passes
+``allow_privileged=True``. Prefer :func:`~argo_buildpacks.components.buildpacks_build`.
+
+The pack image has no shell, so its arguments are computed by Argo expressions from the
+(already checked) ``tag`` input, and a busybox container reads the report afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from hera.workflows import ContainerNode, ContainerSet, Parameter, UserContainer
+from hera.workflows.models import ContainerNode as ModelContainerNode
+from hera.workflows.models import (
+    EnvVar,
+    HostPathVolumeSource,
+    SecurityContext,
+    ValueFrom,
+    Volume,
+    VolumeMount,
+)
+
+from argo_buildpacks.components import _pod
+from argo_buildpacks.components.buildpacks_build import (
+    BUILD_OUTPUTS,
+    REGISTRY_SECRET_DIR,
+    REGISTRY_SECRET_VOLUME,
+    registry_secret_volume,
+)
+from argo_buildpacks.components.scripts import load
+from argo_buildpacks.config import BuildConfig
+from argo_buildpacks.errors import ConfigError
+
+__all__ = ["COMMIT_EPOCH_INPUT", "pack_build"]
+
+#: Pass this as ``creation_epoch`` to take the commit's date from a ``commit-epoch`` input.
+COMMIT_EPOCH_INPUT = "{{inputs.parameters.commit-epoch}}"
+
+_DOCKER_READY = (
+    "i=0; until wget -q -O /dev/null http://127.0.0.1:2375/_ping; do "
+    'i=$((i+1)); [ "$i" -lt 120 ] || { echo "docker-ready: dind did not start" >&2; exit 1; }; '
+    "sleep 1; done"
+)
+
+# Argo expressions over the tag input; the tag check has validated it before pack runs.
+_VERSION = "sprig.trimPrefix('v', inputs.parameters.tag)"
+_OCI_TAG = f"sprig.replace('+', '_', {_VERSION})"
+
+
+def _extra_tags(latest: bool) -> str:
+    img = "inputs.parameters.image"
+    refs = (
+        f"{img} + ':' + sprig.regexFind('^[0-9]+[.][0-9]+', {_VERSION}) + ',' + "
+        f"{img} + ':' + sprig.regexFind('^[0-9]+', {_VERSION})"
+    )
+    if latest:
+        refs += f" + ',' + {img} + ':latest'"
+    prerelease = f"sprig.regexMatch('^[0-9]+[.][0-9]+[.][0-9]+-', {_VERSION})"
+    return "{{=" + f"{prerelease} ? '' : {refs}" + "}}"
+
+
+def pack_build(
+    config: BuildConfig,
+    *,
+    daemon: Literal["dind", "socket"] | None = None,
+    allow_privileged: bool = False,
+    name: str | None = None,
+    creation_epoch: str | None = None,
+) -> ContainerSet:
+    """A template that runs ``pack build --publish`` against a Docker daemon.
+
+    Args:
+        config: the build (builder, env, buildpacks, cache/run image, registry secret).
+        daemon: ``dind`` (a privileged ``docker:dind`` sidecar) or ``socket`` (the node's
+            ``/var/run/docker.sock``); default from ``config.mode``.
+        allow_privileged: must be ``True``: both daemons give the pod root on the node.
+        name: the template name (default: ``pack-build-<hash>`` of the config).
+        creation_epoch: for ``creation_time: commit``, the expression or value holding the
+            commit's epoch (e.g. ``{{inputs.parameters.commit-epoch}}``); pack cannot read it
+            from a file.
+
+    Inputs: ``tag``, ``image`` (and ``commit-epoch`` when given as an input). Outputs:
+    ``image``, ``digest``.
+
+    Raises:
+        ConfigError: privileged pods are not allowed, or ``creation_time: commit`` without
+            ``creation_epoch``.
+    """
+    if daemon is None:
+        daemon = "socket" if config.mode == "pack-socket" else "dind"
+    mode = f"pack-{daemon}"
+    if not allow_privileged:
+        raise ConfigError(
+            f"mode {mode!r} runs a privileged pod "
+            + ("(a docker:dind sidecar)" if daemon == "dind" else "(the node's docker.sock)")
+            + " with root on the node; pass allow_privileged=True (CLI: --allow-privileged) "
+            "to accept that, or use mode 'daemonless'"
+        )
+    if config.creation_time == "commit" and creation_epoch is None:
+        raise ConfigError(
+            f"creation_time 'commit' with mode {mode!r} needs the commit's date as an argument, "
+            "which only layout 'steps' can pass to pack; use layout 'steps', creation_time "
+            "'now' or 'epoch', or mode 'daemonless'"
+        )
+    app = f"{_pod.WORKSPACE}/src" + (f"/{config.source.subpath}" if config.source.subpath else "")
+    args = [
+        "build",
+        "{{inputs.parameters.image}}:{{=" + _OCI_TAG + "}}",
+        "--builder",
+        str(config.builder.image),
+        "--path",
+        app,
+        "--publish",
+        "--trust-builder",
+        "--report-output-dir",
+        f"{_pod.OUT_DIR}/pack",
+    ]
+    if config.tag.floating:
+        args.append("--tag=" + _extra_tags(config.tag.latest))
+    if config.cache_image is not None:
+        args += ["--cache-image", str(config.cache_image)]
+    if config.run_image is not None:
+        args += ["--run-image", str(config.run_image)]
+    if config.previous_image is not None:
+        args += ["--previous-image", str(config.previous_image)]
+    for bp in config.buildpacks:
+        args += ["--buildpack", bp]
+    for key in sorted(config.env):
+        args += ["--env", f"{key}={config.env[key]}"]
+    if config.creation_time == "now":
+        args += ["--creation-time", "now"]
+    elif config.creation_time == "commit":
+        args += ["--creation-time", str(creation_epoch)]
+
+    builder = config.builder
+    mounts = [_pod.workspace_mount()]
+    volumes: list[Volume] = []
+    env: dict[str, str | None] = {}
+    secret = registry_secret_volume(config)
+    if secret is not None:
+        volumes.append(secret)
+        mounts.append(
+            VolumeMount(name=REGISTRY_SECRET_VOLUME, mount_path=REGISTRY_SECRET_DIR, read_only=True)
+        )
+        env["DOCKER_CONFIG"] = REGISTRY_SECRET_DIR
+
+    containers: list[ContainerNode | ModelContainerNode] = []
+    sidecars: list[UserContainer] = []
+    if daemon == "dind":
+        env["DOCKER_HOST"] = "tcp://127.0.0.1:2375"
+        pack_security = _pod.container_security(builder)
+        sidecars.append(
+            UserContainer(
+                name="dind",
+                image=str(config.images.dind),
+                command=["dockerd-entrypoint.sh"],
+                # Loopback only: the daemon is unauthenticated, other pods must not reach it.
+                args=["--host=tcp://127.0.0.1:2375", "--tls=false"],
+                env=[EnvVar(name="DOCKER_TLS_CERTDIR", value="")],
+                security_context=SecurityContext(privileged=True),
+            )
+        )
+        containers.append(
+            ContainerNode(
+                name="docker-ready",
+                image=str(config.images.shell),
+                command=["/bin/sh", "-c", _DOCKER_READY],
+                security_context=_pod.container_security(builder),
+            )
+        )
+    else:
+        env["DOCKER_HOST"] = "unix:///var/run/docker.sock"
+        volumes.append(
+            Volume(
+                name="docker-sock",
+                host_path=HostPathVolumeSource(path="/var/run/docker.sock", type="Socket"),
+            )
+        )
+        mounts.append(VolumeMount(name="docker-sock", mount_path="/var/run/docker.sock"))
+        # The host's socket belongs to root: this is the tutorial's root-on-the-node setup.
+        pack_security = SecurityContext(run_as_user=0, run_as_group=0, run_as_non_root=False)
+
+    containers.append(
+        ContainerNode(
+            name="pack",
+            image=str(config.images.pack),
+            command=["/usr/local/bin/pack"],
+            args=args,
+            env=_pod.env(env),
+            volume_mounts=mounts,
+            security_context=pack_security,
+            resources=_pod.resources(config.resources.build),
+            dependencies=["docker-ready"] if daemon == "dind" else None,
+        )
+    )
+    containers.append(
+        ContainerNode(
+            name="main",
+            image=str(config.images.shell),
+            command=["/bin/sh", "-c", load("pack_report.sh"), "pack-report"],
+            env=_pod.env({"OUT_DIR": _pod.OUT_DIR, "IMAGE": "{{inputs.parameters.image}}"}),
+            volume_mounts=[_pod.workspace_mount()],
+            security_context=_pod.container_security(builder),
+            dependencies=["pack"],
+        )
+    )
+    inputs = [Parameter(name="tag"), Parameter(name="image", default=str(config.image))]
+    if creation_epoch == COMMIT_EPOCH_INPUT:
+        inputs.append(Parameter(name="commit-epoch"))
+    return ContainerSet(
+        name=name or _pod.default_name("pack-build", config, daemon, creation_epoch),
+        containers=containers,
+        sidecars=sidecars or None,
+        volumes=volumes or None,
+        inputs=inputs,
+        outputs=[Parameter(name=k, value_from=ValueFrom(path=p)) for k, p in BUILD_OUTPUTS.items()],
+    )
