@@ -1,0 +1,8 @@
+"""The machinery behind :func:`argo_buildpacks.lint.lint` (private).
+
+- :mod:`.base`: the shared vocabulary (issues, paths, the set of manifests, call targets);
+- :mod:`.schema`: strict decoding against Hera's generated models of the Argo API;
+- :mod:`.rules`: the semantic checks of one manifest, which use :mod:`.calls` for calls
+  between templates, :mod:`.variables` for ``{{...}}`` references and :mod:`.dag` for DAG
+  dependencies.
+"""

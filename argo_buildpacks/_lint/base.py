@@ -1,0 +1,184 @@
+"""Vocabulary shared by the lint checks: issues, JSONPath-like paths, tolerant accessors, the
+set of manifests linted together and the template a call resolves to.
+
+Nothing here trusts the shape of its input: the accessors return an empty value of the
+expected type for anything else, because the strict-decoding pass reports wrong types.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+TEMPLATE_KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate")
+TEMPLATE_TYPES = (
+    "container", "containerSet", "steps", "script", "resource",
+    "dag", "suspend", "data", "http", "plugin",
+)  # fmt: skip
+#: Template types that run a pod of their own (they have {{pod.name}}).
+POD_TYPES = frozenset({"container", "containerSet", "script", "resource", "data"})
+#: Template types with an outputs.result and exitCode (Argo's Template.HasOutput).
+RESULT_TYPES = frozenset({"container", "containerSet", "script", "data", "http", "plugin"})
+
+# workflow/validate/validate.go (v4): workflowFieldNameFmt and workflowFieldMaxLength for
+# template, step and task names; paramOrArtifactNameRegex for parameters and artifacts.
+_FIELD_NAME = re.compile(r"[a-zA-Z0-9][-a-zA-Z0-9]*\Z")
+_FIELD_NAME_MAX = 128
+PARAM_NAME = re.compile(r"[-a-zA-Z0-9_]+\Z")
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+
+
+class Issue(NamedTuple):
+    """One problem, before it is tied to a document."""
+
+    path: str
+    message: str
+    severity: str = "error"
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """Return ``value`` if it is a mapping, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def entries(value: Any) -> list[Any]:
+    """Return ``value`` if it is a list, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def text(value: Any) -> str:
+    """Return ``value`` if it is a string, else ``""``."""
+    return value if isinstance(value, str) else ""
+
+
+def key_path(path: str, key: object) -> str:
+    """Extend a JSONPath-like ``path`` by a mapping key (quoted when it is not a plain word)."""
+    name = str(key)
+    if _PLAIN_KEY.match(name):
+        return f"{path}.{name}" if path else name
+    return f"{path}[{json.dumps(name)}]"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A ``; did you mean "x"?`` suffix naming the closest choice, or ``""``."""
+    options = list(choices)
+    same = [c for c in options if c.lower() == word.lower()]
+    close = same or difflib.get_close_matches(word, options, n=1)
+    return f'; did you mean "{close[0]}"?' if close else ""
+
+
+def listing(names: Iterable[str]) -> str:
+    """Names for a message: sorted, de-duplicated, at most twelve."""
+    unique = sorted({n for n in names if n})
+    if not unique:
+        return "none"
+    more = f", ... ({len(unique) - 12} more)" if len(unique) > 12 else ""
+    return ", ".join(unique[:12]) + more
+
+
+def describe(value: object) -> str:
+    """A value for a message: JSON for scalars, "a mapping" or "a list" for the others."""
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def names_of(value: Any) -> list[str]:
+    """The ``name`` of each entry of a list of mappings (``""`` where it has none)."""
+    return [text(mapping(entry).get("name")) for entry in entries(value)]
+
+
+def find_key(value: Any, key: str) -> Iterator[Any]:
+    """Every value stored under ``key`` at any depth (not looking inside those values)."""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if k == key:
+                yield v
+            else:
+                yield from find_key(v, key)
+    elif isinstance(value, list):
+        for v in value:
+            yield from find_key(v, key)
+
+
+def workflow_spec(doc: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+    """The path and value of a manifest's WorkflowSpec (a CronWorkflow nests it)."""
+    spec = mapping(doc.get("spec"))
+    if doc.get("kind") == "CronWorkflow":
+        return "spec.workflowSpec", mapping(spec.get("workflowSpec"))
+    return "spec", spec
+
+
+def templates_by_name(spec: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """A spec's templates by name (the first of duplicates wins, as in Argo)."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for tmpl in entries(spec.get("templates")):
+        name = text(mapping(tmpl).get("name"))
+        if name:
+            found.setdefault(name, mapping(tmpl))
+    return found
+
+
+def template_type(tmpl: Mapping[str, Any]) -> str:
+    """The first template type a template sets, or ``""``."""
+    return next((t for t in TEMPLATE_TYPES if tmpl.get(t) is not None), "")
+
+
+def field_name_problem(name: str) -> str:
+    """Why ``name`` is not a valid template, step or task name (``""`` if it is)."""
+    problems = []
+    if len(name) > _FIELD_NAME_MAX:
+        problems.append(f"it is {len(name)} characters long, the limit is {_FIELD_NAME_MAX}")
+    if not _FIELD_NAME.match(name):
+        problems.append(
+            "it must consist of alpha-numeric characters or '-' and start with an "
+            "alpha-numeric character"
+        )
+    return "; ".join(problems)
+
+
+class Library:
+    """The WorkflowTemplates and ClusterWorkflowTemplates linted together, by name."""
+
+    def __init__(self, documents: Iterable[Mapping[str, Any]]) -> None:
+        """Index ``documents`` (other kinds are ignored; the first of a name wins)."""
+        self._by_key: dict[tuple[str, str], Mapping[str, Any]] = {}
+        for doc in documents:
+            kind = doc.get("kind")
+            name = text(mapping(doc.get("metadata")).get("name"))
+            if kind in TEMPLATE_KINDS and name:
+                self._by_key.setdefault((str(kind), name), doc)
+
+    def find(self, name: str, *, cluster_scope: bool) -> Mapping[str, Any] | None:
+        """The (Cluster)WorkflowTemplate called ``name``, if it is in the set."""
+        return self._by_key.get((ref_kind(cluster_scope), name))
+
+
+def ref_kind(cluster_scope: bool) -> str:
+    """The kind a ``templateRef`` or ``workflowTemplateRef`` names."""
+    return TEMPLATE_KINDS[1] if cluster_scope else TEMPLATE_KINDS[0]
+
+
+@dataclass(frozen=True)
+class Target:
+    """The template a step, task or hook calls; ``template`` is ``None`` when not checkable."""
+
+    label: str
+    template: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    """A step or task as references to it see it: what it calls and whether it loops."""
+
+    target: Target | None
+    looped: bool

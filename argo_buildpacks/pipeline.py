@@ -1,0 +1,519 @@
+"""Compose the components into complete WorkflowTemplates, runs of them, and YAML.
+
+:func:`workflow_template` is the main entry: one :class:`~argo_buildpacks.config.BuildConfig`
+in, one Hera ``WorkflowTemplate`` (or ``ClusterWorkflowTemplate``) out, meeting the contract
+in DESIGN.md: parameters ``tag``/``revision``/``repo``/``image``, the tag checked before any
+clone or build, outputs ``image``/``digest``/``tags``/``commit``, production defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal, TypeAlias
+
+from hera.workflows import (
+    ClusterWorkflowTemplate,
+    Container,
+    ContainerNode,
+    ContainerSet,
+    Parameter,
+    Workflow,
+    WorkflowTemplate,
+)
+from hera.workflows.models import (
+    Arguments,
+    Backoff,
+    ContainerSetRetryStrategy,
+    EmptyDirVolumeSource,
+    Mutex,
+    ObjectMeta,
+    PersistentVolumeClaim,
+    PersistentVolumeClaimSpec,
+    PodGC,
+    Synchronization,
+    Template,
+    Toleration,
+    TTLStrategy,
+    ValueFrom,
+    Volume,
+    VolumeResourceRequirements,
+    WorkflowStep,
+    WorkflowTemplateRef,
+)
+from hera.workflows.models import ContainerNode as ModelContainerNode
+from hera.workflows.models import Parameter as ModelParameter
+from hera.workflows.models import RetryStrategy as ModelRetryStrategy
+
+from argo_buildpacks.components import _pod
+from argo_buildpacks.components._pod import as_node
+from argo_buildpacks.components.buildpacks_build import buildpacks_build
+from argo_buildpacks.components.git_clone import git_clone
+from argo_buildpacks.components.pack_build import COMMIT_EPOCH_INPUT, pack_build
+from argo_buildpacks.components.tag_check import tag_check
+from argo_buildpacks.config import BuildConfig
+from argo_buildpacks.errors import ConfigError
+from argo_buildpacks.tags import SemverTag
+
+__all__ = ["Layout", "Mode", "render", "workflow_for", "workflow_template"]
+
+Layout: TypeAlias = Literal["single-pod", "steps"]
+Mode: TypeAlias = Literal["daemonless", "pack-dind", "pack-socket"]
+Kind: TypeAlias = Literal["WorkflowTemplate", "ClusterWorkflowTemplate"]
+AnyTemplate: TypeAlias = "WorkflowTemplate | ClusterWorkflowTemplate"
+
+#: The workflow outputs (``globalName``) of every generated template.
+WORKFLOW_OUTPUTS = ("image", "digest", "tags", "commit")
+LABEL_PREFIX = "argo-buildpacks.io"
+_KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate")
+
+
+def workflow_template(
+    config: BuildConfig,
+    *,
+    layout: Layout | None = None,
+    mode: Mode | None = None,
+    kind: Kind = "WorkflowTemplate",
+    allow_privileged: bool = False,
+) -> WorkflowTemplate | ClusterWorkflowTemplate:
+    """Build the WorkflowTemplate for ``config``.
+
+    Args:
+        config: the app's build.
+        layout: override ``config.layout``: ``single-pod`` (one pod, an Argo containerSet
+            on an emptyDir) or ``steps`` (one pod per step on a volumeClaimTemplate).
+        mode: override ``config.mode``: ``daemonless`` (default; no privileges) or the
+            privileged ``pack-dind`` / ``pack-socket``.
+        kind: ``WorkflowTemplate`` (namespaced) or ``ClusterWorkflowTemplate``.
+        allow_privileged: required for the ``pack-*`` modes.
+
+    Raises:
+        ConfigError: an option is not one of the allowed values, or a privileged mode was
+            not allowed.
+    """
+    _check_choice("kind", kind, _KINDS)
+    config = _with_overrides(config, layout=layout, mode=mode)
+    if config.mode != "daemonless" and not allow_privileged:
+        # Same message whichever layout; pack_build repeats the check for direct callers.
+        pack_build(config, allow_privileged=False)
+    templates = (
+        _single_pod(config, allow_privileged)
+        if config.layout == "single-pod"
+        else _steps(config, allow_privileged)
+    )
+    cls = WorkflowTemplate if kind == "WorkflowTemplate" else ClusterWorkflowTemplate
+    volume_claims = None
+    if config.layout == "steps":
+        volume_claims = [
+            PersistentVolumeClaim(
+                metadata=ObjectMeta(name=_pod.WORKSPACE_VOLUME),
+                spec=PersistentVolumeClaimSpec(
+                    access_modes=["ReadWriteOnce"],
+                    resources=VolumeResourceRequirements(requests={"storage": "2Gi"}),
+                ),
+            )
+        ]
+    security = _pod.pod_security(config.builder, non_root=config.mode == "daemonless")
+    return cls(
+        name=config.name,
+        namespace=config.namespace if kind == "WorkflowTemplate" else None,
+        labels={
+            "app.kubernetes.io/managed-by": "argo-buildpacks",
+            f"{LABEL_PREFIX}/layout": config.layout,
+            f"{LABEL_PREFIX}/mode": config.mode,
+        },
+        annotations={f"{LABEL_PREFIX}/image": str(config.image)},
+        entrypoint="main",
+        arguments=_workflow_parameters(config),
+        templates=templates,
+        volume_claim_templates=volume_claims,
+        security_context=security,
+        service_account_name=config.service_account,
+        node_selector=dict(config.node_selector) or None,
+        tolerations=[
+            Toleration(
+                key=t.key,
+                operator=t.operator,
+                value=t.value,
+                effect=t.effect,
+                toleration_seconds=t.toleration_seconds,
+            )
+            for t in config.tolerations
+        ]
+        or None,
+        active_deadline_seconds=config.active_deadline_seconds,
+        pod_gc=PodGC(strategy=config.pod_gc),
+        ttl_strategy=TTLStrategy(
+            seconds_after_success=config.ttl.after_success,
+            seconds_after_failure=config.ttl.after_failure,
+        ),
+        synchronization=(
+            Synchronization(mutexes=[Mutex(name=mutex_name(config))]) if config.mutex else None
+        ),
+    )
+
+
+def mutex_name(config: BuildConfig) -> str:
+    """The mutex serialising builds of one image (they share its cache image)."""
+    return "argo-buildpacks-" + re.sub(r"[^a-z0-9-]+", "-", config.image.name.lower()).strip("-")
+
+
+def _check_choice(what: str, value: object, allowed: Sequence[str]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{what} {value!r} is not allowed; use one of: {', '.join(allowed)}")
+
+
+def _with_overrides(config: BuildConfig, *, layout: str | None, mode: str | None) -> BuildConfig:
+    update: dict[str, Any] = {}
+    if layout is not None:
+        _check_choice("layout", layout, ("single-pod", "steps"))
+        update["layout"] = layout
+    if mode is not None:
+        _check_choice("mode", mode, ("daemonless", "pack-dind", "pack-socket"))
+        update["mode"] = mode
+    if not update:
+        return config
+    return BuildConfig.from_dict({**config.model_dump(mode="json"), **update})
+
+
+def _workflow_parameters(config: BuildConfig) -> list[Parameter]:
+    tag = Parameter(
+        name="tag",
+        description="SemVer 2.0.0 version to build (one leading 'v' allowed)"
+        + ("; empty: derive it from `git describe`" if config.tag.from_git else ""),
+    )
+    if config.tag.from_git:
+        tag.value = ""
+    return [
+        tag,
+        Parameter(
+            name="revision", value=config.source.revision, description="Branch, tag or commit"
+        ),
+        Parameter(name="repo", value=config.source.url, description="Git repository URL"),
+        Parameter(name="image", value=str(config.image), description="Image repository (no tag)"),
+    ]
+
+
+def _workflow_args(names: Iterable[str]) -> Arguments:
+    return Arguments(
+        parameters=[
+            ModelParameter(name=n, value="{{workflow.parameters." + n + "}}") for n in names
+        ]
+    )
+
+
+def _steps_template(calls: list[tuple[str, str, Arguments]]) -> Template:
+    """The ``main`` steps template: one step group per call, in order."""
+    return Template(
+        name="main",
+        steps=[
+            [WorkflowStep(name=step, template=tmpl, arguments=args)] for step, tmpl, args in calls
+        ],
+    )
+
+
+def _output_params(names: Mapping[str, str]) -> list[Parameter]:
+    return [
+        Parameter(name=name, value_from=ValueFrom(path=path), global_name=name)
+        for name, path in names.items()
+    ]
+
+
+def _single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
+    """One pod: a containerSet (tag-check -> git-clone [-> version] -> build) on an emptyDir."""
+    parts = _prepare_parts(config)
+    nodes: list[ContainerNode | ModelContainerNode] = []
+    previous: str | None = None
+    for part in parts:
+        nodes.append(as_node(part, dependencies=[previous] if previous else None))
+        previous = part.name
+    volumes: list[Volume] = [Volume(name=_pod.WORKSPACE_VOLUME, empty_dir=EmptyDirVolumeSource())]
+    for part in parts:
+        volumes += _model_volumes(part.volumes)
+    sidecars = None
+    if config.mode == "daemonless":
+        build = buildpacks_build(config, name="main")
+        # Argo saves containerSet outputs from the container named "main" (and reads files
+        # on a shared volume), so the build, which finishes last, is "main".
+        nodes.append(as_node(build, name="main", dependencies=[previous] if previous else None))
+        volumes += _model_volumes(build.volumes)
+    else:
+        pack = pack_build(config, allow_privileged=allow_privileged, name="build")
+        for node in pack.containers:
+            if isinstance(node, ContainerNode) and not node.dependencies and previous:
+                node.dependencies = [previous]
+            nodes.append(node)
+        volumes += _model_volumes(pack.volumes)
+        sidecars = pack.sidecars
+    retry = None
+    if config.retries.push:
+        # In-pod retries: a failed container (a push, a fetch) re-runs in place after 30 s.
+        retry = ContainerSetRetryStrategy(retries=config.retries.push, duration="30s")
+    build_set = ContainerSet(
+        name="build",
+        containers=nodes,
+        sidecars=sidecars,
+        volumes=volumes,
+        inputs=[Parameter(name=n) for n in ("tag", "repo", "revision", "image")],
+        outputs=_output_params(
+            {
+                "image": f"{_pod.OUT_DIR}/image",
+                "digest": f"{_pod.OUT_DIR}/digest",
+                "tags": f"{_pod.OUT_DIR}/tags",
+                "commit": f"{_pod.OUT_DIR}/commit",
+            }
+        ),
+        container_set_retry_strategy=retry,
+    )
+    main = _steps_template(
+        [("build", "build", _workflow_args(["tag", "repo", "revision", "image"]))]
+    )
+    return [main, build_set]
+
+
+def _prepare_parts(config: BuildConfig) -> list[Container]:
+    """tag-check, git-clone and (when the tag may come from git) version, in run order."""
+    builder = config.builder
+    derive = config.tag.from_git
+    parts = [
+        tag_check(
+            config.tag,
+            builder=builder,
+            image=config.images.shell,
+            name="tag-check",
+            resources=config.resources.tag_check,
+        ),
+        git_clone(
+            config.source,
+            builder=builder,
+            describe=derive,
+            image=config.images.git,
+            retries=config.retries.clone,
+            name="git-clone",
+            resources=config.resources.clone,
+        ),
+    ]
+    if derive:
+        parts.append(
+            tag_check(
+                config.tag,
+                builder=builder,
+                image=config.images.shell,
+                mode="describe",
+                name="version",
+                resources=config.resources.tag_check,
+            )
+        )
+    return parts
+
+
+def _model_volumes(volumes: object) -> list[Volume]:
+    if volumes is None:
+        return []
+    items = volumes if isinstance(volumes, list) else [volumes]
+    return [v for v in items if isinstance(v, Volume)]
+
+
+def _steps(config: BuildConfig, allow_privileged: bool) -> list[Any]:
+    """One pod per step on a shared volumeClaimTemplate (the tutorial's shape)."""
+    parts = _prepare_parts(config)
+    check, clone = parts[0], parts[1]
+    version = parts[2] if len(parts) > 2 else check
+    _mark_global(version, {"tags": "tags"})
+    _mark_global(clone, {"commit": "commit"})
+    retry = None
+    if config.retries.push:
+        retry = ModelRetryStrategy(
+            limit=config.retries.push,
+            retry_policy="Always",
+            backoff=Backoff(duration="30s", factor=2),
+        )
+    build: Container | ContainerSet
+    build_args = ["image"]
+    if config.mode == "daemonless":
+        build = buildpacks_build(config, name="build")
+    else:
+        epoch = COMMIT_EPOCH_INPUT if config.creation_time == "commit" else None
+        build = pack_build(
+            config, allow_privileged=allow_privileged, name="build", creation_epoch=epoch
+        )
+        build_args.append("tag")
+    build.retry_strategy = retry
+    _mark_global(build, {"image": "image", "digest": "digest"})
+    calls: list[tuple[str, str, Arguments]] = [
+        ("tag-check", "tag-check", _workflow_args(["tag"])),
+        ("git-clone", "git-clone", _workflow_args(["repo", "revision"])),
+    ]
+    if len(parts) > 2:
+        calls.append(("version", "version", _workflow_args(["tag"])))
+    args = _workflow_args(build_args)
+    if config.mode != "daemonless" and config.creation_time == "commit":
+        args.parameters = [
+            *(args.parameters or []),
+            ModelParameter(
+                name="commit-epoch",
+                value="{{steps.git-clone.outputs.parameters.commit-epoch}}",
+            ),
+        ]
+    calls.append(("build", "build", args))
+    return [_steps_template(calls), *parts, build]
+
+
+def _mark_global(template: Container | ContainerSet, names: Mapping[str, str]) -> None:
+    """Expose some of a template's outputs as workflow outputs (``globalName``)."""
+    for p in template.outputs or []:  # type: ignore[union-attr]
+        if isinstance(p, Parameter) and p.name is not None and p.name in names:
+            p.global_name = names[p.name]
+
+
+def workflow_for(
+    template: WorkflowTemplate | ClusterWorkflowTemplate | str,
+    *,
+    tag: str | SemverTag | None,
+    revision: str | None = None,
+    parameters: Mapping[str, str] | None = None,
+    namespace: str | None = None,
+    cluster_scope: bool | None = None,
+) -> Workflow:
+    """A ``Workflow`` that runs ``template`` (by ``workflowTemplateRef``) for one version.
+
+    Args:
+        template: the template object, or its name.
+        tag: the version; validated with :meth:`SemverTag.parse` before anything is built.
+            ``None`` (or ``""``) only for templates that derive the tag from git.
+        revision: the git revision to build (default: the template's).
+        parameters: further workflow parameters (``repo``, ``image``).
+        namespace: the Workflow's namespace (default: the template's, else ``argo``).
+        cluster_scope: reference a ClusterWorkflowTemplate (default: by ``template``'s type).
+
+    Raises:
+        TagError: ``tag`` is not SemVer 2.0.0.
+        ConfigError: a parameter is not one the template declares.
+    """
+    params: dict[str, str] = {}
+    if tag not in (None, ""):
+        params["tag"] = str(tag if isinstance(tag, SemverTag) else SemverTag.parse(str(tag)))
+    if revision is not None:
+        from argo_buildpacks._validate import git_revision
+
+        try:
+            params["revision"] = git_revision(revision)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+    for key, value in (parameters or {}).items():
+        if key in ("tag", "revision") and key in params:
+            raise ConfigError(f"parameter {key!r} is given twice (argument and parameters)")
+        params[key] = str(value)
+    if isinstance(template, str):
+        name, ns, cluster = template, namespace, bool(cluster_scope)
+    else:
+        name = str(template.name)
+        cluster = (
+            isinstance(template, ClusterWorkflowTemplate)
+            if cluster_scope is None
+            else cluster_scope
+        )
+        ns = namespace or (None if cluster else template.namespace)
+        declared = {p.name for p in _template_parameters(template) if p.name}
+        unknown = sorted(set(params) - declared)
+        if declared and unknown:
+            raise ConfigError(
+                f"parameter(s) {', '.join(unknown)} are not declared by template {name!r} "
+                f"(declared: {', '.join(sorted(declared))})"
+            )
+        if "tag" not in params and any(
+            p.name == "tag" and p.value is None and p.default is None
+            for p in _template_parameters(template)
+        ):
+            from argo_buildpacks.errors import TagError
+
+            raise TagError(f"template {name!r} needs a tag: it does not derive one from git")
+    return Workflow(
+        generate_name=f"{name}-",
+        namespace=ns or "argo",
+        labels={f"{LABEL_PREFIX}/template": name},
+        workflow_template_ref=WorkflowTemplateRef(name=name, cluster_scope=cluster or None),
+        arguments=[Parameter(name=k, value=v) for k, v in params.items()] or None,
+    )
+
+
+def _template_parameters(template: WorkflowTemplate) -> list[Parameter]:
+    args = template.arguments
+    items = args if isinstance(args, list) else [args] if args is not None else []
+    return [p for p in items if isinstance(p, Parameter)]
+
+
+def render(objs: Any) -> str:
+    """Render one object or several as YAML (``---``-separated), in a stable key order.
+
+    Accepts Hera workflows/templates, anything with ``to_dict()``, or plain dicts. Keys are
+    ordered as Kubernetes users read them (``apiVersion``, ``kind``, ``metadata``,
+    ``spec``) and then alphabetically, so diffs in git stay small.
+    """
+    import yaml
+
+    items = objs if isinstance(objs, (list, tuple)) else [objs]
+    docs = [to_manifest(o) for o in items]
+    return "---\n".join(
+        yaml.dump(
+            _ordered(d),
+            Dumper=_Dumper,
+            sort_keys=False,
+            default_flow_style=False,
+            allow_unicode=True,
+            width=100,
+        )
+        for d in docs
+    )
+
+
+def to_manifest(obj: Any) -> dict[str, Any]:
+    """A plain dict manifest from a Hera object, a pydantic model or a dict."""
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    to_dict = getattr(obj, "to_dict", None)
+    if callable(to_dict):
+        result = to_dict()
+        if isinstance(result, dict):
+            return result
+    raise ConfigError(f"cannot render {type(obj).__name__}: expected a Hera workflow or a dict")
+
+
+_TOP = ("apiVersion", "kind", "metadata", "spec", "status")
+
+
+def _ordered(value: Any) -> Any:
+    if isinstance(value, dict):
+        keys = [k for k in _TOP if k in value] + sorted(k for k in value if k not in _TOP)
+        return {k: _ordered(value[k]) for k in keys}
+    if isinstance(value, list):
+        return [_ordered(v) for v in value]
+    return value
+
+
+def _yaml_dumper() -> type:
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+        # Scripts and other multi-line strings as literal blocks: readable and diffable.
+        if "\n" in data:
+            return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+
+    Dumper.add_representer(str, str_presenter)
+    return Dumper
+
+
+class _LazyDumper:
+    _cls: type | None = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if _LazyDumper._cls is None:
+            _LazyDumper._cls = _yaml_dumper()
+        return _LazyDumper._cls(*args, **kwargs)
+
+
+_Dumper: Any = _LazyDumper()
