@@ -38,11 +38,35 @@ _EXPORTS: dict[str, str] = {
     "GitCredentials": "config",
     "GitSource": "config",
     "TagPolicy": "config",
+    # components (import Hera)
+    "as_node": "components",
+    "buildpacks_build": "components",
+    "git_clone": "components",
+    "pack_build": "components",
+    "tag_check": "components",
+    # pipelines and lint
+    "render": "pipeline",
+    "workflow_for": "pipeline",
+    "workflow_template": "pipeline",
+    "Finding": "lint",
+    "lint": "lint",
+    # talking to Argo
+    "ArgoClient": "client",
+    "ApplyResult": "runs",
+    "LogLine": "runs",
+    "Run": "runs",
+    "RunStatus": "runs",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
 if TYPE_CHECKING:
+    from argo_buildpacks.client import ArgoClient as ArgoClient
+    from argo_buildpacks.components._pod import as_node as as_node
+    from argo_buildpacks.components.buildpacks_build import buildpacks_build as buildpacks_build
+    from argo_buildpacks.components.git_clone import git_clone as git_clone
+    from argo_buildpacks.components.pack_build import pack_build as pack_build
+    from argo_buildpacks.components.tag_check import tag_check as tag_check
     from argo_buildpacks.config import (
         BuildConfig as BuildConfig,
     )
@@ -101,6 +125,15 @@ if TYPE_CHECKING:
         WaitTimeoutError as WaitTimeoutError,
     )
     from argo_buildpacks.images import ImageRef as ImageRef
+    from argo_buildpacks.lint import Finding as Finding
+    from argo_buildpacks.lint import lint as lint
+    from argo_buildpacks.pipeline import render as render
+    from argo_buildpacks.pipeline import workflow_for as workflow_for
+    from argo_buildpacks.pipeline import workflow_template as workflow_template
+    from argo_buildpacks.runs import ApplyResult as ApplyResult
+    from argo_buildpacks.runs import LogLine as LogLine
+    from argo_buildpacks.runs import Run as Run
+    from argo_buildpacks.runs import RunStatus as RunStatus
     from argo_buildpacks.tags import SemverTag as SemverTag
 
 

@@ -31,3 +31,18 @@ def test_readme_python_block_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     block = text.split("```python\n", 1)[1].split("```", 1)[0]
     monkeypatch.chdir(ROOT)
     exec(compile(block, "README.md", "exec"), {})  # noqa: S102 - our own documentation
+
+
+def test_public_names_resolve_lazily() -> None:
+    import subprocess
+    import sys
+
+    import argo_buildpacks
+
+    for name in argo_buildpacks.__all__:
+        assert getattr(argo_buildpacks, name) is not None, name
+    code = "import argo_buildpacks, sys; argo_buildpacks.SemverTag; print('hera' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = argo_buildpacks.nope
