@@ -32,6 +32,7 @@ _ALLOWED = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV
 _NUMERIC = re.compile(r"[0-9]+")
 _DESCRIBE = re.compile(r"(?P<tag>.+)-(?P<distance>0|[1-9][0-9]*)-g(?P<sha>[0-9a-f]{4,64})")
 _BARE_SHA = re.compile(r"[0-9a-f]{4,64}")
+_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 
 
 def _explain(text: str) -> str | None:
@@ -134,7 +135,8 @@ class SemverTag:
         Raises:
             TagError: the output is not describe output, or its tag is not SemVer.
         """
-        out = text.strip()
+        # ASCII whitespace only, as the in-cluster script strips it: git writes a newline.
+        out = text.strip(_ASCII_SPACE)
         match = _DESCRIBE.fullmatch(out)
         if match is None:
             if _BARE_SHA.fullmatch(out):

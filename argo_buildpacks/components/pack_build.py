@@ -110,7 +110,6 @@ def pack_build(
     app = f"{_pod.WORKSPACE}/src" + (f"/{config.source.subpath}" if config.source.subpath else "")
     args = [
         "build",
-        "{{inputs.parameters.image}}:{{=" + _OCI_TAG + "}}",
         "--builder",
         str(config.builder.image),
         "--path",
@@ -136,6 +135,8 @@ def pack_build(
         args += ["--creation-time", "now"]
     elif config.creation_time == "commit":
         args += ["--creation-time", str(creation_epoch)]
+    # The run-time image goes last, after "--": pack never takes it for an option.
+    args += ["--", "{{inputs.parameters.image}}:{{=" + _OCI_TAG + "}}"]
 
     builder = config.builder
     mounts = [_pod.workspace_mount()]

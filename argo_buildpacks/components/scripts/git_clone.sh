@@ -94,7 +94,11 @@ case "${AUTH:-none}" in
       https://?*/) ;;
       *) fail "AUTH_URL_PREFIX must be the https://host/ the token is for" ;;
     esac
-    basic=$(printf '%s:%s' "${GIT_USERNAME:-x-access-token}" "$(cat "$GIT_TOKEN_FILE")" | base64 | tr -d '\n')
+    token=$(cat "$GIT_TOKEN_FILE")
+    [ -n "$token" ] || fail "the git token file '$GIT_TOKEN_FILE' is empty"
+    # printf is a builtin: the token is on no command line (/proc/*/cmdline).
+    basic=$(printf '%s:%s' "${GIT_USERNAME:-x-access-token}" "$token" | base64 | tr -d '\n')
+    token=
     export GIT_CONFIG_KEY_0="http.${AUTH_URL_PREFIX}.extraHeader"
     export GIT_CONFIG_VALUE_0="Authorization: Basic $basic"
     n=1

@@ -1,0 +1,537 @@
+"""``buildpacks_build.sh`` and ``pack_report.sh`` under real shells, with a fake lifecycle.
+
+The fake ``creator`` records its argv (NUL-separated) and the environment it was given, and
+writes a lifecycle-like ``report.toml`` at its ``-report`` path, so the tests check the exact
+command line the real lifecycle would get, the platform env files and the outputs.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from runscript import SHELLS, Rendered, Shell, render, run, write_executable
+
+from argo_buildpacks.components import buildpacks_build, pack_build
+from argo_buildpacks.components.scripts import load
+from argo_buildpacks.config import BuildConfig
+from argo_buildpacks.errors import ImageRefError
+from argo_buildpacks.images import ImageRef
+
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+EPOCH = "1700000000"
+UNSET = "<unset>"
+
+FAKE_CREATOR = r"""d=$FAKE_DIR
+: >"$d/argv"
+for a in "$@"; do printf '%s\000' "$a" >>"$d/argv"; done
+for v in SOURCE_DATE_EPOCH CNB_PLATFORM_API DOCKER_CONFIG; do
+  eval "printf '%s' \"\${$v-<unset>}\"" >"$d/$v"
+done
+report=
+while [ $# -gt 0 ]; do
+  if [ "$1" = -report ]; then report=$2; fi
+  shift
+done
+case "${FAKE_REPORT:-ok}" in
+  ok) printf '[image]\n  tags = ["x"]\n  digest = "%s"\n  manifest-size = 1234\n' \
+        "$FAKE_DIGEST" >"$report" ;;
+  nodigest) printf '[image]\n  tags = ["x"]\n  manifest-size = 1234\n' >"$report" ;;
+  none) ;;
+  fail) echo "ERROR: failed to export: denied" >&2; exit 62 ;;
+esac
+"""
+
+
+def config(**extra: Any) -> BuildConfig:
+    """A config for ``ghcr.io/acme/app`` with ``extra`` keys."""
+    data: dict[str, Any] = {
+        "name": "app",
+        "source": {"url": "https://github.com/acme/app.git"},
+        "image": "ghcr.io/acme/app",
+    }
+    data.update(extra)
+    return BuildConfig.model_validate(data)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The remapped pod filesystem: workspace, layers, fake lifecycle and its records."""
+
+    root: Path
+
+    @property
+    def ws(self) -> Path:
+        """``/workspace``."""
+        return self.root / "ws"
+
+    @property
+    def out(self) -> Path:
+        """``/workspace/out``."""
+        return self.ws / "out"
+
+    @property
+    def platform(self) -> Path:
+        """``/workspace/platform``."""
+        return self.ws / "platform"
+
+    @property
+    def fake(self) -> Path:
+        """Where the fake creator records what it got."""
+        return self.root / "fake"
+
+    @property
+    def buildpacks(self) -> Path:
+        """The builder's ``/cnb/buildpacks``."""
+        return self.root / "cnb" / "buildpacks"
+
+    def env(self) -> dict[str, str | None]:
+        """The env overrides that point the script at this workspace."""
+        return {
+            "WORKSPACE": str(self.ws),
+            "OUT_DIR": str(self.out),
+            "LAYERS_DIR": str(self.root / "layers"),
+            "PLATFORM_DIR": str(self.platform),
+            "CREATOR": str(self.root / "bin" / "creator"),
+            "CNB_BUILDPACKS_DIR": str(self.buildpacks),
+            "FAKE_DIR": str(self.fake),
+            "FAKE_DIGEST": DIGEST,
+        }
+
+    def argv(self) -> list[str]:
+        """The creator's arguments."""
+        return (self.fake / "argv").read_text().split("\0")[:-1]
+
+    def seen(self, var: str) -> str:
+        """The value of ``var`` in the creator's environment, or ``<unset>``."""
+        return (self.fake / var).read_text()
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Workspace:
+    """A workspace after tag-check and git-clone, with a builder holding three buildpacks."""
+    w = Workspace(tmp_path)
+    (w.ws / "src" / "services" / "api").mkdir(parents=True)
+    w.out.mkdir()
+    (w.out / "tags").write_text("1.4.2,1.4,1")
+    (w.out / "commit-epoch").write_text(EPOCH)
+    w.fake.mkdir()
+    (tmp_path / "cwd").mkdir()
+    for bp in (
+        "paketo-buildpacks_go/4.1.0",
+        "paketo-buildpacks_procfile/5.6.7",
+        "node/1",
+        "node/2",
+    ):
+        (w.buildpacks / bp).mkdir(parents=True)
+        (w.buildpacks / bp / "buildpack.toml").write_text("api = '0.10'\n")
+    write_executable(tmp_path / "bin" / "creator", FAKE_CREATOR)
+    return w
+
+
+def build(
+    shell: Shell,
+    work: Workspace,
+    cfg: BuildConfig,
+    *,
+    image: str | None = None,
+    env: dict[str, str | None] | None = None,
+    args: list[str] | None = None,
+) -> Any:
+    """Run the ``buildpacks_build`` component of ``cfg`` (``image`` input: ``image``)."""
+    return run(
+        shell,
+        render(buildpacks_build(cfg)),
+        params={"image": str(cfg.image) if image is None else image},
+        env={**work.env(), **(env or {})},
+        args=args,
+        cwd=work.root / "cwd",
+    )
+
+
+def base_argv(work: Workspace, app: str = "", log_level: str = "info") -> list[str]:
+    """The creator arguments every build gets."""
+    return [
+        "-app", str(work.ws / "src") + app,
+        "-layers", str(work.root / "layers"),
+        "-platform", str(work.platform),
+        "-report", str(work.out / "report.toml"),
+        "-log-level", log_level,
+        "-uid", "1001",
+        "-gid", "1000",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+class TestCreatorCall:
+    def test_everything_set(self, shell: Shell, work: Workspace) -> None:
+        cfg = config(
+            source={"url": "https://github.com/acme/app.git", "subpath": "services/api"},
+            log_level="debug",
+            cache_image="ghcr.io/acme/cache:build",
+            run_image="paketobuildpacks/run-jammy-base:latest",
+            previous_image="ghcr.io/acme/app:latest",
+            buildpacks=["paketo-buildpacks/go@4.1.0", "paketo-buildpacks/procfile"],
+            registry_secret="regcred",
+        )
+        done = build(shell, work, cfg)
+        assert done.returncode == 0, done.stderr
+        order = work.ws / "order.toml"
+        assert work.argv() == [
+            *base_argv(work, "/services/api", "debug"),
+            "-cache-image", "ghcr.io/acme/cache:build",
+            "-run-image", "paketobuildpacks/run-jammy-base:latest",
+            "-previous-image", "ghcr.io/acme/app:latest",
+            "-order", str(order),
+            "-tag", "ghcr.io/acme/app:1.4",
+            "-tag", "ghcr.io/acme/app:1",
+            "ghcr.io/acme/app:1.4.2",
+        ]  # fmt: skip
+        # The id without a version takes the builder's only one: the lifecycle needs it.
+        assert order.read_text() == (
+            "[[order]]\n"
+            "  [[order.group]]\n"
+            '    id = "paketo-buildpacks/go"\n'
+            '    version = "4.1.0"\n'
+            "  [[order.group]]\n"
+            '    id = "paketo-buildpacks/procfile"\n'
+            '    version = "5.6.7"\n'
+        )
+        if sys.version_info >= (3, 11):  # tomllib; Python 3.10 compares the text only
+            import tomllib  # type: ignore[import-not-found, unused-ignore]
+
+            assert tomllib.loads(order.read_text()) == {
+                "order": [
+                    {
+                        "group": [
+                            {"id": "paketo-buildpacks/go", "version": "4.1.0"},
+                            {"id": "paketo-buildpacks/procfile", "version": "5.6.7"},
+                        ]
+                    }
+                ]
+            }
+        assert work.seen("SOURCE_DATE_EPOCH") == EPOCH
+        assert work.seen("CNB_PLATFORM_API") == "0.12"
+        assert work.seen("DOCKER_CONFIG") == "/var/run/secrets/argo-buildpacks/registry"
+        assert (work.out / "image").read_text() == "ghcr.io/acme/app:1.4.2"
+        assert (work.out / "digest").read_text() == DIGEST
+        assert done.stdout == (
+            "buildpacks-build: building ghcr.io/acme/app:1.4.2\n"
+            f"buildpacks-build: pushed ghcr.io/acme/app:1.4.2@{DIGEST} (tags: 1.4.2,1.4,1)\n"
+        )
+        assert done.stderr == ""
+
+    def test_minimal(self, shell: Shell, work: Workspace) -> None:
+        (work.out / "tags").write_text("2.0.0-rc.1")
+        done = build(shell, work, config(), image="registry.example.com:5000/team/app")
+        assert done.returncode == 0, done.stderr
+        assert work.argv() == [*base_argv(work), "registry.example.com:5000/team/app:2.0.0-rc.1"]
+        assert not (work.ws / "order.toml").exists()
+        assert work.seen("DOCKER_CONFIG") == UNSET
+        assert (work.out / "image").read_text() == "registry.example.com:5000/team/app:2.0.0-rc.1"
+
+    def test_image_input_overrides_the_config(self, shell: Shell, work: Workspace) -> None:
+        done = build(shell, work, config(), image="ghcr.io/other/app")
+        assert done.returncode == 0, done.stderr
+        assert work.argv()[-5:] == [
+            "-tag", "ghcr.io/other/app:1.4",
+            "-tag", "ghcr.io/other/app:1",
+            "ghcr.io/other/app:1.4.2",
+        ]  # fmt: skip
+
+    def test_a_stale_report_is_not_taken_for_this_builds(
+        self, shell: Shell, work: Workspace
+    ) -> None:
+        (work.out / "report.toml").write_text(f'[image]\n  digest = "{DIGEST}"\n')
+        done = build(shell, work, config(), env={"FAKE_REPORT": "none"})
+        assert done.returncode == 1
+        assert "the lifecycle report has no image digest" in done.stderr
+        assert not (work.out / "digest").exists()
+
+
+ENV_VALUES = {
+    "PLAIN": "x",
+    "MULTI": "line one\nline two\n",
+    "QUOTES": "'\"",
+    "SUBST": "$(touch SENTINEL) `touch SENTINEL` ${HOME}",
+    "SPACES": "  a  b  ",
+    "TRAILING": "value\n\n",
+    "EMPTY": "",
+    "BACKSLASH": "a\\nb\\",
+    "GLOB": "*",
+    "DASH": "-n",
+    "UTF8": "caf\u00e9 \u2713",
+}
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+class TestPlatformEnv:
+    def test_values_are_written_byte_for_byte(self, shell: Shell, work: Workspace) -> None:
+        (work.platform / "env").mkdir(parents=True)
+        (work.platform / "env" / "STALE").write_text("from an earlier attempt")
+        done = build(shell, work, config(env=ENV_VALUES))
+        assert done.returncode == 0, done.stderr
+        files = {p.name: p.read_bytes() for p in (work.platform / "env").iterdir()}
+        assert files == {k: v.encode() for k, v in ENV_VALUES.items()}
+        assert not list(work.root.rglob("SENTINEL"))
+        # Values are data for the creator too: they never reach its arguments.
+        assert "SENTINEL" not in "".join(work.argv())
+
+    @pytest.mark.parametrize("name", ["CNB_APP_DIR", "1A", "A-B", "", "../x", "A B"])
+    def test_invalid_names_are_refused(self, shell: Shell, work: Workspace, name: str) -> None:
+        done = build(shell, work, config(), args=[name, "v"])
+        assert done.returncode == 1
+        assert f"build env name '{name}' is invalid" in done.stderr
+        assert not (work.fake / "argv").exists()
+
+    def test_odd_arguments(self, shell: Shell, work: Workspace) -> None:
+        done = build(shell, work, config(), args=["A", "1", "B"])
+        assert done.returncode == 1
+        assert "NAME VALUE pairs" in done.stderr
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+class TestCreationTime:
+    def test_commit(self, shell: Shell, work: Workspace) -> None:
+        done = build(shell, work, config(creation_time="commit"))
+        assert done.returncode == 0, done.stderr
+        assert work.seen("SOURCE_DATE_EPOCH") == EPOCH
+
+    def test_epoch_unsets_it(self, shell: Shell, work: Workspace) -> None:
+        done = build(shell, work, config(creation_time="epoch"), env={"SOURCE_DATE_EPOCH": "1234"})
+        assert done.returncode == 0, done.stderr
+        assert work.seen("SOURCE_DATE_EPOCH") == UNSET
+
+    def test_now(self, shell: Shell, work: Workspace) -> None:
+        before = int(time.time())
+        done = build(shell, work, config(creation_time="now"))
+        after = int(time.time())
+        assert done.returncode == 0, done.stderr
+        assert before <= int(work.seen("SOURCE_DATE_EPOCH")) <= after
+
+    def test_commit_without_commit_epoch(self, shell: Shell, work: Workspace) -> None:
+        (work.out / "commit-epoch").unlink()
+        done = build(shell, work, config())
+        assert done.returncode == 1
+        assert "no commit-epoch at" in done.stderr
+        assert "did git-clone run?" in done.stderr
+        assert not (work.fake / "argv").exists()
+
+    @pytest.mark.parametrize("epoch", ["", "12a", "-5", "1 2"])
+    def test_bad_commit_epoch(self, shell: Shell, work: Workspace, epoch: str) -> None:
+        (work.out / "commit-epoch").write_text(epoch)
+        done = build(shell, work, config())
+        assert done.returncode == 1
+        assert "is not a number" in done.stderr
+
+
+IMAGES = [
+    "ghcr.io/acme/app",
+    "app",
+    "acme/app",
+    "localhost/app",
+    "localhost:5000/app",
+    "Registry.Example.COM:443/acme/app",
+    "[::1]:5000/app",
+    "a.b/c__d/e---f/g.h",
+    "ghcr.io/Acme/app",
+    "Acme/app",
+    "ghcr.io/acme/app:1.0",
+    f"ghcr.io/acme/app@{DIGEST}",
+    "-ghcr.io/acme/app",
+    "--tag=evil",
+    "ghcr.io/acme/app\nevil",
+    "ghcr.io/acme/app\r",
+    "ghcr.io/acme/app ",
+    "ghcr.io//app",
+    "ghcr..io/app",
+    "-host.io/app",
+    "host-.io/app",
+    "ghcr.io/acme/app_",
+    "ghcr.io/acme/app/",
+    "a" * 256,
+    "$(touch SENTINEL)",
+]
+
+
+def image_ok(value: str) -> bool:
+    """Python's answer: a valid repository without tag or digest."""
+    try:
+        ref = ImageRef.parse(value)
+    except ImageRefError:
+        return False
+    return ref.tag is None and ref.digest is None
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+class TestInputs:
+    @pytest.mark.parametrize("image", IMAGES)
+    def test_image_agrees_with_imageref(self, shell: Shell, work: Workspace, image: str) -> None:
+        done = build(shell, work, config(), image=image)
+        if image_ok(image):
+            assert done.returncode == 0, done.stderr
+            assert work.argv()[-1] == f"{image}:1.4.2"
+            assert (work.out / "image").read_text() == f"{image}:1.4.2"
+        else:
+            assert done.returncode == 1
+            assert done.stderr.startswith("buildpacks-build: image ")
+            assert not (work.fake / "argv").exists()
+        assert not list(work.root.rglob("SENTINEL"))
+
+    def test_empty_image(self, shell: Shell, work: Workspace) -> None:
+        done = build(shell, work, config(), image="")
+        assert done.returncode == 1
+        assert done.stderr == "buildpacks-build: image is empty\n"
+
+    @pytest.mark.parametrize(
+        ("tags", "message"),
+        [
+            (None, "no tags at"),
+            ("", "no tags at"),
+            ("1.4.2,,1", "tag '' is not a valid OCI tag"),
+            ("1.4.2+build", "tag '1.4.2+build' is not a valid OCI tag"),
+            ("-x", "tag '-x' is not a valid OCI tag"),
+            ("*", "tag '*' is not a valid OCI tag"),
+            ("1.4.2\n1.4", "tags contains a line break"),
+        ],
+    )
+    def test_bad_tags(self, shell: Shell, work: Workspace, tags: str | None, message: str) -> None:
+        if tags is None:
+            (work.out / "tags").unlink()
+        else:
+            (work.out / "tags").write_text(tags)
+        done = build(shell, work, config())
+        assert done.returncode == 1
+        assert message in done.stderr
+        assert not (work.fake / "argv").exists()
+
+    def test_missing_app_directory(self, shell: Shell, work: Workspace) -> None:
+        cfg = config(source={"url": "https://github.com/acme/app.git", "subpath": "web"})
+        done = build(shell, work, cfg)
+        assert done.returncode == 1
+        assert "app directory" in done.stderr
+        assert "does not exist" in done.stderr
+
+    @pytest.mark.parametrize(
+        ("buildpacks", "message"),
+        [
+            ("missing/bp", "buildpack 'missing/bp' is not in the builder"),
+            (
+                "node",
+                "the builder has buildpack 'node' in versions 1 2; give one as 'node@VERSION'",
+            ),
+            ("ok@1,bad id", "buildpack 'bad id' is not an id or id@version"),
+            ("*", "buildpack '*' is not an id or id@version"),
+        ],
+    )
+    def test_bad_buildpacks(
+        self, shell: Shell, work: Workspace, buildpacks: str, message: str
+    ) -> None:
+        done = build(shell, work, config(), env={"BUILDPACKS": buildpacks})
+        assert done.returncode == 1
+        assert message in done.stderr
+        assert not (work.fake / "argv").exists()
+
+    @pytest.mark.parametrize(
+        ("name", "value", "message"),
+        [
+            ("LOG_LEVEL", "trace", "log level 'trace' must be debug, info, warn or error"),
+            ("BUILD_UID", "10x", "BUILD_UID/BUILD_GID must be numbers"),
+            ("BUILD_GID", "", "BUILD_UID/BUILD_GID must be numbers"),
+            ("CREATION_TIME", "never", "creation time 'never' must be commit, epoch or now"),
+            ("CACHE_IMAGE", "ghcr.io/acme/cache:-x", "cache-image 'ghcr.io/acme/cache:-x' has an"),
+            ("RUN_IMAGE", "-run", "run-image '-run' is not an image repository"),
+            ("PREVIOUS_IMAGE", "a@sha256:12", "previous-image 'a@sha256:12' has an invalid"),
+            ("SUBPATH", "../x", "subpath '../x' must be a plain relative path"),
+            ("SUBPATH", "-x", "subpath '-x' must be a plain relative path"),
+        ],
+    )
+    def test_bad_settings(
+        self, shell: Shell, work: Workspace, name: str, value: str, message: str
+    ) -> None:
+        done = build(shell, work, config(), env={name: value})
+        assert done.returncode == 1
+        assert message in done.stderr
+        assert not (work.fake / "argv").exists()
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+class TestReport:
+    def test_no_digest(self, shell: Shell, work: Workspace) -> None:
+        done = build(shell, work, config(), env={"FAKE_REPORT": "nodigest"})
+        assert done.returncode == 1
+        assert "the lifecycle report has no image digest" in done.stderr
+        assert not (work.out / "image").exists()
+        assert not (work.out / "digest").exists()
+
+    def test_creator_failure_is_the_steps_failure(self, shell: Shell, work: Workspace) -> None:
+        done = build(shell, work, config(), env={"FAKE_REPORT": "fail"})
+        assert done.returncode == 62
+        assert "failed to export" in done.stderr
+        assert not (work.out / "digest").exists()
+
+
+def pack_report() -> Rendered:
+    """The busybox step of ``pack_build`` that reads pack's report."""
+    template = pack_build(config(creation_time="now"), allow_privileged=True)
+    main = next(c for c in template.containers or [] if c.name == "main")
+    return render(main)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+class TestPackReport:
+    @pytest.fixture
+    def out(self, tmp_path: Path) -> Path:
+        out = tmp_path / "out"
+        (out / "pack").mkdir(parents=True)
+        (out / "oci-tag").write_text("1.4.2_build.7")
+        return out
+
+    def report(self, shell: Shell, out: Path, image: str = "ghcr.io/acme/app") -> Any:
+        return run(
+            shell, pack_report(), params={"image": image}, env={"OUT_DIR": str(out)}, cwd=out
+        )
+
+    def test_outputs(self, shell: Shell, out: Path) -> None:
+        (out / "pack" / "report.toml").write_text(
+            f'[image]\n  tags = ["a", "b"]\n  digest = "{DIGEST}"\n  manifest-size = 1234\n'
+            '\n[build]\n  [[build.bom]]\n    name = "x"\n'
+        )
+        done = self.report(shell, out)
+        assert done.returncode == 0, done.stderr
+        assert (out / "image").read_text() == "ghcr.io/acme/app:1.4.2_build.7"
+        assert (out / "digest").read_text() == DIGEST
+        assert done.stdout == f"pack-report: pushed ghcr.io/acme/app:1.4.2_build.7@{DIGEST}\n"
+
+    def test_missing_report(self, shell: Shell, out: Path) -> None:
+        done = self.report(shell, out)
+        assert done.returncode == 1
+        assert done.stderr == f"pack-report: pack wrote no report at {out}/pack/report.toml\n"
+        assert not (out / "image").exists()
+
+    def test_no_digest(self, shell: Shell, out: Path) -> None:
+        (out / "pack" / "report.toml").write_text('[image]\n  digest = "sha256:abc"\n')
+        done = self.report(shell, out)
+        assert done.returncode == 1
+        assert "the pack report has no image digest" in done.stderr
+        assert not (out / "digest").exists()
+
+    def test_missing_oci_tag(self, shell: Shell, out: Path) -> None:
+        (out / "pack" / "report.toml").write_text(f'[image]\n  digest = "{DIGEST}"\n')
+        (out / "oci-tag").unlink()
+        done = self.report(shell, out)
+        assert done.returncode == 1
+        assert "no oci-tag at" in done.stderr
+        assert not (out / "image").exists()
+
+
+def test_components_run_the_packaged_scripts() -> None:
+    rendered = render(buildpacks_build(config(env={"B": "2", "A": "1"})))
+    assert rendered.script == load("buildpacks_build.sh")
+    assert rendered.name == "buildpacks-build"
+    assert rendered.args == ("A", "1", "B", "2")
+    assert pack_report().script == load("pack_report.sh")

@@ -1,0 +1,408 @@
+"""Hostile values never run a command: they are refused, or they stay plain data.
+
+Every component is rendered and its script run under real shells with values built to
+inject commands or options. Config-time values (subpath, build env) go through the Python
+model first; run-time parameters (repo, revision, tag, image) are fed straight to the script
+env, as a submission from the Argo UI would. Each payload would create ``SENTINEL``; it must
+never exist, and the script must either exit 1 with a message of its own or use the value
+as data (a branch, a directory, an env file of exactly that name or content).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gitrepos import Repo, make_repo
+from runscript import SHELLS, Rendered, Shell, render, run, substitute, write_executable
+
+from argo_buildpacks.components import buildpacks_build, git_clone, pack_build, tag_check
+from argo_buildpacks.components.scripts import load
+from argo_buildpacks.config import BuildConfig
+from argo_buildpacks.errors import ConfigError, TagError
+from argo_buildpacks.tags import SemverTag
+
+HOSTILE = [
+    "$(touch SENTINEL)",
+    "`touch SENTINEL`",
+    "; touch SENTINEL",
+    "a\ntouch SENTINEL",
+    "'\"",
+    "--upload-pack=touch SENTINEL",
+    "-oProxyCommand=touch SENTINEL",
+    # Without whitespace, so they pass "no whitespace" checks and reach git as names.
+    "$(touch${IFS}SENTINEL)",
+    "x|touch${IFS}SENTINEL",
+    "x;touch${IFS}SENTINEL",
+    "--upload-pack=touch${IFS}SENTINEL",
+]
+
+HOSTILE_REPOS = [
+    *HOSTILE,
+    "ext::sh${IFS}-c${IFS}touch${IFS}SENTINEL",
+    "ext::sh -c touch% SENTINEL",
+    "fd::3",
+    "ssh://-oProxyCommand=touch${IFS}SENTINEL/x",
+    "ssh://git@example.invalid/x$(touch${IFS}SENTINEL)",
+    "ssh://$(touch${IFS}SENTINEL)@example.invalid/x",
+    "git@example.invalid:$(touch${IFS}SENTINEL)",
+    "-oProxyCommand=touch${IFS}SENTINEL:x",
+    "https://example.invalid/$(touch${IFS}SENTINEL)",
+    "file:///nonexistent/$(touch${IFS}SENTINEL)",
+    "file:///nonexistent/x'$(touch${IFS}SENTINEL)'",
+]
+
+BASE: dict[str, Any] = {
+    "name": "app",
+    "source": {"url": "https://github.com/acme/app.git"},
+    "image": "ghcr.io/acme/app",
+}
+
+
+def cfg(**extra: Any) -> BuildConfig:
+    """A valid config with ``extra`` keys (through ``from_dict``, like a config file)."""
+    return BuildConfig.from_dict({**BASE, **extra})
+
+
+def python_accepts(**extra: Any) -> bool:
+    """Whether the config model accepts ``extra``; a refusal must be a ConfigError naming
+    the key."""
+    try:
+        cfg(**extra)
+    except ConfigError as exc:
+        message = str(exc)
+    else:
+        return True
+    assert f"config: {next(iter(extra))}" in message, message
+    return False
+
+
+def no_sentinel(root: Path) -> None:
+    """No payload ran."""
+    assert not list(root.rglob("SENTINEL")), "a hostile value ran a command"
+
+
+def refused(done: subprocess.CompletedProcess[str], who: str) -> None:
+    """Exit 1 with the script's own one-line message last."""
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert done.stderr.splitlines()[-1].startswith(f"{who}: "), done.stderr
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Repo, set[str], set[str]]:
+    """A repository with a branch and a directory named after each value git and the
+    model allow; returns it with the sets of those branch and directory names."""
+    r = make_repo(tmp_path_factory.mktemp("hostile") / "repo")
+    files = {"README.md": "x\n"}
+    dirs = {v for v in HOSTILE if python_accepts(source={**BASE["source"], "subpath": v})}
+    files.update({f"{d}/app.txt": d for d in dirs})
+    r.commit("init", files)
+    branches = set()
+    for value in HOSTILE:
+        check = subprocess.run(
+            ["git", "check-ref-format", "--branch", value], capture_output=True, check=False
+        )
+        if check.returncode == 0 and not value.startswith("-"):
+            r.branch(value)
+            branches.add(value)
+    return r, branches, dirs
+
+
+def clone_env(tmp_path: Path) -> dict[str, str | None]:
+    """Workspace remapped; no retries; any https goes to a closed local port."""
+    (tmp_path / "tmp").mkdir(exist_ok=True)
+    return {
+        "WORKSPACE": str(tmp_path / "ws"),
+        "OUT_DIR": str(tmp_path / "ws" / "out"),
+        "RETRIES": "0",
+        "RETRY_DELAY": "0",
+        "TMPDIR": str(tmp_path / "tmp"),
+        "https_proxy": "http://127.0.0.1:9",
+        "http_proxy": "http://127.0.0.1:9",
+    }
+
+
+def build_env(tmp_path: Path, **extra: str) -> dict[str, str | None]:
+    """The build's paths remapped under ``tmp_path``; the creator is ``false`` unless given."""
+    ws = tmp_path / "ws"
+    return {
+        "WORKSPACE": str(ws),
+        "OUT_DIR": str(ws / "out"),
+        "PLATFORM_DIR": str(ws / "platform"),
+        "LAYERS_DIR": str(tmp_path / "layers"),
+        "CREATOR": "false",
+        **extra,
+    }
+
+
+def fake_ssh(tmp_path: Path) -> Path:
+    """A fake ``ssh`` that records its arguments and fails like an unreachable host."""
+    log = tmp_path / "ssh-args"
+    return write_executable(
+        tmp_path / "bin" / "ssh",
+        f'printf "%s\\n" "$@" >>"{log}"\necho "ssh: Could not resolve hostname" >&2\nexit 255\n',
+    ).parent
+
+
+def cwd(tmp_path: Path) -> Path:
+    """The scripts' working directory, where a relative ``touch SENTINEL`` would land."""
+    path = tmp_path / "cwd"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("value", HOSTILE_REPOS)
+def test_repo(shell: Shell, tmp_path: Path, value: str) -> None:
+    if python_accepts(source={"url": value}):
+        # Only URLs that are plain data for git get through the model.
+        assert value.startswith(("https://", "ssh://", "git@", "file://"))
+    component = git_clone(cfg().source, builder=cfg().builder)
+    done = run(
+        shell,
+        render(component),
+        params={"repo": value, "revision": "main"},
+        env=clone_env(tmp_path),
+        path_prefix=(fake_ssh(tmp_path),),
+        cwd=cwd(tmp_path),
+    )
+    refused(done, "git-clone")
+    no_sentinel(tmp_path)
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("value", HOSTILE)
+def test_revision(
+    shell: Shell, tmp_path: Path, value: str, repo: tuple[Repo, set[str], set[str]]
+) -> None:
+    source_repo, branches, _ = repo
+    accepted = python_accepts(source={**BASE["source"], "revision": value})
+    if accepted:
+        assert value in branches  # only names git itself accepts as branches
+    component = git_clone(cfg().source, builder=cfg().builder)
+    done = run(
+        shell,
+        render(component),
+        params={"repo": source_repo.url, "revision": value},
+        env=clone_env(tmp_path),
+        cwd=cwd(tmp_path),
+    )
+    if value in branches:
+        # A branch of exactly that name: the value was a name, nothing else.
+        assert done.returncode == 0, done.stderr
+        out = tmp_path / "ws" / "out"
+        assert (out / "commit").read_text() == source_repo.head(f"refs/heads/{value}")
+    else:
+        refused(done, "git-clone")
+    no_sentinel(tmp_path)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("value", HOSTILE)
+def test_subpath(
+    shell: Shell, tmp_path: Path, value: str, repo: tuple[Repo, set[str], set[str]]
+) -> None:
+    source_repo, _, dirs = repo
+    if value in dirs:
+        config = cfg(source={"url": source_repo.url, "subpath": value})
+        env: dict[str, str | None] = {}
+    else:
+        assert not value or value[0] == "-" or "\n" in value
+        # Refused by the model; the scripts defend themselves when it arrives anyway.
+        config = cfg(source={"url": source_repo.url})
+        env = {"SUBPATH": value}
+    clone = run(
+        shell,
+        render(git_clone(config.source, builder=config.builder)),
+        params={"repo": source_repo.url, "revision": "main"},
+        env={**clone_env(tmp_path), **env},
+        cwd=cwd(tmp_path),
+    )
+    creator = write_executable(tmp_path / "creator", 'printf "%s\\n" "$2" >app\n')
+    env_build = {**build_env(tmp_path, CREATOR=str(creator), CREATION_TIME="epoch"), **env}
+    if value in dirs:
+        assert clone.returncode == 0, clone.stderr
+        (tmp_path / "ws" / "out" / "tags").write_text("1.0.0")
+        built = run(
+            shell,
+            render(buildpacks_build(config)),
+            params={"image": "ghcr.io/acme/app"},
+            env=env_build,
+            cwd=cwd(tmp_path),
+        )
+        # The fake creator got the app directory of exactly that name; no report: exit 1.
+        assert (cwd(tmp_path) / "app").read_text() == f"{tmp_path}/ws/src/{value}\n"
+        refused(built, "buildpacks-build")
+    else:
+        refused(clone, "git-clone")
+        (tmp_path / "ws" / "src").mkdir(parents=True, exist_ok=True)
+        built = run(
+            shell,
+            render(buildpacks_build(config)),
+            params={"image": "ghcr.io/acme/app"},
+            env=env_build,
+            cwd=cwd(tmp_path),
+        )
+        refused(built, "buildpacks-build")
+        assert "subpath" in built.stderr
+    no_sentinel(tmp_path)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("value", HOSTILE)
+def test_tag(shell: Shell, tmp_path: Path, value: str) -> None:
+    with pytest.raises(TagError):
+        SemverTag.parse(value)
+    out = tmp_path / "out"
+    done = run(
+        shell,
+        render(tag_check(builder=cfg().builder)),
+        params={"tag": value},
+        env={"OUT_DIR": str(out)},
+        cwd=cwd(tmp_path),
+    )
+    refused(done, "tag-check")
+    assert not out.exists()
+    # A tags file with the value (a workspace tampered with) is refused by the build too.
+    (tmp_path / "ws" / "src").mkdir(parents=True)
+    out.mkdir()
+    (out / "tags").write_text(value)
+    built = run(
+        shell,
+        render(buildpacks_build(cfg(creation_time="epoch"))),
+        params={"image": "ghcr.io/acme/app"},
+        env=build_env(tmp_path),
+        cwd=cwd(tmp_path),
+    )
+    refused(built, "buildpacks-build")
+    no_sentinel(tmp_path)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("value", HOSTILE)
+def test_image(shell: Shell, tmp_path: Path, value: str) -> None:
+    assert not python_accepts(image=value)
+    (tmp_path / "ws" / "src").mkdir(parents=True)
+    out = tmp_path / "ws" / "out"
+    out.mkdir()
+    (out / "tags").write_text("1.0.0")
+    built = run(
+        shell,
+        render(buildpacks_build(cfg(creation_time="epoch"))),
+        params={"image": value},
+        env=build_env(tmp_path),
+        cwd=cwd(tmp_path),
+    )
+    refused(built, "buildpacks-build")
+    assert "image" in built.stderr.splitlines()[-1]
+    # pack-report only writes the image pack pushed (pack refuses a bad one first).
+    (out / "pack").mkdir()
+    (out / "pack" / "report.toml").write_text(f'[image]\n  digest = "sha256:{"a" * 64}"\n')
+    (out / "oci-tag").write_text("1.0.0")
+    main = next(c for c in pack_template(cfg()).containers or [] if c.name == "main")
+    report = run(shell, render(main), params={"image": value}, env={"OUT_DIR": str(out)})
+    if "\n" in value:
+        refused(report, "pack-report")
+    else:
+        assert report.returncode == 0, report.stderr
+        assert (out / "image").read_text() == f"{value}:1.0.0"
+    no_sentinel(tmp_path)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_build_env(shell: Shell, tmp_path: Path) -> None:
+    values = {f"V{i}": v for i, v in enumerate(HOSTILE)}
+    for name in HOSTILE:
+        assert not python_accepts(env={name: "x"})
+    config = cfg(env=values, creation_time="epoch")
+    ws = tmp_path / "ws"
+    (ws / "src").mkdir(parents=True)
+    (ws / "out").mkdir()
+    (ws / "out" / "tags").write_text("1.0.0")
+    built = run(
+        shell,
+        render(buildpacks_build(config)),
+        params={"image": "ghcr.io/acme/app"},
+        env=build_env(tmp_path),
+        cwd=cwd(tmp_path),
+    )
+    assert built.returncode == 1  # the fake creator ("false") fails after the env is written
+    written = {p.name: p.read_bytes() for p in (ws / "platform" / "env").iterdir()}
+    assert written == {k: v.encode() for k, v in values.items()}
+    no_sentinel(tmp_path)
+
+
+def pack_template(config: BuildConfig) -> Any:
+    """``pack_build`` as the hostile tests render it: privileged allowed, creation now."""
+    return pack_build(config.model_copy(update={"creation_time": "now"}), allow_privileged=True)
+
+
+def shell_commands(config: BuildConfig) -> list[tuple[Rendered | None, list[str], str]]:
+    """(rendered script or None, full command, packaged script name) of every container."""
+    found: list[tuple[Rendered | None, list[str], str]] = []
+    containers: list[Any] = [
+        tag_check(config.tag, builder=config.builder),
+        tag_check(config.tag, builder=config.builder, mode="describe"),
+        git_clone(config.source, builder=config.builder, describe=True),
+        buildpacks_build(config),
+        *(pack_template(config).containers or []),
+    ]
+    for c in containers:
+        command = list(c.command or [])
+        if command[:2] == ["/bin/sh", "-c"] and len(command) > 3:
+            name = {
+                "tag-check": "tag_check.sh",
+                "git-clone": "git_clone.sh",
+                "buildpacks-build": "buildpacks_build.sh",
+                "pack-report": "pack_report.sh",
+            }.get(command[3], "")
+            found.append((render(c), command, name))
+        else:
+            found.append((None, command, ""))
+    return found
+
+
+def test_no_value_reaches_script_text(tmp_path: Path) -> None:
+    accepted = [v for v in HOSTILE if python_accepts(source={**BASE["source"], "subpath": v})]
+    config = cfg(
+        source={
+            "url": "https://example.invalid/$(touch${IFS}SENTINEL)",
+            "revision": "$(touch${IFS}SENTINEL)",
+            "subpath": accepted[0],
+        },
+        env={f"V{i}": v for i, v in enumerate(HOSTILE)},
+    )
+    for rendered, command, script in shell_commands(config):
+        if rendered is not None:
+            # The packaged constant, byte for byte: nothing was pasted into it.
+            assert rendered.script == load(script)
+        # (Short values such as '" occur in the constant scripts themselves.)
+        for value in [v for v in HOSTILE if len(v) > 4]:
+            assert value not in "\0".join(command), (command[:1], value)
+    no_sentinel(tmp_path)
+
+
+def test_pack_gets_build_env_values_as_single_arguments() -> None:
+    values = {f"V{i}": v for i, v in enumerate(HOSTILE)}
+    pack = next(c for c in pack_template(cfg(env=values)).containers or [] if c.name == "pack")
+    args = list(pack.args or [])
+    for key, value in values.items():
+        at = args.index(f"{key}={value}")
+        assert args[at - 1] == "--env"
+
+
+@pytest.mark.parametrize("value", ["--publish=false", "-oProxyCommand=touch${IFS}SENTINEL"])
+def test_pack_image_input_cannot_become_an_option(value: str) -> None:
+    pack = next(c for c in pack_template(cfg()).containers or [] if c.name == "pack")
+    args = [substitute(a, {"image": value}) for a in pack.args or []]
+    at = next(i for i, a in enumerate(args) if a.startswith(value))
+    assert "--" in args[:at] or not args[at].startswith("-")
+
+
+def test_shells_are_available() -> None:
+    assert shutil.which("git"), "git is needed by these tests"
+    assert SHELLS
