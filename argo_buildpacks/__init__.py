@@ -48,8 +48,10 @@ _EXPORTS: dict[str, str] = {
     "render": "pipeline",
     "workflow_for": "pipeline",
     "workflow_template": "pipeline",
-    "Finding": "lint",
-    "lint": "lint",
+    "app_template": "library",
+    "library_template": "library",
+    "Finding": "linting",
+    "lint": "linting",
     # talking to Argo
     "ArgoClient": "client",
     "ApplyResult": "runs",
@@ -125,8 +127,10 @@ if TYPE_CHECKING:
         WaitTimeoutError as WaitTimeoutError,
     )
     from argo_buildpacks.images import ImageRef as ImageRef
-    from argo_buildpacks.lint import Finding as Finding
-    from argo_buildpacks.lint import lint as lint
+    from argo_buildpacks.library import app_template as app_template
+    from argo_buildpacks.library import library_template as library_template
+    from argo_buildpacks.linting import Finding as Finding
+    from argo_buildpacks.linting import lint as lint
     from argo_buildpacks.pipeline import render as render
     from argo_buildpacks.pipeline import workflow_for as workflow_for
     from argo_buildpacks.pipeline import workflow_template as workflow_template

@@ -252,7 +252,7 @@ class ArgoClient:
             ConfigError: not a template manifest, or it has no ``metadata.name``.
             ServerError: the server failed the request (a subclass per failure).
         """
-        from argo_buildpacks.lint import lint
+        from argo_buildpacks.linting import lint
 
         manifest = manifest_of(template)
         findings = lint(manifest)

@@ -55,7 +55,15 @@ from argo_buildpacks.config import BuildConfig
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.tags import SemverTag
 
-__all__ = ["Layout", "Mode", "render", "workflow_for", "workflow_template"]
+__all__ = [
+    "Layout",
+    "Mode",
+    "assemble",
+    "render",
+    "to_manifest",
+    "workflow_for",
+    "workflow_template",
+]
 
 Layout: TypeAlias = Literal["single-pod", "steps"]
 Mode: TypeAlias = Literal["daemonless", "pack-dind", "pack-socket"]
@@ -101,7 +109,6 @@ def workflow_template(
         if config.layout == "single-pod"
         else _steps(config, allow_privileged)
     )
-    cls = WorkflowTemplate if kind == "WorkflowTemplate" else ClusterWorkflowTemplate
     volume_claims = None
     if config.layout == "steps":
         volume_claims = [
@@ -113,6 +120,21 @@ def workflow_template(
                 ),
             )
         ]
+    return assemble(config, templates, kind=kind, volume_claims=volume_claims)
+
+
+def assemble(
+    config: BuildConfig,
+    templates: list[Any],
+    *,
+    kind: Kind = "WorkflowTemplate",
+    volume_claims: list[PersistentVolumeClaim] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> WorkflowTemplate | ClusterWorkflowTemplate:
+    """A template with ``templates`` and everything workflow-wide from ``config``: the
+    contract's parameters, pod security, deadline, pod GC, TTL, mutex, scheduling."""
+    _check_choice("kind", kind, _KINDS)
+    cls = WorkflowTemplate if kind == "WorkflowTemplate" else ClusterWorkflowTemplate
     security = _pod.pod_security(config.builder, non_root=config.mode == "daemonless")
     return cls(
         name=config.name,
@@ -121,6 +143,7 @@ def workflow_template(
             "app.kubernetes.io/managed-by": "argo-buildpacks",
             f"{LABEL_PREFIX}/layout": config.layout,
             f"{LABEL_PREFIX}/mode": config.mode,
+            **(labels or {}),
         },
         annotations={f"{LABEL_PREFIX}/image": str(config.image)},
         entrypoint="main",

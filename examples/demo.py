@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from argo_buildpacks import BuildConfig, SemverTag
-from argo_buildpacks.lint import lint
+from argo_buildpacks.linting import lint
 from argo_buildpacks.pipeline import render, to_manifest, workflow_for, workflow_template
 
 HERE = Path(__file__).resolve().parent

@@ -293,6 +293,28 @@ class TestPlatformEnv:
         assert done.returncode == 1
         assert "NAME VALUE pairs" in done.stderr
 
+    def test_build_env_lines(self, shell: Shell, work: Workspace) -> None:
+        lines = "BP_A=1\nBP_B=x=y $(touch SENTINEL) `id`\n\nBP_C=\n"
+        done = build(shell, work, config(), env={"BUILD_ENV": lines}, args=["BP_D", "d"])
+        assert done.returncode == 0, done.stderr
+        files = {p.name: p.read_text() for p in (work.platform / "env").iterdir()}
+        assert files == {"BP_A": "1", "BP_B": "x=y $(touch SENTINEL) `id`", "BP_C": "", "BP_D": "d"}
+        assert not list(work.root.rglob("SENTINEL"))
+
+    @pytest.mark.parametrize(
+        ("lines", "why"),
+        [
+            ("NOEQUALS", "is not NAME=VALUE"),
+            ("CNB_X=1", "'CNB_X' is invalid"),
+            ("A B=1", "invalid"),
+        ],
+    )
+    def test_bad_build_env_lines(self, shell: Shell, work: Workspace, lines: str, why: str) -> None:
+        done = build(shell, work, config(), env={"BUILD_ENV": lines})
+        assert done.returncode == 1
+        assert why in done.stderr
+        assert not (work.fake / "argv").exists()
+
 
 @pytest.mark.parametrize("shell", SHELLS)
 class TestCreationTime:

@@ -26,11 +26,23 @@ def test_docstring_examples(name: str) -> None:
     assert result.failed == 0
 
 
-def test_readme_python_block_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = (ROOT / "README.md").read_text()
-    block = text.split("```python\n", 1)[1].split("```", 1)[0]
+def _python_blocks() -> list[tuple[str, int, str]]:
+    blocks = []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        parts = page.read_text().split("```python\n")
+        for i, part in enumerate(parts[1:], start=1):
+            code = part.split("```", 1)[0]
+            if ">>>" not in code:  # doctest blocks run above
+                blocks.append((str(page.relative_to(ROOT)), i, code))
+    return blocks
+
+
+@pytest.mark.parametrize(("page", "index", "code"), _python_blocks(), ids=lambda v: str(v)[:30])
+def test_python_blocks_in_docs_run(
+    monkeypatch: pytest.MonkeyPatch, page: str, index: int, code: str
+) -> None:
     monkeypatch.chdir(ROOT)
-    exec(compile(block, "README.md", "exec"), {})  # noqa: S102 - our own documentation
+    exec(compile(code, f"{page}#{index}", "exec"), {})  # noqa: S102 - our own documentation
 
 
 def test_public_names_resolve_lazily() -> None:
@@ -46,3 +58,12 @@ def test_public_names_resolve_lazily() -> None:
     assert out.stdout.strip() == "False"
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         _ = argo_buildpacks.nope
+
+
+def test_exported_functions_are_not_shadowed_by_submodules() -> None:
+    import argo_buildpacks
+    import argo_buildpacks.linting  # importing every module must not rebind a public name
+    import argo_buildpacks.pipeline
+
+    for name in ("lint", "render", "workflow_template", "tag_check", "git_clone"):
+        assert callable(getattr(argo_buildpacks, name)), name

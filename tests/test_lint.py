@@ -1,4 +1,4 @@
-"""Tests for argo_buildpacks.lint: every rule catches what it should and leaves valid Argo alone."""
+"""argo_buildpacks.linting: every rule catches what it should and leaves valid Argo alone."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from argo_buildpacks._lint.dag import find_cycles, parse_depends
 from argo_buildpacks.errors import ConfigError
-from argo_buildpacks.lint import Finding, lint
+from argo_buildpacks.linting import Finding, lint
 
 Manifest = dict[str, Any]
 

@@ -1,4 +1,4 @@
-"""The machinery behind :func:`argo_buildpacks.lint.lint` (private).
+"""The machinery behind :func:`argo_buildpacks.linting.lint` (private).
 
 - :mod:`.base`: the shared vocabulary (issues, paths, the set of manifests, call targets);
 - :mod:`.schema`: strict decoding against Hera's generated models of the Argo API;

@@ -6,6 +6,7 @@
 #   BUILD_UID BUILD_GID  LOG_LEVEL  CREATION_TIME (commit|epoch|now)  BUILDPACKS (comma list)
 #   CACHE_IMAGE RUN_IMAGE PREVIOUS_IMAGE (optional)  CREATOR (default /cnb/lifecycle/creator)
 #   CNB_BUILDPACKS_DIR (the builder's buildpacks, default /cnb/buildpacks)
+#   BUILD_ENV (more build env vars, one NAME=VALUE per line: the library mode's form)
 # Reads $OUT_DIR/tags (from tag-check: main tag first) and, for CREATION_TIME=commit,
 # $OUT_DIR/commit-epoch (from git-clone). Writes $OUT_DIR/image and $OUT_DIR/digest.
 set -euf # -f: no pathname expansion of the comma lists below; values stay data
@@ -100,6 +101,19 @@ while [ "$#" -gt 0 ]; do
   printf '%s' "$2" >"$PLATFORM_DIR/env/$1"
   shift 2
 done
+# One NAME=VALUE per line (values cannot hold a line break here); a failure inside the
+# pipeline's subshell still fails the pipeline, and so the script (set -e).
+if [ -n "${BUILD_ENV:-}" ]; then
+  printf '%s\n' "$BUILD_ENV" | while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    name=${line%%=*}
+    case "$line" in *=*) ;; *) fail "build env line '$line' is not NAME=VALUE" ;; esac
+    case "$name" in
+      '' | [0-9]* | *[!A-Za-z0-9_]* | CNB_*) fail "build env name '$name' is invalid" ;;
+    esac
+    printf '%s' "${line#*=}" >"$PLATFORM_DIR/env/$name"
+  done
+fi
 
 set -- -app "$app" -layers "$LAYERS_DIR" -platform "$PLATFORM_DIR" \
   -report "$OUT_DIR/report.toml" -log-level "${LOG_LEVEL:-info}" \
