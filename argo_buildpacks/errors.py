@@ -7,6 +7,8 @@ the server's own message and a hint of what to do about it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "ArgoBuildpacksError",
     "AuthenticationError",
@@ -47,7 +49,7 @@ class LintError(ArgoBuildpacksError):
     ``findings`` holds every finding, in document order.
     """
 
-    def __init__(self, message: str, findings: list[object] | None = None) -> None:
+    def __init__(self, message: str, findings: Sequence[object] | None = None) -> None:
         super().__init__(message)
         self.findings = list(findings or [])
 

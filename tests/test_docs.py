@@ -7,6 +7,7 @@ import importlib
 from pathlib import Path
 
 import pytest
+from argo_fake import FakeArgo
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC_PAGES = sorted(p for p in (ROOT / "docs").rglob("*.md") if ">>>" in p.read_text())
@@ -39,8 +40,12 @@ def _python_blocks() -> list[tuple[str, int, str]]:
 
 @pytest.mark.parametrize(("page", "index", "code"), _python_blocks(), ids=lambda v: str(v)[:30])
 def test_python_blocks_in_docs_run(
-    monkeypatch: pytest.MonkeyPatch, page: str, index: int, code: str
+    monkeypatch: pytest.MonkeyPatch, argo_fake: FakeArgo, page: str, index: int, code: str
 ) -> None:
+    # Examples that talk to Argo talk to the local Argo API.
+    monkeypatch.setenv("ARGO_SERVER", argo_fake.address)
+    monkeypatch.setenv("ARGO_SECURE", "false")
+    monkeypatch.setenv("ARGO_TOKEN", argo_fake.token or "")
     monkeypatch.chdir(ROOT)
     exec(compile(code, f"{page}#{index}", "exec"), {})  # noqa: S102 - our own documentation
 
