@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeAlias
 
+import yaml
 from hera.workflows import (
     ClusterWorkflowTemplate,
     Container,
@@ -473,8 +474,6 @@ def render(objs: Any) -> str:
     ordered as Kubernetes users read them (``apiVersion``, ``kind``, ``metadata``,
     ``spec``) and then alphabetically, so diffs in git stay small.
     """
-    import yaml
-
     items = objs if isinstance(objs, (list, tuple)) else [objs]
     docs = [to_manifest(o) for o in items]
     return "---\n".join(
@@ -514,29 +513,15 @@ def _ordered(value: Any) -> Any:
     return value
 
 
-def _yaml_dumper() -> type:
-    import yaml
-
-    class Dumper(yaml.SafeDumper):
-        pass
-
-    def str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-        # Scripts and other multi-line strings as literal blocks: readable and diffable.
-        if "\n" in data:
-            return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data)
-
-    Dumper.add_representer(str, str_presenter)
-    return Dumper
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Safe YAML through libyaml when present (10x faster than pure Python)."""
 
 
-class _LazyDumper:
-    _cls: type | None = None
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if _LazyDumper._cls is None:
-            _LazyDumper._cls = _yaml_dumper()
-        return _LazyDumper._cls(*args, **kwargs)
+def _str_presenter(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    # Scripts and other multi-line strings as literal blocks: readable and diffable.
+    if "\n" in data:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
 
 
-_Dumper: Any = _LazyDumper()
+_Dumper.add_representer(str, _str_presenter)
