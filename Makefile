@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest tools clean
+.PHONY: demo test lint typecheck pytest tools clean bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -25,8 +25,31 @@ tools:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq busybox >/dev/null; \
 	  else echo "busybox not installed (need root for apt); tests fall back to /bin/sh" >&2; fi; }
 
+# The demo drives the command line: render the example app, lint it, show the tags a
+# version pushes and how to run it; with ARGO_SERVER (and ARGO_TOKEN) set, apply and submit.
+DEMO_CONFIG := examples/my-python-app.yaml
+DEMO_OUT    := build/my-python-app.workflowtemplate.yaml
+DEMO_TAG    ?= 1.4.2
+ABP         := $(BIN)/argo-buildpacks
+
 demo: $(STAMP)
-	$(BIN)/python examples/demo.py
+	$(ABP) render -f $(DEMO_CONFIG) -o $(DEMO_OUT)
+	$(ABP) lint $(DEMO_OUT)
+	$(ABP) tags $(DEMO_TAG) --image registry.example.com:5000/acme/my-python-app
+	@if [ -n "$$ARGO_SERVER" ]; then \
+	  set -e; \
+	  echo "+ argo-buildpacks apply $(DEMO_OUT)"; $(ABP) apply $(DEMO_OUT); \
+	  echo "+ argo-buildpacks submit my-python-app --tag $(DEMO_TAG)"; \
+	  $(ABP) submit my-python-app --tag $(DEMO_TAG); \
+	else \
+	  echo "run it (set ARGO_SERVER and ARGO_TOKEN, or run 'make demo' with them set):"; \
+	  echo "  argo-buildpacks apply $(DEMO_OUT)"; \
+	  echo "  argo-buildpacks submit my-python-app --tag $(DEMO_TAG) --wait"; \
+	fi
+
+# Benchmarks (not part of `make test`): prints one table and writes docs/performance.md.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
