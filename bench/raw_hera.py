@@ -1,0 +1,221 @@
+"""The benchmark's baseline: the same WorkflowTemplate written by hand with raw Hera.
+
+What a platform engineer would write without argo-buildpacks for the benchmark's apps
+(public repo, registry secret, build env, every other setting at its default), field for
+field, so that the render benchmark compares like with like (``tests/test_bench.py`` checks
+that both produce the same manifest). The scripts are the library's constants, as a hand
+writer would paste them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hera.workflows import Container, ContainerNode, ContainerSet, Env, Parameter, WorkflowTemplate
+from hera.workflows.models import (
+    Arguments,
+    Capabilities,
+    ContainerSetRetryStrategy,
+    EmptyDirVolumeSource,
+    KeyToPath,
+    Mutex,
+    PodGC,
+    PodSecurityContext,
+    ResourceRequirements,
+    SeccompProfile,
+    SecretVolumeSource,
+    SecurityContext,
+    Synchronization,
+    Template,
+    TTLStrategy,
+    ValueFrom,
+    Volume,
+    VolumeMount,
+    WorkflowStep,
+)
+from hera.workflows.models import Parameter as ModelParameter
+
+from argo_buildpacks import BuildConfig
+from argo_buildpacks.components.scripts import load
+
+TAG_CHECK, GIT_CLONE, BUILD = (
+    load("tag_check.sh"),
+    load("git_clone.sh"),
+    load("buildpacks_build.sh"),
+)
+WS = VolumeMount(name="workspace", mount_path="/workspace")
+
+
+def _security() -> SecurityContext:
+    return SecurityContext(
+        run_as_user=1001,
+        run_as_group=1000,
+        run_as_non_root=True,
+        allow_privilege_escalation=False,
+        capabilities=Capabilities(drop=["ALL"]),
+        seccomp_profile=SeccompProfile(type="RuntimeDefault"),
+    )
+
+
+def _env(**values: str) -> list[Env]:
+    return [Env(name=k, value=v) for k, v in values.items()]
+
+
+def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
+    """The single-pod daemonless WorkflowTemplate for one benchmark app, by hand."""
+    _ = Container  # the by-hand version needs no separate container templates
+    image = str(cfg.image)
+    nodes = [
+        ContainerNode(
+            name="tag-check",
+            image="busybox:1.37.0",
+            image_pull_policy="IfNotPresent",
+            command=["/bin/sh", "-c", TAG_CHECK, "tag-check", "check"],
+            env=_env(
+                TAG="{{inputs.parameters.tag}}",
+                FROM_GIT="false",
+                FLOATING="true",
+                LATEST="false",
+                ALLOW_UNTAGGED="false",
+                OUT_DIR="/workspace/out",
+            ),
+            volume_mounts=[WS],
+            security_context=_security(),
+            resources=ResourceRequirements(
+                requests={"cpu": "10m", "memory": "16Mi"},
+                limits={"memory": "64Mi"},
+            ),
+        ),
+        ContainerNode(
+            name="git-clone",
+            image="alpine/git:v2.47.2",
+            image_pull_policy="IfNotPresent",
+            command=["/bin/sh", "-c", GIT_CLONE, "git-clone"],
+            env=_env(
+                REPO="{{inputs.parameters.repo}}",
+                REVISION="{{inputs.parameters.revision}}",
+                DEPTH="1",
+                SUBMODULES="false",
+                SUBPATH="",
+                WORKSPACE="/workspace",
+                OUT_DIR="/workspace/out",
+                DESCRIBE="false",
+                RETRIES="3",
+                AUTH="none",
+            ),
+            volume_mounts=[WS],
+            security_context=_security(),
+            resources=ResourceRequirements(
+                requests={"cpu": "100m", "memory": "128Mi"},
+                limits={"memory": "512Mi"},
+            ),
+            dependencies=["tag-check"],
+        ),
+        ContainerNode(
+            name="main",
+            image="paketobuildpacks/builder-jammy-base",
+            image_pull_policy="IfNotPresent",
+            command=["/bin/sh", "-c", BUILD, "buildpacks-build"],
+            args=[item for k in sorted(cfg.env) for item in (k, cfg.env[k])],
+            env=_env(
+                IMAGE="{{inputs.parameters.image}}",
+                WORKSPACE="/workspace",
+                OUT_DIR="/workspace/out",
+                SUBPATH="",
+                LAYERS_DIR="/layers",
+                PLATFORM_DIR="/workspace/platform",
+                BUILD_UID="1001",
+                BUILD_GID="1000",
+                LOG_LEVEL="info",
+                CREATION_TIME="commit",
+                CNB_PLATFORM_API="0.12",
+                DOCKER_CONFIG="/var/run/secrets/argo-buildpacks/registry",
+            ),
+            volume_mounts=[
+                WS,
+                VolumeMount(name="layers", mount_path="/layers"),
+                VolumeMount(
+                    name="registry-credentials",
+                    mount_path="/var/run/secrets/argo-buildpacks/registry",
+                    read_only=True,
+                ),
+            ],
+            security_context=_security(),
+            resources=ResourceRequirements(
+                requests={"cpu": "1", "memory": "2Gi"},
+                limits={"memory": "4Gi"},
+            ),
+            dependencies=["git-clone"],
+        ),
+    ]
+    build = ContainerSet(
+        name="build",
+        containers=nodes,  # type: ignore[arg-type]
+        volumes=[
+            Volume(name="workspace", empty_dir=EmptyDirVolumeSource()),
+            Volume(name="layers", empty_dir=EmptyDirVolumeSource()),
+            Volume(
+                name="registry-credentials",
+                secret=SecretVolumeSource(
+                    secret_name=str(cfg.registry_secret),
+                    items=[KeyToPath(key=".dockerconfigjson", path="config.json")],
+                    default_mode=0o440,
+                ),
+            ),
+        ],
+        inputs=[Parameter(name=n) for n in ("tag", "repo", "revision", "image")],
+        outputs=[
+            Parameter(name=n, value_from=ValueFrom(path=f"/workspace/out/{n}"), global_name=n)
+            for n in ("image", "digest", "tags", "commit")
+        ],
+        container_set_retry_strategy=ContainerSetRetryStrategy(retries=2, duration="30s"),
+    )
+    main = Template(
+        name="main",
+        steps=[
+            [
+                WorkflowStep(
+                    name="build",
+                    template="build",
+                    arguments=Arguments(
+                        parameters=[
+                            ModelParameter(name=n, value="{{workflow.parameters." + n + "}}")
+                            for n in ("tag", "repo", "revision", "image")
+                        ]
+                    ),
+                )
+            ]
+        ],
+    )
+    mutex = "argo-buildpacks-" + re.sub(r"[^a-z0-9-]+", "-", cfg.image.name).strip("-")
+    return WorkflowTemplate(
+        name=cfg.name,
+        namespace=cfg.namespace,
+        labels={
+            "app.kubernetes.io/managed-by": "argo-buildpacks",
+            "argo-buildpacks.io/layout": "single-pod",
+            "argo-buildpacks.io/mode": "daemonless",
+        },
+        annotations={"argo-buildpacks.io/image": image},
+        entrypoint="main",
+        arguments=[
+            Parameter(
+                name="tag", description="SemVer 2.0.0 version to build (one leading 'v' allowed)"
+            ),
+            Parameter(name="revision", value="main", description="Branch, tag or commit"),
+            Parameter(name="repo", value=cfg.source.url, description="Git repository URL"),
+            Parameter(name="image", value=image, description="Image repository (no tag)"),
+        ],
+        templates=[main, build],
+        security_context=PodSecurityContext(
+            run_as_user=1001,
+            run_as_group=1000,
+            run_as_non_root=True,
+            fs_group=1000,
+            seccomp_profile=SeccompProfile(type="RuntimeDefault"),
+        ),
+        active_deadline_seconds=3600,
+        pod_gc=PodGC(strategy="OnPodSuccess"),
+        ttl_strategy=TTLStrategy(seconds_after_success=86400, seconds_after_failure=604800),
+        synchronization=Synchronization(mutexes=[Mutex(name=mutex)]),
+    )

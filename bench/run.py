@@ -1,0 +1,323 @@
+"""`make bench`: start-up, render, lint and client throughput, and the structural cost of
+the generated workflows, each beside its baseline in the same run.
+
+Prints one table and writes it into docs/performance.md with the machine and the date.
+Timings are medians of several runs; nothing here asserts a time (tests never do).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests")]
+
+import yaml  # noqa: E402
+from apps import TUTORIAL, app_dict, apps  # noqa: E402
+from raw_hera import raw_template  # noqa: E402
+
+from argo_buildpacks import BuildConfig, lint, workflow_template  # noqa: E402
+from argo_buildpacks.pipeline import render, to_manifest  # noqa: E402
+
+EXAMPLE = ROOT / "examples" / "my-python-app.yaml"
+Row = tuple[str, str, str, str]  # what, ours, baseline, ratio
+
+
+def median_of(fn: Callable[[], Any], runs: int) -> float:
+    """Median wall time of ``fn`` over ``runs`` calls, in seconds."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def process(argv: list[str], runs: int = 9) -> float:
+    """Median wall time of a whole process."""
+    return median_of(lambda: subprocess.run(argv, check=True, capture_output=True), runs)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms" if seconds >= 0.01 else f"{seconds * 1000:.1f} ms"
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x"
+
+
+def startup() -> list[Row]:
+    py = sys.executable
+    cli = shutil.which("argo-buildpacks", path=str(Path(py).parent))
+    hera = process([py, "-c", "import hera.workflows"])
+    rows: list[Row] = [("start-up: `import hera.workflows` (baseline)", "", ms(hera), "1.00x")]
+    lazy = process([py, "-c", "import argo_buildpacks"])
+    rows.append(("start-up: `import argo_buildpacks`", ms(lazy), ms(hera), ratio(lazy, hera)))
+    full = process([py, "-c", "import argo_buildpacks; argo_buildpacks.workflow_template"])
+    rows.append(
+        ("start-up: import with the pipeline loaded", ms(full), ms(hera), ratio(full, hera))
+    )
+    if cli is None:
+        rows.append(("start-up: `argo-buildpacks --help`", "no CLI installed", "", ""))
+        return rows
+    help_ = process([cli, "--help"])
+    rows.append(("start-up: `argo-buildpacks --help`", ms(help_), ms(hera), ratio(help_, hera)))
+    rend = process([cli, "render", "-f", str(EXAMPLE)])
+    rows.append(
+        ("start-up: `argo-buildpacks render -f example`", ms(rend), ms(hera), ratio(rend, hera))
+    )
+    return rows
+
+
+def render_throughput(configs: list[BuildConfig]) -> list[Row]:
+    dicts = [to_manifest(workflow_template(c)) for c in configs]
+    c_dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    ours = median_of(lambda: [render(workflow_template(c)) for c in configs], 5)
+    raw = median_of(lambda: [raw_template(c).to_yaml() for c in configs], 5)
+    raw_c = median_of(lambda: [render(raw_template(c)) for c in configs], 5)
+    floor = median_of(lambda: [yaml.dump(d, Dumper=c_dumper, sort_keys=False) for d in dicts], 5)
+    pure = median_of(lambda: [yaml.safe_dump(d, sort_keys=False) for d in dicts], 3)
+    n = len(configs)
+    return [
+        (f"render {n} apps: raw Hera by hand + `to_yaml()`", ms(ours), ms(raw), ratio(ours, raw)),
+        (
+            f"render {n} apps: raw Hera by hand + same YAML emitter",
+            ms(ours),
+            ms(raw_c),
+            ratio(ours, raw_c),
+        ),
+        (
+            f"render {n} apps: floor, libyaml dump of the final dicts",
+            ms(ours),
+            ms(floor),
+            ratio(ours, floor),
+        ),
+        (
+            f"render {n} apps: `yaml.safe_dump` (pure Python) of the dicts",
+            ms(ours),
+            ms(pure),
+            ratio(ours, pure),
+        ),
+    ]
+
+
+def lint_throughput(configs: list[BuildConfig]) -> list[Row]:
+    manifests = [to_manifest(workflow_template(c)) for c in configs]
+    took = median_of(lambda: [lint(m) for m in manifests], 5)
+    per = took / len(manifests)
+    return [(f"lint {len(manifests)} templates", ms(took), "target < 1 s", f"{ms(per)} each")]
+
+
+def client_throughput(configs: list[BuildConfig]) -> list[Row]:
+    from argo_fake import FakeArgo
+    from hera.workflows.models import (
+        SubmitOpts,
+        WorkflowSubmitRequest,
+        WorkflowTemplateCreateRequest,
+    )
+    from hera.workflows.models import WorkflowTemplate as ModelWT
+    from hera.workflows.service import WorkflowsService
+
+    from argo_buildpacks import ArgoClient
+
+    templates = [workflow_template(c) for c in configs]
+    manifests = [to_manifest(t) for t in templates]
+
+    def ours() -> float:
+        with (
+            FakeArgo(namespaces=("builds",)) as fake,
+            ArgoClient(fake.url, token=fake.token, namespace="builds") as argo,
+        ):
+            start = time.perf_counter()
+            for t in templates:
+                argo.apply(t)
+            for c in configs[:50]:
+                argo.submit(c.name, tag="1.0.0")
+            return time.perf_counter() - start
+
+    def raw() -> float:
+        with FakeArgo(namespaces=("builds",)) as fake:
+            svc = WorkflowsService(host=fake.url, token=fake.token, namespace="builds")
+            start = time.perf_counter()
+            for m in manifests:
+                svc.create_workflow_template(
+                    WorkflowTemplateCreateRequest(template=ModelWT.model_validate(m))
+                )
+            for c in configs[:50]:
+                svc.submit_workflow(
+                    WorkflowSubmitRequest(
+                        resource_kind="WorkflowTemplate",
+                        resource_name=c.name,
+                        submit_options=SubmitOpts(
+                            parameters=["tag=1.0.0"], generate_name=f"{c.name}-"
+                        ),
+                    )
+                )
+            svc.close()  # type: ignore[no-untyped-call]
+            return time.perf_counter() - start
+
+    import warnings
+
+    warnings.simplefilter("ignore")  # Hera's submit uses pydantic's deprecated .json()
+    a = statistics.median([ours() for _ in range(3)])
+    b = statistics.median([raw() for _ in range(3)])
+    return [
+        (
+            f"client: apply {len(templates)} templates + submit 50 runs (local Argo API)",
+            ms(a),
+            ms(b) + " (raw Hera WorkflowsService)",
+            ratio(a, b),
+        )
+    ]
+
+
+def _pods(m: dict[str, Any]) -> int:
+    templates = {t["name"]: t for t in m["spec"]["templates"]}
+
+    def count(name: str) -> int:
+        t = templates[name]
+        if any(k in t for k in ("container", "containerSet", "script", "resource")):
+            return 1
+        return sum(count(s["template"]) for group in t.get("steps", []) for s in group)
+
+    return count(m["spec"]["entrypoint"])
+
+
+def _containers(m: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    pod = m["spec"].get("securityContext", {})
+    out = []
+    for t in m["spec"]["templates"]:
+        pod_t = {**pod, **t.get("securityContext", {})}
+        set_containers = t.get("containerSet", {}).get("containers", [])
+        for c in [t.get("container"), *set_containers, *t.get("sidecars", [])]:
+            if c:
+                out.append((c, pod_t))
+    return out
+
+
+def _runs_as_root(c: dict[str, Any], pod: dict[str, Any]) -> bool:
+    sc = c.get("securityContext", {})
+    uid = sc.get("runAsUser", pod.get("runAsUser"))
+    non_root = sc.get("runAsNonRoot", pod.get("runAsNonRoot"))
+    if sc.get("privileged"):
+        return True
+    return uid == 0 or (uid is None and not non_root)  # unset: the image's user, often root
+
+
+def _depth(m: dict[str, Any]) -> str:
+    for c, _ in _containers(m):
+        env = {e["name"]: e.get("value") for e in c.get("env", [])}
+        if "DEPTH" in env:
+            return "full" if env["DEPTH"] == "0" else str(env["DEPTH"])
+    return "full"
+
+
+def structure() -> list[list[str]]:
+    rows = [["workflow", "pods", "PVCs", "privileged", "root containers", "images", "clone depth"]]
+    base = app_dict(0)
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("tutorial (clone, pack + docker.sock, deploy)", TUTORIAL)
+    ]
+    for layout in ("single-pod", "steps"):
+        for mode in ("daemonless", "pack-dind", "pack-socket"):
+            cfg = BuildConfig.from_dict(
+                {**base, "layout": layout, "mode": mode, "creation_time": "now"}
+            )
+            cases.append(
+                (f"{layout}, {mode}", to_manifest(workflow_template(cfg, allow_privileged=True)))
+            )
+    for label, m in cases:
+        containers = _containers(m)
+        rows.append(
+            [
+                label,
+                str(_pods(m)),
+                str(len(m["spec"].get("volumeClaimTemplates", []))),
+                str(
+                    sum(1 for c, _ in containers if c.get("securityContext", {}).get("privileged"))
+                ),
+                str(sum(1 for c, p in containers if _runs_as_root(c, p))),
+                str(len({c["image"] for c, _ in containers})),
+                _depth(m),
+            ]
+        )
+    return rows
+
+
+def table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows
+    ]
+    lines.insert(1, "| " + " | ".join("-" * w for w in widths) + " |")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()}"
+
+
+def main() -> int:
+    configs = apps(200)
+    timing: list[Row] = []
+    parts: list[Callable[[], list[Row]]] = [
+        startup,
+        lambda: render_throughput(configs),
+        lambda: lint_throughput(configs),
+        lambda: client_throughput(configs),
+    ]
+    for part in parts:
+        rows = part()
+        for row in rows:
+            print(" | ".join(x for x in row if x), flush=True)
+        timing += rows
+    shape = structure()
+    print(table(shape))
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    out = [
+        "# Performance",
+        "",
+        f"Measured by `make bench` on {when}: {machine()}.",
+        "Each figure is the median of several runs; the baseline ran in the same process run.",
+        "",
+        table(
+            [["measurement", "argo-buildpacks", "baseline", "ratio"], *[list(r) for r in timing]]
+        ),
+        "",
+        "## Structural cost per build",
+        "",
+        table(shape),
+        "",
+        NOTES.strip(),
+        "",
+    ]
+    (ROOT / "docs" / "performance.md").write_text("\n".join(out), encoding="utf-8")
+    print("wrote docs/performance.md")
+    return 0
+
+
+NOTES = """
+Targets: render <= 1.2x raw Hera; `argo-buildpacks --help` < 0.2 s median; `import
+argo_buildpacks` <= 1.15x `import hera.workflows`; lint of 200 templates < 1 s.
+"""
+
+if __name__ == "__main__":
+    sys.exit(main())
