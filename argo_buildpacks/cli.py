@@ -216,11 +216,18 @@ def cli(debug: bool) -> None:
     show_default=True,
     help="Manifest format.",
 )
+@click.option(
+    "--library",
+    metavar="NAME",
+    help="Render a thin template that calls the components of the library NAME "
+    "(see 'argo-buildpacks library').",
+)
 def render(
     config_file: str | None,
     template_options: dict[str, Any],
     output_file: str | None,
     fmt: str,
+    library: str | None,
     **flags: Any,
 ) -> None:
     """Render a build config to a WorkflowTemplate manifest.
@@ -234,20 +241,91 @@ def render(
       argo-buildpacks render -f app.yaml --mode pack-dind --allow-privileged -o wt.yaml
       argo-buildpacks render --name my-app --repo https://github.com/acme/my-app.git \\
           --image ghcr.io/acme/my-app --output json
+      argo-buildpacks render -f app.yaml --library argo-buildpacks
     """
     config = config_from(config_file, flags)  # bad input fails before Hera is imported
-    from argo_buildpacks.pipeline import render as render_yaml
-    from argo_buildpacks.pipeline import to_manifest, workflow_template
+    from argo_buildpacks.pipeline import workflow_template
 
-    template = workflow_template(config, **template_options)
-    if fmt == "json":
-        text = json.dumps(to_manifest(template), indent=2) + "\n"
+    if library is None:
+        template = workflow_template(config, **template_options)
     else:
-        text = render_yaml(template)
-    _write(text, output_file)
+        from argo_buildpacks.library import app_template, library_template
+
+        if template_options["mode"] or template_options["allow_privileged"]:
+            raise ConfigError(
+                "--library: library mode is daemonless; drop --mode/--allow-privileged"
+            )
+        layout = template_options["layout"]
+        if layout:
+            config = config.model_copy(update={"layout": layout})
+        lib = library_template(
+            name=library,
+            builder=config.builder,
+            images=config.images,
+            resources=config.resources,
+            retries=config.retries,
+            log_level=config.log_level,
+        )
+        template = app_template(config, lib, kind=template_options["kind"])
+    _write(_format(template, fmt), output_file)
     if output_file not in (None, "-"):
         kind = template_options["kind"]
         click.echo(f"wrote {output_file}: {kind} {config.name}", err=True)
+
+
+def _format(obj: Any, fmt: str) -> str:
+    from argo_buildpacks.pipeline import render as render_yaml
+    from argo_buildpacks.pipeline import to_manifest
+
+    if fmt == "json":
+        return json.dumps(to_manifest(obj), indent=2) + "\n"
+    return render_yaml(obj)
+
+
+@cli.command("library")
+@click.option("--name", default="argo-buildpacks", show_default=True, help="The library's name.")
+@click.option(
+    "--builder",
+    default="paketobuildpacks/builder-jammy-base",
+    show_default=True,
+    metavar="IMAGE",
+    help="A known builder image (its uid/gid become the pods'); one library per builder.",
+)
+@click.option("-o", "--output-file", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option(
+    "--output",
+    "fmt",
+    type=click.Choice(["yaml", "json"]),
+    default="yaml",
+    show_default=True,
+    help="Manifest format.",
+)
+def library_command(name: str, builder: str, output_file: str | None, fmt: str) -> None:
+    """Render the components as one ClusterWorkflowTemplate for every app to call.
+
+    Apply it once; render each app with 'render --library NAME'. The library fixes the
+    builder (its uid/gid), the helper images, resources and retries; everything per app
+    is an input.
+
+    \b
+    Examples:
+      argo-buildpacks library -o library.yaml && argo-buildpacks apply library.yaml
+      argo-buildpacks render -f app.yaml --library argo-buildpacks -o app.yaml
+    """
+    from argo_buildpacks._validate import dns_label
+    from argo_buildpacks.config import Builder
+
+    try:
+        dns_label(name, what="--name")
+        resolved = Builder.from_image(builder)
+    except ValueError as exc:
+        raise ConfigError(f"--builder: {exc}" if "builder" in str(exc) else str(exc)) from None
+    from argo_buildpacks.library import library_template
+
+    lib = library_template(name=name, builder=resolved)
+    _write(_format(lib, fmt), output_file)
+    if output_file not in (None, "-"):
+        click.echo(f"wrote {output_file}: ClusterWorkflowTemplate {name}", err=True)
 
 
 def _manifests_text(path: str, text: str) -> tuple[str, int]:
@@ -282,25 +360,38 @@ def _finding_json(path: str, finding: Finding) -> dict[str, str]:
 
 @cli.command("lint")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
 @_OUTPUT
-def lint_command(files: tuple[str, ...], output: str) -> None:
+def lint_command(files: tuple[str, ...], strict: bool, output: str) -> None:
     """Check manifests offline, as `argo lint --strict` would.
 
     Each FILE holds Argo manifests (one or several YAML documents) or a build config,
-    which is rendered and its WorkflowTemplate checked. Findings are printed as
-    `FILE: [DOCUMENT: ]PATH: MESSAGE`; the exit status is 1 when there is any.
+    which is rendered and its WorkflowTemplate checked. The files are checked as one set,
+    so a templateRef in one resolves to a library in another. Findings are printed as
+    `FILE: [DOCUMENT: ]PATH: MESSAGE`; the exit status is 1 when there is an error
+    (with --strict, any finding). Warnings are what could not be checked offline.
 
     \b
     Examples:
       argo-buildpacks lint build/app.workflowtemplate.yaml
       argo-buildpacks render -f app.yaml | argo-buildpacks lint -
     """
+    import yaml
+
     from argo_buildpacks.linting import lint
 
+    texts = [(path, *_manifests_text(path, read_text(path))) for path in files]
+    parsed: dict[str, list[Any]] = {}
+    for path, text, _ in texts:
+        try:
+            parsed[path] = [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+        except yaml.YAMLError:
+            parsed[path] = []  # lint reports it for this file
     results: list[tuple[str, Finding, bool]] = []
-    for path in files:
-        text, documents = _manifests_text(path, read_text(path))
-        results += [(path, f, documents > 1) for f in lint(text)]
+    for path, text, documents in texts:
+        # The files are one set: a templateRef in one resolves to a library in another.
+        others = [d for other, docs in parsed.items() if other != path for d in docs]
+        results += [(path, f, documents > 1) for f in lint(text, context=others)]
     if output == "json":
         _echo_json([_finding_json(path, f) for path, f, _ in results])
     else:
@@ -312,7 +403,7 @@ def lint_command(files: tuple[str, ...], output: str) -> None:
         count = len(results)
         what = f"{count} finding{'s' * (count != 1)}" if count else "no findings"
         click.echo(f"{what} in {len(files)} file{'s' * (len(files) != 1)}", err=True)
-    if results:
+    if any(f.severity == "error" or strict for _, f, _ in results):
         sys.exit(1)
 
 

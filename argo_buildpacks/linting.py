@@ -72,12 +72,18 @@ class Finding:
         return ": ".join(part for part in (self.document, self.path, self.message) if part)
 
 
-def lint(manifests: Mapping[str, Any] | str | Sequence[Mapping[str, Any]]) -> list[Finding]:
+def lint(
+    manifests: Mapping[str, Any] | str | Sequence[Mapping[str, Any]],
+    *,
+    context: Sequence[Mapping[str, Any]] = (),
+) -> list[Finding]:
     """Check Argo manifests the way ``argo lint --strict`` does, offline.
 
     Args:
         manifests: one manifest mapping, a list of them (linted as a set, so references
             between them resolve) or YAML text, possibly several ``---`` documents.
+        context: more manifests that references may resolve to (a library of templates
+            in another file); they are not checked themselves.
 
     Returns:
         Every finding, document by document and in document order within each; empty when
@@ -91,7 +97,7 @@ def lint(manifests: Mapping[str, Any] | str | Sequence[Mapping[str, Any]]) -> li
     except yaml.YAMLError as exc:
         problem = " ".join(str(exc).split()).replace(' in "<unicode string>"', "")
         return [Finding("", f"invalid YAML: {problem}")]
-    library = Library(d for d in documents if isinstance(d, Mapping))
+    library = Library(d for d in [*documents, *context] if isinstance(d, Mapping))
     findings: list[Finding] = []
     for number, doc in enumerate(documents, start=1):
         findings.extend(_lint_document(doc, number, library))

@@ -29,7 +29,7 @@ from argo_buildpacks.runs import NodeStatus, RunStatus
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "my-python-app.yaml"
-COMMANDS = ("render", "lint", "apply", "submit", "status", "logs", "tags", "schema")
+COMMANDS = ("render", "library", "lint", "apply", "submit", "status", "logs", "tags", "schema")
 _SCRIPT = shutil.which("argo-buildpacks", path=str(Path(sys.executable).parent))
 #: The installed console script (falls back to the module when not installed).
 CLI = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "argo_buildpacks.cli"]
@@ -839,3 +839,65 @@ def test_docs_cli_md_matches_the_real_help(command: str) -> None:
     block = page.split(f"\n{heading}\n\n```text\n", 1)[1].split("\n```\n", 1)[0]
     assert block + "\n" == real.stdout
     assert "Examples:" in real.stdout
+
+
+# ---- library mode ------------------------------------------------------------------------
+
+
+def test_library_and_app_render_apply_and_lint_as_a_set(
+    tmp_path: Path, argo_fake: FakeArgo
+) -> None:
+    lib, app = tmp_path / "lib.yaml", tmp_path / "app.yaml"
+    assert invoke("library", "-o", str(lib)).exit_code == 0
+    made = invoke("render", "-f", str(EXAMPLE), "--library", "argo-buildpacks", "-o", str(app))
+    assert made.exit_code == 0, made.output
+    manifest = yaml.safe_load(app.read_text())
+    step = manifest["spec"]["templates"][0]["steps"][0][0]
+    assert step["templateRef"] == {
+        "name": "argo-buildpacks",
+        "template": "build",
+        "clusterScope": True,
+    }
+    assert yaml.safe_load(lib.read_text())["kind"] == "ClusterWorkflowTemplate"
+    # Apart, the app's reference cannot be checked: a warning, exit 0 (1 with --strict).
+    alone = invoke("lint", str(app))
+    assert alone.exit_code == 0
+    assert "could not be checked" in alone.output
+    assert invoke("lint", "--strict", str(app)).exit_code == 1
+    # Together, the reference resolves; what is left are the library's warnings.
+    together = invoke("lint", str(lib), str(app))
+    assert together.exit_code == 0
+    assert "could not be checked" not in together.output
+    applied = invoke("apply", str(lib), str(app), env=server_env(argo_fake))
+    assert applied.exit_code == 0, applied.output
+    assert "argo-buildpacks" in argo_fake.cluster_templates
+    assert ("argo", "my-python-app") in argo_fake.templates
+
+
+def test_lint_fails_on_errors_whatever_the_warnings(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: x}\n"
+        "spec: {entrypoint: mian, templates: [{name: main, container: {image: busybox}}]}\n"
+    )
+    result = invoke("lint", str(bad))
+    assert result.exit_code == 1
+    assert 'entrypoint template "mian" is not defined' in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "why"),
+    [
+        (("library", "--builder", "acme/builder:1"), "is not a known builder"),
+        (("library", "--name", "Bad"), "--name 'Bad' is not a DNS-1123 label"),
+        (("render", "-f", str(EXAMPLE), "--library", "x", "--mode", "pack-dind"), "daemonless"),
+        (("render", "-f", str(EXAMPLE), "--library", "x", "--builder", "heroku/builder:24"), ""),
+    ],
+)
+def test_library_bad_input(args: tuple[str, ...], why: str) -> None:
+    result = invoke(*args)
+    if not why:  # another builder: a library for it is made on the fly, and it fits
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 2
+    assert why in result.output
