@@ -1,5 +1,5 @@
 # `make demo`: the main job (render and check the example pipeline; no server needed).
-# `make test`: everything CI checks (ruff, mypy --strict, pytest).
+# `make test`: everything CI checks (ruff, mypy --strict, the docs build, pytest).
 # Both bootstrap .venv on a fresh machine that has python3, make, git and apt.
 
 PYTHON ?= python3
@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest tools clean bench
+.PHONY: demo test lint typecheck docs pytest tools clean bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -58,10 +58,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The documentation site, into site/ (gitignored). --strict fails on any warning: a broken
+# link or anchor, a nav entry without its page, a docstring mkdocstrings cannot read. (Not
+# --quiet: it also hides the warnings from --strict.) Offline: no plugin fetches anything.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 pytest: $(STAMP) tools
 	$(BIN)/pytest -q
 
-test: lint typecheck pytest
+test: lint typecheck docs pytest
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis site

@@ -141,6 +141,21 @@ if TYPE_CHECKING:
     from argo_buildpacks.tags import SemverTag as SemverTag
 
 
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext argo_buildpacks``: Hera workflows and templates display as a diagram of
+    their pods beside their YAML (see :mod:`argo_buildpacks.display`)."""
+    from argo_buildpacks.display import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext argo_buildpacks``: back to Hera's own display."""
+    from argo_buildpacks.display import unload_ipython_extension as unload
+
+    unload(ipython)
+
+
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:

@@ -198,6 +198,12 @@ class RunStatus:
         """The SHA of the commit that was built (output ``commit``)."""
         return self.outputs.get("commit") or None
 
+    def _repr_html_(self) -> str:
+        """Jupyter: phase, progress, times, outputs and nodes as a compact table."""
+        from argo_buildpacks.display import run_status_html
+
+        return run_status_html(self)
+
 
 @dataclass(frozen=True)
 class LogLine:

@@ -249,11 +249,10 @@ class SemverTag:
         return bool(self._version.compare(other._version) <= 0)
 
     def _repr_html_(self) -> str:
-        from html import escape
+        """Jupyter: the version, release or pre-release, and the image tags it pushes."""
+        from argo_buildpacks.display import semver_html
 
-        kind = "pre-release" if self.is_prerelease else "release"
-        tags = ", ".join(f"<code>{escape(t)}</code>" for t in self.oci_tags(latest=False))
-        return f"<span><b>{escape(str(self))}</b> <i>({kind})</i> &rarr; tags: {tags}</span>"
+        return semver_html(self)
 
     @classmethod
     def __get_pydantic_core_schema__(

@@ -1,0 +1,246 @@
+"""Jupyter display: pipelines drawn as pods and containers, runs and versions as small tables.
+
+:func:`pipeline_html` shows a template or workflow as a diagram of its pods (a
+``containerSet`` is one pod with its containers in order; ``steps`` and ``dag`` are one box
+per step; ``templateRef`` calls name the library they call) beside its collapsible YAML.
+The diagram is inline SVG drawn in Python (:mod:`argo_buildpacks._diagram`): it needs no
+JavaScript and no network, so it
+shows the same in JupyterLab, VS Code, nbviewer, GitHub's notebook viewer and exported HTML.
+:func:`pipeline_mermaid` gives the same picture as Mermaid text, for Markdown pages.
+
+``%load_ext argo_buildpacks`` (:func:`load_ipython_extension`) makes Hera's ``Workflow``,
+``WorkflowTemplate`` and ``ClusterWorkflowTemplate`` display this way. Every value shown is
+HTML-escaped. The module imports only the standard library; Hera and YAML are loaded when
+something is rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from argo_buildpacks._diagram import clip, identity, manifest_of, mermaid, svg
+
+if TYPE_CHECKING:
+    from argo_buildpacks.runs import RunStatus
+    from argo_buildpacks.tags import SemverTag
+
+__all__ = [
+    "load_ipython_extension",
+    "pipeline_html",
+    "pipeline_mermaid",
+    "pipeline_svg",
+    "run_status_html",
+    "semver_html",
+    "unload_ipython_extension",
+]
+
+
+def pipeline_svg(obj: object) -> str:
+    """The pipeline of a workflow or template as an inline SVG picture.
+
+    Args:
+        obj: a Hera ``Workflow``/``WorkflowTemplate``/``ClusterWorkflowTemplate``, a manifest
+            dict (``CronWorkflow`` too), or its YAML text.
+
+    Returns:
+        An ``<svg>`` element: one box per pod with its containers in run order (a
+        ``containerSet`` is one pod), arrows between steps, dashed boxes for calls to
+        templates defined elsewhere, privileged containers and ``hostPath`` volumes in red.
+        A template library (no entrypoint) shows its templates side by side.
+
+    Raises:
+        ConfigError: ``obj`` is none of the above.
+    """
+    return svg(manifest_of(obj))
+
+
+def pipeline_mermaid(obj: object) -> str:
+    """The pipeline of a workflow or template as a Mermaid flowchart (for Markdown pages).
+
+    Args:
+        obj: what :func:`pipeline_svg` accepts.
+
+    Returns:
+        ``flowchart LR`` text: a subgraph per pod holding its containers and their
+        dependencies, ``[[call]]`` nodes for ``templateRef`` and ``workflowTemplateRef``, and
+        edges from each step group to the next. Labels use Mermaid's entity codes, so no
+        value can break out of them.
+
+    Raises:
+        ConfigError: ``obj`` is not a workflow, a template or a manifest.
+    """
+    return mermaid(manifest_of(obj))
+
+
+# ----------------------------------------------------------------------------- HTML
+
+_CODE = "<code>{}</code>"
+
+
+def _parameters_html(manifest: Mapping[str, Any]) -> str:
+    params = ((manifest.get("spec") or {}).get("arguments") or {}).get("parameters") or []
+    items = []
+    for p in params:
+        if not isinstance(p, Mapping):
+            continue
+        value = p.get("value", p.get("default"))
+        text = str(p.get("name")) if value is None else f"{p.get('name')}={value}"
+        items.append(_CODE.format(escape(clip(text, 120))))
+    return f"<div>parameters: {', '.join(items)}</div>" if items else ""
+
+
+def pipeline_html(obj: object, *, yaml: bool = True) -> str:
+    """A template or workflow as HTML: a title line, its parameters, the pipeline diagram
+    (:func:`pipeline_svg`) and, when ``yaml``, its YAML in a collapsed ``<details>``.
+
+    Args:
+        obj: a Hera workflow or template, a manifest dict, its YAML text, or a list of these
+            (shown one after the other).
+        yaml: include the collapsible YAML.
+
+    Returns:
+        Self-contained HTML (no scripts, no external resources); every value is escaped.
+
+    Raises:
+        ConfigError: ``obj`` is not a workflow, a template or a manifest.
+    """
+    if isinstance(obj, (list, tuple)):
+        return "".join(pipeline_html(o, yaml=yaml) for o in obj)
+    manifest = manifest_of(obj)
+    kind, name = identity(manifest)
+    namespace = (manifest.get("metadata") or {}).get("namespace")
+    where = f" in namespace {_CODE.format(escape(str(namespace)))}" if namespace else ""
+    parts = [
+        '<div class="argo-buildpacks-pipeline" style="font-family:sans-serif">',
+        f"<div><b>{escape(kind)}</b> {_CODE.format(escape(name))}{where}</div>",
+        _parameters_html(manifest),
+        f"<div>{svg(manifest)}</div>",
+    ]
+    if yaml:
+        from argo_buildpacks.pipeline import render
+
+        text = render(manifest)
+        parts.append(
+            f"<details><summary>YAML ({len(text.splitlines())} lines)</summary>"
+            f"<pre>{escape(text)}</pre></details>"
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+_PHASE_COLOURS = {
+    "Succeeded": "#1a7f37",
+    "Failed": "#b3261e",
+    "Error": "#b3261e",
+    "Running": "#0969da",
+    "Pending": "#57606a",
+}
+
+
+def _phase(phase: str) -> str:
+    colour = _PHASE_COLOURS.get(phase, "#57606a")
+    return f'<b style="color:{colour}">\u25cf {escape(phase)}</b>'
+
+
+def run_status_html(status: RunStatus) -> str:
+    """A run's status as a compact HTML table: phase, progress, times, outputs and nodes.
+
+    Args:
+        status: the snapshot from :meth:`ArgoClient.status` or :meth:`ArgoClient.wait`.
+
+    Returns:
+        HTML; every value is escaped.
+    """
+    rows = [
+        ("run", _CODE.format(escape(f"{status.namespace}/{status.name}"))),
+        ("phase", _phase(status.phase) + (f" {escape(status.message)}" if status.message else "")),
+    ]
+    if status.progress:
+        rows.append(("progress", escape(status.progress)))
+    if status.started_at:
+        when = escape(status.started_at.isoformat())
+        if status.finished_at:
+            took = status.finished_at - status.started_at
+            when += f" \u2192 {escape(status.finished_at.isoformat())} ({escape(str(took))})"
+        rows.append(("time", when))
+    rows += [(escape(k), _CODE.format(escape(v))) for k, v in status.outputs.items()]
+    table = "".join(
+        f'<tr><th style="text-align:left">{key}</th><td style="text-align:left">{value}</td></tr>'
+        for key, value in rows
+    )
+    html = f'<table class="argo-buildpacks-run">{table}</table>'
+    if status.nodes:
+        cells = "".join(
+            f"<tr><td>{escape(n.display_name)}</td><td>{escape(n.type)}</td>"
+            f"<td>{_phase(n.phase)}</td><td>{escape(n.message)}</td></tr>"
+            for n in status.nodes
+        )
+        html += (
+            f"<details><summary>nodes ({len(status.nodes)})</summary><table>"
+            "<tr><th>node</th><th>type</th><th>phase</th><th>message</th></tr>"
+            f"{cells}</table></details>"
+        )
+    return html
+
+
+def semver_html(tag: SemverTag, *, floating: bool = True, latest: bool = False) -> str:
+    """A version in one line: the version, release or pre-release, and the image tags a
+    build of it pushes (as :meth:`SemverTag.oci_tags` with ``floating`` and ``latest``).
+
+    Args:
+        tag: the version.
+        floating: include ``MAJOR.MINOR`` and ``MAJOR`` for releases.
+        latest: include ``latest`` for releases.
+
+    Returns:
+        HTML; a version too long for an OCI tag says so instead of raising.
+    """
+    from argo_buildpacks.errors import TagError
+
+    kind = "pre-release" if tag.is_prerelease else "release"
+    try:
+        tags = ", ".join(_CODE.format(escape(t)) for t in tag.oci_tags(floating, latest))
+        pushes = f"pushes {tags}"
+    except TagError as exc:
+        pushes = f'<span style="color:#b3261e">{escape(str(exc))}</span>'
+    if tag.is_prerelease:
+        pushes += " (no floating tags for a pre-release)"
+    return (
+        f'<span class="argo-buildpacks-semver"><b>{escape(str(tag))}</b> '
+        f"<i>{kind}</i> \u00b7 {pushes}</span>"
+    )
+
+
+# ----------------------------------------------------------------------------- IPython
+
+#: Hera's classes, by module and name, so registering them does not import Hera.
+_HERA_TYPES = (
+    ("hera.workflows.workflow", "Workflow"),
+    ("hera.workflows.workflow_template", "WorkflowTemplate"),
+    ("hera.workflows.cluster_workflow_template", "ClusterWorkflowTemplate"),
+)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext argo_buildpacks``: show Hera workflows and templates as
+    :func:`pipeline_html` (diagram and collapsible YAML).
+
+    Args:
+        ipython: the running ``InteractiveShell`` (anything with a ``display_formatter``).
+    """
+    formatter = ipython.display_formatter.formatters["text/html"]
+    for module, name in _HERA_TYPES:
+        formatter.for_type_by_name(module, name, pipeline_html)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext argo_buildpacks``: back to Hera's own display.
+
+    Args:
+        ipython: the running ``InteractiveShell``.
+    """
+    formatter = ipython.display_formatter.formatters["text/html"]
+    for module, name in _HERA_TYPES:
+        formatter.pop(f"{module}.{name}", None)
