@@ -7,6 +7,7 @@ never formatted or templated: every user value reaches them as an environment va
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 
 from argo_buildpacks.errors import ConfigError
@@ -14,8 +15,11 @@ from argo_buildpacks.errors import ConfigError
 __all__ = ["load"]
 
 
+@functools.cache
 def load(name: str) -> str:
     """Return the text of the packaged script ``name`` (a file name such as ``tag_check.sh``).
+
+    The scripts are constants of the installed package, so each is read once.
 
     Raises:
         ConfigError: no script of that name is packaged.
