@@ -191,6 +191,15 @@ def cli(debug: bool) -> None:
 
 # --------------------------------------------------------------------------- offline
 
+_MANIFEST_FORMAT = click.option(
+    "--output",
+    "fmt",
+    type=click.Choice(["yaml", "json"]),
+    default="yaml",
+    show_default=True,
+    help="Manifest format.",
+)
+
 
 @cli.command()
 @click.option(
@@ -208,14 +217,7 @@ def cli(debug: bool) -> None:
     metavar="FILE",
     help="Write to FILE (parent directories are created) instead of stdout.",
 )
-@click.option(
-    "--output",
-    "fmt",
-    type=click.Choice(["yaml", "json"]),
-    default="yaml",
-    show_default=True,
-    help="Manifest format.",
-)
+@_MANIFEST_FORMAT
 @click.option(
     "--library",
     metavar="NAME",
@@ -291,15 +293,13 @@ def _format(obj: Any, fmt: str) -> str:
     metavar="IMAGE",
     help="A known builder image (its uid/gid become the pods'); one library per builder.",
 )
-@click.option("-o", "--output-file", metavar="FILE", help="Write to FILE instead of stdout.")
 @click.option(
-    "--output",
-    "fmt",
-    type=click.Choice(["yaml", "json"]),
-    default="yaml",
-    show_default=True,
-    help="Manifest format.",
+    "-o",
+    "--output-file",
+    metavar="FILE",
+    help="Write to FILE (parent directories are created) instead of stdout.",
 )
+@_MANIFEST_FORMAT
 def library_command(name: str, builder: str, output_file: str | None, fmt: str) -> None:
     """Render the components as one ClusterWorkflowTemplate for every app to call.
 

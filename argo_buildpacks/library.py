@@ -28,14 +28,10 @@ from hera.workflows import (
 from hera.workflows.models import (
     Arguments,
     KeyToPath,
-    ObjectMeta,
-    PersistentVolumeClaim,
-    PersistentVolumeClaimSpec,
     SecretVolumeSource,
     Template,
     TemplateRef,
     Volume,
-    VolumeResourceRequirements,
     WorkflowStep,
 )
 from hera.workflows.models import Parameter as ModelParameter
@@ -179,15 +175,7 @@ def app_template(
         groups = [[call("build", "build")]]
     else:
         groups = [[call(t if t != "buildpacks-build" else "build", t)] for t in _STEP_TEMPLATES]
-        claims = [
-            PersistentVolumeClaim(
-                metadata=ObjectMeta(name=_pod.WORKSPACE_VOLUME),
-                spec=PersistentVolumeClaimSpec(
-                    access_modes=["ReadWriteOnce"],
-                    resources=VolumeResourceRequirements(requests={"storage": "2Gi"}),
-                ),
-            )
-        ]
+        claims = [pipeline.workspace_claim()]
     main = Template(name="main", steps=groups)
     return pipeline.assemble(
         config,

@@ -110,18 +110,19 @@ def workflow_template(
         if config.layout == "single-pod"
         else _steps(config, allow_privileged)
     )
-    volume_claims = None
-    if config.layout == "steps":
-        volume_claims = [
-            PersistentVolumeClaim(
-                metadata=ObjectMeta(name=_pod.WORKSPACE_VOLUME),
-                spec=PersistentVolumeClaimSpec(
-                    access_modes=["ReadWriteOnce"],
-                    resources=VolumeResourceRequirements(requests={"storage": "2Gi"}),
-                ),
-            )
-        ]
-    return assemble(config, templates, kind=kind, volume_claims=volume_claims)
+    claims = [workspace_claim()] if config.layout == "steps" else None
+    return assemble(config, templates, kind=kind, volume_claims=claims)
+
+
+def workspace_claim() -> PersistentVolumeClaim:
+    """The steps layout's shared workspace: a per-run volume claim (deleted with the run)."""
+    return PersistentVolumeClaim(
+        metadata=ObjectMeta(name=_pod.WORKSPACE_VOLUME),
+        spec=PersistentVolumeClaimSpec(
+            access_modes=["ReadWriteOnce"],
+            resources=VolumeResourceRequirements(requests={"storage": "2Gi"}),
+        ),
+    )
 
 
 def assemble(
