@@ -25,8 +25,8 @@ def privileged_issues(manifest: Mapping[str, Any]) -> list[Issue]:
 
     Checked: ``privileged: true``, ``runAsUser: 0``, ``runAsNonRoot: false``,
     ``allowPrivilegeEscalation: true``, added capabilities, ``hostPath`` volumes and
-    ``hostNetwork``/``hostPID``/``hostIPC`` (workflow and template level), and any
-    ``podSpecPatch`` (it can set all of these and is not checked further).
+    ``hostNetwork``/``hostPID``/``hostIPC`` (workflow and template level), and the same inside a
+    ``podSpecPatch`` (one that is templated or unparseable is reported as such).
     """
     spec = mapping(manifest.get("spec"))
     base = "spec"
@@ -66,11 +66,29 @@ def _pod_level(obj: Mapping[str, Any], where: str) -> Iterator[Issue]:
             )
     security = mapping(obj.get("securityContext"))
     yield from _user(security, f"{where}.securityContext")
-    if obj.get("podSpecPatch"):
-        yield Issue(
-            f"{where}.podSpecPatch",
-            "podSpecPatch can give the pod any privilege and is not checked",
-        )
+    patch = obj.get("podSpecPatch")
+    if patch:
+        yield from _patch(patch, f"{where}.podSpecPatch")
+
+
+def _patch(patch: object, where: str) -> Iterator[Issue]:
+    """A ``podSpecPatch`` is merged into the pod spec: check it as a pod spec. One that is
+    not a literal mapping (templated, malformed) could set anything, so it is reported."""
+    import yaml
+
+    parsed: object = None
+    if isinstance(patch, str) and "{{" not in patch and len(patch) <= 65_536:
+        try:
+            parsed = yaml.safe_load(patch)
+        except yaml.YAMLError:
+            parsed = None
+    if not isinstance(parsed, Mapping):
+        yield Issue(where, "a podSpecPatch that is not a literal mapping could grant anything")
+        return
+    yield from _pod_level(parsed, where)
+    for key in ("containers", "initContainers", "ephemeralContainers"):
+        for j, c in enumerate(entries(parsed.get(key))):
+            yield from _container(mapping(c), f"{where}.{key}[{j}]")
 
 
 def _user(security: Mapping[str, Any], where: str) -> Iterator[Issue]:
