@@ -436,6 +436,13 @@ def submit_parameters(tag: str | None, parameters: Mapping[str, str] | None) -> 
             raise ConfigError(f"parameter {key!r} must be a string, not {type(value).__name__}")
     if "tag" in given:
         given["tag"] = str(SemverTag.parse(given["tag"]))
+    if "revision" in given:
+        from argo_buildpacks._validate import run_revision
+
+        try:  # the template's pull-request policy is the cluster's to apply
+            run_revision(given["revision"], allow_pull_requests=None)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
     return [f"{key}={value}" for key, value in given.items()] or None
 
 

@@ -78,6 +78,29 @@ def git_revision(value: str) -> str:
     return value
 
 
+_PULL_REQUEST = re.compile(r"refs/(pull|merge-requests)/.+")
+
+
+def run_revision(value: str, *, allow_pull_requests: bool | None = False) -> str:
+    """A revision a run may build: :func:`git_revision`, and of the full ref names only
+    branches (``refs/heads/``) and tags (``refs/tags/``), or pull/merge-request refs where
+    allowed (``None``: not known here; the cluster decides). The in-cluster clone applies the
+    same rules, and checks that a commit SHA is on a branch or tag."""
+    git_revision(value)
+    if not value.startswith("refs/") or value.startswith(("refs/heads/", "refs/tags/")):
+        return value
+    if _PULL_REQUEST.fullmatch(value):
+        if allow_pull_requests is False:
+            raise ValueError(
+                f"revision {value!r} is a pull/merge-request ref; this template builds only "
+                "branches and tags (the config's source.allow_pull_requests allows them)"
+            )
+        return value
+    raise ValueError(
+        f"revision {value!r} is not a branch (refs/heads/...) or a tag (refs/tags/...)"
+    )
+
+
 def _ref_problem(value: str) -> str | None:
     if not value:
         return "it is empty"

@@ -260,6 +260,8 @@ def render(
         layout = template_options["layout"]
         if layout:
             config = config.model_copy(update={"layout": layout})
+        from argo_buildpacks.library import _url_host
+
         lib = library_template(
             name=library,
             builder=config.builder,
@@ -267,6 +269,10 @@ def render(
             resources=config.resources,
             retries=config.retries,
             log_level=config.log_level,
+            registries=[i.name for i in (config.image, config.cache_image) if i is not None],
+            git_hosts=[_url_host(config.source.url)] if config.source.credentials else [],
+            allow_any_sha=config.source.allow_any_sha,
+            allow_pull_requests=config.source.allow_pull_requests,
         )
         template = app_template(config, lib, kind=template_options["kind"])
     _write(_format(template, fmt), output_file)
@@ -288,10 +294,25 @@ def _format(obj: Any, fmt: str) -> str:
 @click.option("--name", default="argo-buildpacks", show_default=True, help="The library's name.")
 @click.option(
     "--builder",
-    default="paketobuildpacks/builder-jammy-base",
+    default="paketobuildpacks/builder-jammy-base:0.4.642",
     show_default=True,
     metavar="IMAGE",
     help="A known builder image (its uid/gid become the pods'); one library per builder.",
+)
+@click.option(
+    "--registry",
+    "registries",
+    multiple=True,
+    required=True,
+    metavar="REGISTRY",
+    help="A registry (host[:port]) or repository prefix builds may push to; repeat for more.",
+)
+@click.option(
+    "--git-host",
+    "git_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="A git host that receives the namespace's git credentials; repeat for more.",
 )
 @click.option(
     "-o",
@@ -300,16 +321,26 @@ def _format(obj: Any, fmt: str) -> str:
     help="Write to FILE (parent directories are created) instead of stdout.",
 )
 @_MANIFEST_FORMAT
-def library_command(name: str, builder: str, output_file: str | None, fmt: str) -> None:
+def library_command(
+    name: str,
+    builder: str,
+    registries: tuple[str, ...],
+    git_hosts: tuple[str, ...],
+    output_file: str | None,
+    fmt: str,
+) -> None:
     """Render the components as one ClusterWorkflowTemplate for every app to call.
 
     Apply it once; render each app with 'render --library NAME'. The library fixes the
-    builder (its uid/gid), the helper images, resources and retries; everything per app
-    is an input.
+    builder (its uid/gid), the helper images, resources and retries, and everything that
+    grants access: the Secrets (the run namespace's argo-buildpacks-git and
+    argo-buildpacks-registry), the registries builds push to and the git hosts that get
+    credentials. The rest is per app.
 
     \b
     Examples:
-      argo-buildpacks library -o library.yaml && argo-buildpacks apply library.yaml
+      argo-buildpacks library --registry ghcr.io/acme --git-host github.com -o library.yaml
+      argo-buildpacks apply library.yaml
       argo-buildpacks render -f app.yaml --library argo-buildpacks -o app.yaml
     """
     from argo_buildpacks._validate import dns_label
@@ -322,7 +353,7 @@ def library_command(name: str, builder: str, output_file: str | None, fmt: str) 
         raise ConfigError(f"--builder: {exc}" if "builder" in str(exc) else str(exc)) from None
     from argo_buildpacks.library import library_template
 
-    lib = library_template(name=name, builder=resolved)
+    lib = library_template(name=name, builder=resolved, registries=registries, git_hosts=git_hosts)
     _write(_format(lib, fmt), output_file)
     if output_file not in (None, "-"):
         click.echo(f"wrote {output_file}: ClusterWorkflowTemplate {name}", err=True)

@@ -30,6 +30,7 @@ from argo_buildpacks.images import ImageRef
 
 __all__ = [
     "BUILDER_PRESETS",
+    "DEFAULT_BUILDER",
     "TTL",
     "BuildConfig",
     "Builder",
@@ -42,6 +43,9 @@ __all__ = [
     "TagPolicy",
     "Toleration",
 ]
+
+#: The default builder, pinned (Paketo publishes a version tag per release).
+DEFAULT_BUILDER = "paketobuildpacks/builder-jammy-base:0.4.642"
 
 Name = Annotated[str, AfterValidator(lambda s: v.dns_label(s, what="name", max_length=57))]
 Namespace = Annotated[str, AfterValidator(lambda s: v.dns_label(s, what="namespace"))]
@@ -102,6 +106,16 @@ class GitSource(_Model):
         "", description="The app's directory inside the repository (monorepos)."
     )
     credentials: GitCredentials | None = None
+    allow_any_sha: bool = Field(
+        False,
+        description="Let a run build any commit SHA; by default a SHA must be reachable from a "
+        "branch or tag of the repository.",
+    )
+    allow_pull_requests: bool = Field(
+        False,
+        description="Let a run build pull/merge-request refs (refs/pull/N/head, "
+        "refs/merge-requests/N/head): unreviewed code.",
+    )
 
     @field_validator("url")
     @classmethod
@@ -244,7 +258,7 @@ class Resources(_Model):
         requests={"cpu": "100m", "memory": "128Mi"}, limits={"memory": "512Mi"}
     )
     tag_check: ResourceSpec = ResourceSpec(
-        requests={"cpu": "10m", "memory": "16Mi"}, limits={"memory": "64Mi"}
+        requests={"cpu": "10m", "memory": "16Mi"}, limits={"cpu": "200m", "memory": "64Mi"}
     )
 
 
@@ -275,7 +289,8 @@ class Toleration(_Model):
 class Images(_Model):
     """The helper images, pinned. Override to use a mirror or a digest."""
 
-    git: ImageRef = ImageRef.parse("alpine/git:v2.47.2")
+    # v2.49.1: git 2.49.1 fixes CVE-2025-48384 (submodule paths with a trailing CR).
+    git: ImageRef = ImageRef.parse("alpine/git:v2.49.1")
     shell: ImageRef = ImageRef.parse("busybox:1.37.0")
     pack: ImageRef = ImageRef.parse("buildpacksio/pack:0.38.2")
     dind: ImageRef = ImageRef.parse("docker:28.5-dind")
@@ -306,8 +321,9 @@ class BuildConfig(_Model):
         description="Image repository to push to, without a tag."
     )
     builder: Builder = Field(
-        default_factory=lambda: Builder.from_image("paketobuildpacks/builder-jammy-base"),
-        description="A known builder image name, or {image, uid, gid}.",
+        default_factory=lambda: Builder.from_image(DEFAULT_BUILDER),
+        description="A known builder image name, or {image, uid, gid}. Pin a version tag or a "
+        "digest: an unpinned builder is whichever 'latest' each node pulled first.",
     )
     buildpacks: list[
         Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*(@[A-Za-z0-9._+-]+)?$")]
@@ -343,6 +359,22 @@ class BuildConfig(_Model):
     ttl: TTL = TTL()
     mutex: bool = Field(True, description="Serialise builds of one image (shared cache).")
     images: Images = Images()
+    overridable: list[Literal["repo", "image"]] = Field(
+        default_factory=list,
+        description="Workflow parameters besides tag and revision that a run may change "
+        "(repo, image). Anything not listed is fixed when the template is installed.",
+    )
+    executor_service_account: SecretName | None = Field(
+        None,
+        description="ServiceAccount of Argo's executor (init/wait containers), which alone gets "
+        "a service-account token; default: service_account, else 'default'.",
+    )
+    executor_security: Literal["patch", "controller"] = Field(
+        "patch",
+        description="How Argo's init/wait containers get the restricted securityContext: "
+        "'patch' (a podSpecPatch in the template) or 'controller' (the workflow-controller's "
+        "executor.securityContext already sets it).",
+    )
 
     @field_validator("builder", mode="before")
     @classmethod

@@ -27,6 +27,7 @@ from hera.workflows.models import (
     Backoff,
     ContainerSetRetryStrategy,
     EmptyDirVolumeSource,
+    ExecutorConfig,
     Mutex,
     ObjectMeta,
     PersistentVolumeClaim,
@@ -48,7 +49,14 @@ from hera.workflows.models import RetryStrategy as ModelRetryStrategy
 
 from argo_buildpacks.components import _pod
 from argo_buildpacks.components._pod import as_node
-from argo_buildpacks.components.buildpacks_build import buildpacks_build
+from argo_buildpacks.components.buildpacks_build import (
+    BUILD_OUTPUTS,
+    PHASES,
+    layers_volume,
+    lifecycle_phase,
+    phase_node,
+    registry_secret_volume,
+)
 from argo_buildpacks.components.git_clone import git_clone
 from argo_buildpacks.components.pack_build import COMMIT_EPOCH_INPUT, pack_build
 from argo_buildpacks.components.tag_check import tag_check
@@ -74,6 +82,8 @@ AnyTemplate: TypeAlias = "WorkflowTemplate | ClusterWorkflowTemplate"
 #: The workflow outputs (``globalName``) of every generated template.
 WORKFLOW_OUTPUTS = ("image", "digest", "tags", "commit")
 LABEL_PREFIX = "argo-buildpacks.io"
+#: Set on templates whose runs may build pull/merge-request refs (``workflow_for`` reads it).
+ALLOW_PULL_REQUESTS_ANNOTATION = f"{LABEL_PREFIX}/allow-pull-requests"
 _KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate")
 
 
@@ -134,7 +144,9 @@ def assemble(
     labels: Mapping[str, str] | None = None,
 ) -> WorkflowTemplate | ClusterWorkflowTemplate:
     """A template with ``templates`` and everything workflow-wide from ``config``: the
-    contract's parameters, pod security, deadline, pod GC, TTL, mutex, scheduling."""
+    contract's parameters, pod security (Argo's executor containers included), no
+    service-account token for any container but the executor's, deadline, pod GC, TTL,
+    mutex, scheduling."""
     _check_choice("kind", kind, _KINDS)
     cls = WorkflowTemplate if kind == "WorkflowTemplate" else ClusterWorkflowTemplate
     security = _pod.pod_security(config.builder, non_root=config.mode == "daemonless")
@@ -147,7 +159,14 @@ def assemble(
             f"{LABEL_PREFIX}/mode": config.mode,
             **(labels or {}),
         },
-        annotations={f"{LABEL_PREFIX}/image": str(config.image)},
+        annotations={
+            f"{LABEL_PREFIX}/image": str(config.image),
+            **(
+                {ALLOW_PULL_REQUESTS_ANNOTATION: "true"}
+                if config.source.allow_pull_requests
+                else {}
+            ),
+        },
         entrypoint="main",
         arguments=_workflow_parameters(config),
         templates=templates,
@@ -175,7 +194,17 @@ def assemble(
         synchronization=(
             Synchronization(mutexes=[Mutex(name=mutex_name(config))]) if config.mutex else None
         ),
+        # No container of the run gets a service-account token; Argo's executor (init/wait)
+        # gets its own account's token through the executor config.
+        automount_service_account_token=False,
+        executor=ExecutorConfig(service_account_name=executor_account(config)),
+        pod_spec_patch=_pod.executor_patch() if config.executor_security == "patch" else None,
     )
+
+
+def executor_account(config: BuildConfig) -> str:
+    """The ServiceAccount of Argo's executor containers (the only ones with a token)."""
+    return config.executor_service_account or config.service_account or "default"
 
 
 def mutex_name(config: BuildConfig) -> str:
@@ -214,9 +243,22 @@ def _workflow_parameters(config: BuildConfig) -> list[Parameter]:
         Parameter(
             name="revision", value=config.source.revision, description="Branch, tag or commit"
         ),
-        Parameter(name="repo", value=config.source.url, description="Git repository URL"),
-        Parameter(name="image", value=str(config.image), description="Image repository (no tag)"),
+        _fixed_or_free(config, "repo", config.source.url, "Git repository URL"),
+        _fixed_or_free(config, "image", str(config.image), "Image repository (no tag)"),
     ]
+
+
+def _fixed_or_free(config: BuildConfig, name: str, value: str, description: str) -> Parameter:
+    """``repo``/``image``: shown per run; Argo refuses another value at submission (``enum``)
+    unless the config lists the parameter as overridable."""
+    if name in config.overridable:
+        return Parameter(name=name, value=value, description=description)
+    return Parameter(
+        name=name,
+        value=value,
+        enum=[value],
+        description=f"{description}; fixed when the template was installed",
+    )
 
 
 def _workflow_args(names: Iterable[str]) -> Arguments:
@@ -244,42 +286,62 @@ def _output_params(names: Mapping[str, str]) -> list[Parameter]:
     ]
 
 
+def _run_args(config: BuildConfig) -> list[str]:
+    """The workflow parameters the build templates take: what a run may set."""
+    return ["tag", "revision", *(n for n in ("repo", "image") if n in config.overridable)]
+
+
 def _single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
-    """One pod: a containerSet (tag-check -> git-clone [-> version] -> build) on an emptyDir."""
-    parts = _prepare_parts(config)
+    """One pod: a containerSet (tag-check -> git-clone [-> version] -> the lifecycle's
+    phases) on an emptyDir workspace, with the provenance on an ``out`` volume that only the
+    containers running no app code mount."""
+    parts = _prepare_parts(config, out_volume=True)
     nodes: list[ContainerNode | ModelContainerNode] = []
     previous: str | None = None
     for part in parts:
         nodes.append(as_node(part, dependencies=[previous] if previous else None))
         previous = part.name
-    volumes: list[Volume] = [Volume(name=_pod.WORKSPACE_VOLUME, empty_dir=EmptyDirVolumeSource())]
+    volumes: list[Volume] = [
+        Volume(name=_pod.WORKSPACE_VOLUME, empty_dir=EmptyDirVolumeSource()),
+        Volume(name=_pod.OUT_VOLUME, empty_dir=EmptyDirVolumeSource()),
+    ]
     for part in parts:
         volumes += _model_volumes(part.volumes)
     sidecars = None
     if config.mode == "daemonless":
-        build = buildpacks_build(config, name="main")
-        # Argo saves containerSet outputs from the container named "main" (and reads files
-        # on a shared volume), so the build, which finishes last, is "main".
-        nodes.append(as_node(build, name="main", dependencies=[previous] if previous else None))
-        volumes += _model_volumes(build.volumes)
-    else:
-        pack = pack_build(config, allow_privileged=allow_privileged, name="build")
-        for node in pack.containers:
-            if isinstance(node, ContainerNode) and not node.dependencies and previous:
-                node.dependencies = [previous]
+        # Argo saves containerSet outputs from the container named "main": the export.
+        for phase in PHASES:
+            node = phase_node(
+                config,
+                phase,
+                name="main" if phase == "export" else phase,
+                dependencies=[previous] if previous else None,
+            )
             nodes.append(node)
+            previous = node.name
+        volumes.append(layers_volume())
+        secret = registry_secret_volume(config)
+        if secret is not None:
+            volumes.append(secret)
+    else:
+        pack = pack_build(config, allow_privileged=allow_privileged, name="build", out_volume=True)
+        for pack_node in pack.containers:
+            if isinstance(pack_node, ContainerNode) and not pack_node.dependencies and previous:
+                pack_node.dependencies = [previous]
+            nodes.append(pack_node)
         volumes += _model_volumes(pack.volumes)
         sidecars = pack.sidecars
     retry = None
     if config.retries.push:
         # In-pod retries: a failed container (a push, a fetch) re-runs in place after 30 s.
         retry = ContainerSetRetryStrategy(retries=config.retries.push, duration="30s")
+    names = _run_args(config)
     build_set = ContainerSet(
         name="build",
         containers=nodes,
         sidecars=sidecars,
         volumes=volumes,
-        inputs=[Parameter(name=n) for n in ("tag", "repo", "revision", "image")],
+        inputs=[Parameter(name=n) for n in names],
         outputs=_output_params(
             {
                 "image": f"{_pod.OUT_DIR}/image",
@@ -290,13 +352,11 @@ def _single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
         ),
         container_set_retry_strategy=retry,
     )
-    main = _steps_template(
-        [("build", "build", _workflow_args(["tag", "repo", "revision", "image"]))]
-    )
+    main = _steps_template([("build", "build", _workflow_args(names))])
     return [main, build_set]
 
 
-def _prepare_parts(config: BuildConfig) -> list[Container]:
+def _prepare_parts(config: BuildConfig, *, out_volume: bool = False) -> list[Container]:
     """tag-check, git-clone and (when the tag may come from git) version, in run order."""
     builder = config.builder
     derive = config.tag.from_git
@@ -307,6 +367,7 @@ def _prepare_parts(config: BuildConfig) -> list[Container]:
             image=config.images.shell,
             name="tag-check",
             resources=config.resources.tag_check,
+            out_volume=out_volume,
         ),
         git_clone(
             config.source,
@@ -316,6 +377,8 @@ def _prepare_parts(config: BuildConfig) -> list[Container]:
             retries=config.retries.clone,
             name="git-clone",
             resources=config.resources.clone,
+            repo_overridable="repo" in config.overridable,
+            out_volume=out_volume,
         ),
     ]
     if derive:
@@ -327,6 +390,7 @@ def _prepare_parts(config: BuildConfig) -> list[Container]:
                 mode="describe",
                 name="version",
                 resources=config.resources.tag_check,
+                out_volume=out_volume,
             )
         )
     return parts
@@ -339,8 +403,15 @@ def _model_volumes(volumes: object) -> list[Volume]:
     return [v for v in items if isinstance(v, Volume)]
 
 
+#: In the steps layout the lifecycle's layers live on the shared claim, beside the source.
+STEPS_LAYERS = f"{_pod.WORKSPACE}/layers"
+
+
 def _steps(config: BuildConfig, allow_privileged: bool) -> list[Any]:
-    """One pod per step on a shared volumeClaimTemplate (the tutorial's shape)."""
+    """One pod per step on a shared volumeClaimTemplate. The daemonless build is two pods:
+    ``build`` (analyze, detect, restore, build) and ``export`` (the push), which takes the
+    tags and commit date as parameters from the earlier steps, never from the claim the
+    app's code could write."""
     parts = _prepare_parts(config)
     check, clone = parts[0], parts[1]
     version = parts[2] if len(parts) > 2 else check
@@ -353,35 +424,108 @@ def _steps(config: BuildConfig, allow_privileged: bool) -> list[Any]:
             retry_policy="Always",
             backoff=Backoff(duration="30s", factor=2),
         )
-    build: Container | ContainerSet
-    build_args = ["image"]
-    if config.mode == "daemonless":
-        build = buildpacks_build(config, name="build")
-    else:
-        epoch = COMMIT_EPOCH_INPUT if config.creation_time == "commit" else None
-        build = pack_build(
-            config, allow_privileged=allow_privileged, name="build", creation_epoch=epoch
-        )
-        build_args.append("tag")
-    build.retry_strategy = retry
-    _mark_global(build, {"image": "image", "digest": "digest"})
+    overridable = [n for n in ("repo", "image") if n in config.overridable]
+    version_step = "version" if len(parts) > 2 else "tag-check"
+    tags_arg = ModelParameter(
+        name="tags", value="{{steps." + version_step + ".outputs.parameters.tags}}"
+    )
+    epoch_arg = ModelParameter(
+        name="commit-epoch", value="{{steps.git-clone.outputs.parameters.commit-epoch}}"
+    )
     calls: list[tuple[str, str, Arguments]] = [
         ("tag-check", "tag-check", _workflow_args(["tag"])),
-        ("git-clone", "git-clone", _workflow_args(["repo", "revision"])),
+        (
+            "git-clone",
+            "git-clone",
+            _workflow_args(["revision", *[n for n in overridable if n == "repo"]]),
+        ),
     ]
     if len(parts) > 2:
         calls.append(("version", "version", _workflow_args(["tag"])))
-    args = _workflow_args(build_args)
-    if config.mode != "daemonless" and config.creation_time == "commit":
-        args.parameters = [
-            *(args.parameters or []),
-            ModelParameter(
-                name="commit-epoch",
-                value="{{steps.git-clone.outputs.parameters.commit-epoch}}",
-            ),
-        ]
-    calls.append(("build", "build", args))
-    return [_steps_template(calls), *parts, build]
+    image_args = [n for n in overridable if n == "image"]
+    templates: list[Any]
+    if config.mode == "daemonless":
+        build, export = _steps_build(config)
+        export.retry_strategy = retry
+        _mark_global(export, {"image": "image", "digest": "digest"})
+        build_args = _workflow_args(image_args)
+        build_args.parameters = [*(build_args.parameters or []), tags_arg]
+        export_args = _workflow_args(image_args)
+        export_args.parameters = [*(export_args.parameters or []), tags_arg]
+        if config.creation_time == "commit":
+            export_args.parameters.append(epoch_arg)
+        calls += [("build", "build", build_args), ("export", "export", export_args)]
+        templates = [build, export]
+    else:
+        epoch = COMMIT_EPOCH_INPUT if config.creation_time == "commit" else None
+        pack = pack_build(
+            config,
+            allow_privileged=allow_privileged,
+            name="build",
+            creation_epoch=epoch,
+            claim_workspace=True,
+        )
+        pack.retry_strategy = retry
+        _mark_global(pack, {"image": "image", "digest": "digest"})
+        args = _workflow_args(["tag", *image_args])
+        if config.creation_time == "commit":
+            args.parameters = [*(args.parameters or []), epoch_arg]
+        calls.append(("build", "build", args))
+        templates = [pack]
+    return [_steps_template(calls), *parts, *templates]
+
+
+def _steps_build(config: BuildConfig) -> tuple[ContainerSet, Container]:
+    """The steps layout's two build pods: the phases that may run app code (and the two
+    registry reads before them) on the claim, then the export on its own pod."""
+    tags = "{{inputs.parameters.tags}}"
+    nodes: list[ContainerNode | ModelContainerNode] = []
+    previous: str | None = None
+    for phase in PHASES[:-1]:  # all but export
+        node = phase_node(
+            config,
+            phase,
+            layers_dir=STEPS_LAYERS,
+            tags=tags,
+            workspace_mount=False,
+            out_mount=False,
+            dependencies=[previous] if previous else None,
+        )
+        nodes.append(node)
+        previous = node.name
+    secret = registry_secret_volume(config)
+    image_input = [Parameter(name="image")] if "image" in config.overridable else []
+    build = ContainerSet(
+        name="build",
+        containers=nodes,
+        # Argo adds a workflow-level claim to a containerSet pod only when the containerSet's
+        # own volumeMounts name it; they apply to every container of the set.
+        volume_mounts=[_pod.workspace_mount()],
+        volumes=[secret] if secret is not None else None,
+        inputs=[*image_input, Parameter(name="tags")],
+    )
+    export = lifecycle_phase(
+        config,
+        "export",
+        layers_dir=STEPS_LAYERS,
+        tags=tags,
+        commit_epoch="{{inputs.parameters.commit-epoch}}",
+    )
+    export.name = "export"
+    # The outputs go to a fresh emptyDir over /workspace/out, not to the claim.
+    export.volumes = [
+        Volume(name=_pod.OUT_VOLUME, empty_dir=EmptyDirVolumeSource()),
+        *([secret] if secret is not None else []),
+    ]
+    export.inputs = [
+        *image_input,
+        Parameter(name="tags"),
+        *([Parameter(name="commit-epoch")] if config.creation_time == "commit" else []),
+    ]
+    export.outputs = [
+        Parameter(name=k, value_from=ValueFrom(path=p)) for k, p in BUILD_OUTPUTS.items()
+    ]
+    return build, export
 
 
 def _mark_global(template: Container | ContainerSet, names: Mapping[str, str]) -> None:
@@ -406,29 +550,38 @@ def workflow_for(
         template: the template object, or its name.
         tag: the version; validated with :meth:`SemverTag.parse` before anything is built.
             ``None`` (or ``""``) only for templates that derive the tag from git.
-        revision: the git revision to build (default: the template's).
-        parameters: further workflow parameters (``repo``, ``image``).
+        revision: the git revision to build (default: the template's): a branch or a tag,
+            a commit SHA, or a pull/merge-request ref where the template allows it.
+        parameters: further workflow parameters (``repo``, ``image`` where the template's
+            config lists them as overridable).
         namespace: the Workflow's namespace (default: the template's, else ``argo``).
         cluster_scope: reference a ClusterWorkflowTemplate (default: by ``template``'s type).
 
     Raises:
         TagError: ``tag`` is not SemVer 2.0.0.
-        ConfigError: a parameter is not one the template declares.
+        ConfigError: a parameter is not one the template declares, or has a value the
+            template does not allow (a fixed ``repo``/``image``, a refused revision).
     """
     params: dict[str, str] = {}
     if tag not in (None, ""):
         params["tag"] = str(tag if isinstance(tag, SemverTag) else SemverTag.parse(str(tag)))
     if revision is not None:
-        from argo_buildpacks._validate import git_revision
-
-        try:
-            params["revision"] = git_revision(revision)
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
+        params["revision"] = revision
     for key, value in (parameters or {}).items():
         if key in ("tag", "revision") and key in params:
             raise ConfigError(f"parameter {key!r} is given twice (argument and parameters)")
         params[key] = str(value)
+    if "revision" in params:
+        from argo_buildpacks._validate import run_revision
+
+        allowed: bool | None = None
+        if not isinstance(template, str):
+            notes = template.annotations or {}
+            allowed = notes.get(ALLOW_PULL_REQUESTS_ANNOTATION) == "true"
+        try:
+            params["revision"] = run_revision(params["revision"], allow_pull_requests=allowed)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
     if isinstance(template, str):
         name, ns, cluster = template, namespace, bool(cluster_scope)
     else:
@@ -446,6 +599,13 @@ def workflow_for(
                 f"parameter(s) {', '.join(unknown)} are not declared by template {name!r} "
                 f"(declared: {', '.join(sorted(declared))})"
             )
+        for p in _template_parameters(template):
+            if p.name in params and p.enum and params[p.name] not in p.enum:
+                raise ConfigError(
+                    f"parameter {p.name!r} of template {name!r} is fixed to "
+                    f"{', '.join(repr(str(e)) for e in p.enum)}; a run cannot set it to "
+                    f"{params[p.name]!r} (the config's 'overridable' lists what a run may change)"
+                )
         if "tag" not in params and any(
             p.name == "tag" and p.value is None and p.default is None
             for p in _template_parameters(template)

@@ -113,6 +113,13 @@ class SemverTag:
         if not isinstance(text, str):
             raise TagError(f"version must be a string, got {type(text).__name__}")
         bare = text[1:] if text.startswith("v") else text
+        # Capped before parsing, in bytes as the in-cluster check counts them.
+        size = len(bare.encode("utf-8", "surrogatepass"))
+        if size > OCI_TAG_MAX_LENGTH:
+            raise TagError(
+                f"the version is {size} bytes long; a version has at most {OCI_TAG_MAX_LENGTH} "
+                "(an OCI tag's limit), not counting one leading 'v'"
+            )
         tag = cls.__new__(cls)
         tag._version = _parse_semver(bare, text)
         return tag

@@ -17,6 +17,7 @@ from hera.workflows.models import (
     Capabilities,
     ContainerSetRetryStrategy,
     EmptyDirVolumeSource,
+    ExecutorConfig,
     KeyToPath,
     Mutex,
     PodGC,
@@ -44,6 +45,15 @@ TAG_CHECK, GIT_CLONE, BUILD = (
     load("buildpacks_build.sh"),
 )
 WS = VolumeMount(name="workspace", mount_path="/workspace")
+_RESTRICTED = (
+    '{"allowPrivilegeEscalation":false,"capabilities":{"drop":["ALL"]},'
+    '"runAsNonRoot":true,"seccompProfile":{"type":"RuntimeDefault"}}'
+)
+# Argo's own init and wait containers get the restricted context through a pod spec patch.
+EXECUTOR_PATCH = (
+    '{"containers":[{"name":"wait","securityContext":' + _RESTRICTED + "}],"
+    '"initContainers":[{"name":"init","securityContext":' + _RESTRICTED + "}]}"
+)
 
 
 def _security() -> SecurityContext:
@@ -65,6 +75,39 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
     """The single-pod daemonless WorkflowTemplate for one benchmark app, by hand."""
     _ = Container  # the by-hand version needs no separate container templates
     image = str(cfg.image)
+    out = VolumeMount(name="out", mount_path="/workspace/out")
+    layers = VolumeMount(name="layers", mount_path="/layers")
+    registry = VolumeMount(
+        name="registry-credentials",
+        mount_path="/var/run/secrets/argo-buildpacks/registry",
+        read_only=True,
+    )
+    build_resources = ResourceRequirements(
+        requests={"cpu": "1", "memory": "2Gi"}, limits={"memory": "4Gi"}
+    )
+    common = {
+        "WORKSPACE": "/workspace",
+        "SUBPATH": "",
+        "LAYERS_DIR": "/layers",
+        "PLATFORM_DIR": "/workspace/platform",
+        "BUILD_UID": "1001",
+        "BUILD_GID": "1000",
+        "LOG_LEVEL": "info",
+        "CNB_PLATFORM_API": "0.12",
+    }
+    docker = {"DOCKER_CONFIG": "/var/run/secrets/argo-buildpacks/registry"}
+    target = {"IMAGE": image, "OUT_DIR": "/workspace/out"}
+    phases = [
+        ("analyze", {**common, **target, **docker}, [WS, layers, out, registry]),
+        ("detect", common, [WS, layers]),
+        ("restore", {**common, **docker}, [WS, layers, registry]),
+        ("build", common, [WS, layers]),
+        (
+            "export",
+            {**common, **target, "CREATION_TIME": "commit", **docker},
+            [WS, layers, out, registry],
+        ),
+    ]
     nodes = [
         ContainerNode(
             name="tag-check",
@@ -79,21 +122,23 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
                 ALLOW_UNTAGGED="false",
                 OUT_DIR="/workspace/out",
             ),
-            volume_mounts=[WS],
+            volume_mounts=[WS, out],
             security_context=_security(),
             resources=ResourceRequirements(
                 requests={"cpu": "10m", "memory": "16Mi"},
-                limits={"memory": "64Mi"},
+                limits={"cpu": "200m", "memory": "64Mi"},
             ),
         ),
         ContainerNode(
             name="git-clone",
-            image="alpine/git:v2.47.2",
+            image="alpine/git:v2.49.1",
             image_pull_policy="IfNotPresent",
             command=["/bin/sh", "-c", GIT_CLONE, "git-clone"],
             env=_env(
-                REPO="{{inputs.parameters.repo}}",
+                REPO=cfg.source.url,
                 REVISION="{{inputs.parameters.revision}}",
+                ALLOW_ANY_SHA="false",
+                ALLOW_PULL_REQUESTS="false",
                 DEPTH="1",
                 SUBMODULES="false",
                 SUBPATH="",
@@ -103,7 +148,7 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
                 RETRIES="3",
                 AUTH="none",
             ),
-            volume_mounts=[WS],
+            volume_mounts=[WS, out],
             security_context=_security(),
             resources=ResourceRequirements(
                 requests={"cpu": "100m", "memory": "128Mi"},
@@ -111,48 +156,33 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
             ),
             dependencies=["tag-check"],
         ),
-        ContainerNode(
-            name="main",
-            image="paketobuildpacks/builder-jammy-base",
-            image_pull_policy="IfNotPresent",
-            command=["/bin/sh", "-c", BUILD, "buildpacks-build"],
-            args=[item for k in sorted(cfg.env) for item in (k, cfg.env[k])],
-            env=_env(
-                IMAGE="{{inputs.parameters.image}}",
-                WORKSPACE="/workspace",
-                OUT_DIR="/workspace/out",
-                SUBPATH="",
-                LAYERS_DIR="/layers",
-                PLATFORM_DIR="/workspace/platform",
-                BUILD_UID="1001",
-                BUILD_GID="1000",
-                LOG_LEVEL="info",
-                CREATION_TIME="commit",
-                CNB_PLATFORM_API="0.12",
-                DOCKER_CONFIG="/var/run/secrets/argo-buildpacks/registry",
-            ),
-            volume_mounts=[
-                WS,
-                VolumeMount(name="layers", mount_path="/layers"),
-                VolumeMount(
-                    name="registry-credentials",
-                    mount_path="/var/run/secrets/argo-buildpacks/registry",
-                    read_only=True,
-                ),
-            ],
-            security_context=_security(),
-            resources=ResourceRequirements(
-                requests={"cpu": "1", "memory": "2Gi"},
-                limits={"memory": "4Gi"},
-            ),
-            dependencies=["git-clone"],
-        ),
     ]
+    previous = "git-clone"
+    for phase, env, mounts in phases:
+        name = "main" if phase == "export" else phase
+        nodes.append(
+            ContainerNode(
+                name=name,
+                image="paketobuildpacks/builder-jammy-base:0.4.642",
+                image_pull_policy="IfNotPresent",
+                command=["/bin/sh", "-c", BUILD, "buildpacks-build", phase],
+                args=[item for k in sorted(cfg.env) for item in (k, cfg.env[k])]
+                if phase == "analyze"
+                else None,
+                env=_env(**env),
+                volume_mounts=mounts,
+                security_context=_security(),
+                resources=build_resources,
+                dependencies=[previous],
+            )
+        )
+        previous = name
     build = ContainerSet(
         name="build",
         containers=nodes,  # type: ignore[arg-type]
         volumes=[
             Volume(name="workspace", empty_dir=EmptyDirVolumeSource()),
+            Volume(name="out", empty_dir=EmptyDirVolumeSource()),
             Volume(name="layers", empty_dir=EmptyDirVolumeSource()),
             Volume(
                 name="registry-credentials",
@@ -163,7 +193,7 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
                 ),
             ),
         ],
-        inputs=[Parameter(name=n) for n in ("tag", "repo", "revision", "image")],
+        inputs=[Parameter(name=n) for n in ("tag", "revision")],
         outputs=[
             Parameter(name=n, value_from=ValueFrom(path=f"/workspace/out/{n}"), global_name=n)
             for n in ("image", "digest", "tags", "commit")
@@ -180,7 +210,7 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
                     arguments=Arguments(
                         parameters=[
                             ModelParameter(name=n, value="{{workflow.parameters." + n + "}}")
-                            for n in ("tag", "repo", "revision", "image")
+                            for n in ("tag", "revision")
                         ]
                     ),
                 )
@@ -203,8 +233,18 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
                 name="tag", description="SemVer 2.0.0 version to build (one leading 'v' allowed)"
             ),
             Parameter(name="revision", value="main", description="Branch, tag or commit"),
-            Parameter(name="repo", value=cfg.source.url, description="Git repository URL"),
-            Parameter(name="image", value=image, description="Image repository (no tag)"),
+            Parameter(
+                name="repo",
+                value=cfg.source.url,
+                enum=[cfg.source.url],
+                description="Git repository URL; fixed when the template was installed",
+            ),
+            Parameter(
+                name="image",
+                value=image,
+                enum=[image],
+                description="Image repository (no tag); fixed when the template was installed",
+            ),
         ],
         templates=[main, build],
         security_context=PodSecurityContext(
@@ -218,4 +258,7 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
         pod_gc=PodGC(strategy="OnPodSuccess"),
         ttl_strategy=TTLStrategy(seconds_after_success=86400, seconds_after_failure=604800),
         synchronization=Synchronization(mutexes=[Mutex(name=mutex)]),
+        automount_service_account_token=False,
+        executor=ExecutorConfig(service_account_name="default"),
+        pod_spec_patch=EXECUTOR_PATCH,
     )

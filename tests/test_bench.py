@@ -37,6 +37,6 @@ def test_structural_table() -> None:
     # pods, PVCs, privileged, root containers, images, clone depth
     assert rows["tutorial (clone, pack + docker.sock, deploy)"] == ["3", "1", "1", "3", "3", "full"]
     assert rows["single-pod, daemonless"] == ["1", "0", "0", "0", "3", "1"]
-    assert rows["steps, daemonless"][:4] == ["3", "1", "0", "0"]
+    assert rows["steps, daemonless"][:4] == ["4", "1", "0", "0"]
     assert rows["single-pod, pack-dind"][2] == "1"
     assert TUTORIAL["kind"] == "WorkflowTemplate"

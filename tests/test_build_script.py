@@ -1,12 +1,15 @@
 """``buildpacks_build.sh`` and ``pack_report.sh`` under real shells, with a fake lifecycle.
 
-The fake ``creator`` records its argv (NUL-separated) and the environment it was given, and
-writes a lifecycle-like ``report.toml`` at its ``-report`` path, so the tests check the exact
-command line the real lifecycle would get, the platform env files and the outputs.
+Each fake lifecycle binary (``analyzer``, ``detector``, ``restorer``, ``builder``,
+``exporter``) records its argv (NUL-separated) and the credentials and settings in its
+environment; the exporter writes a lifecycle-like ``report.toml`` at its ``-report`` path. So
+the tests check the exact command line each real phase would get, which phase saw which
+credential, the platform env files and the outputs.
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -16,7 +19,8 @@ from typing import Any
 import pytest
 from runscript import SHELLS, Rendered, Shell, render, run, write_executable
 
-from argo_buildpacks.components import buildpacks_build, pack_build
+from argo_buildpacks.components import pack_build
+from argo_buildpacks.components.buildpacks_build import PHASES, Phase, lifecycle_phase
 from argo_buildpacks.components.scripts import load
 from argo_buildpacks.config import BuildConfig
 from argo_buildpacks.errors import ImageRefError
@@ -25,13 +29,25 @@ from argo_buildpacks.images import ImageRef
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 EPOCH = "1700000000"
 UNSET = "<unset>"
+#: phase -> the lifecycle binary it runs.
+BINARY = {
+    "analyze": "analyzer",
+    "detect": "detector",
+    "restore": "restorer",
+    "build": "builder",
+    "export": "exporter",
+}
+SEEN = ("SOURCE_DATE_EPOCH", "CNB_PLATFORM_API", "DOCKER_CONFIG")
 
-FAKE_CREATOR = r"""d=$FAKE_DIR
-: >"$d/argv"
-for a in "$@"; do printf '%s\000' "$a" >>"$d/argv"; done
+FAKE_LIFECYCLE = r"""d=$FAKE_DIR
+me=${0##*/}
+: >"$d/$me.argv"
+for a in "$@"; do printf '%s\000' "$a" >>"$d/$me.argv"; done
 for v in SOURCE_DATE_EPOCH CNB_PLATFORM_API DOCKER_CONFIG; do
-  eval "printf '%s' \"\${$v-<unset>}\"" >"$d/$v"
+  eval "printf '%s' \"\${$v-<unset>}\"" >"$d/$me.$v"
 done
+env >"$d/$me.env"
+[ "$me" = exporter ] || exit "${FAKE_EXIT:-0}"
 report=
 while [ $# -gt 0 ]; do
   if [ "$1" = -report ]; then report=$2; fi
@@ -45,14 +61,17 @@ case "${FAKE_REPORT:-ok}" in
   fail) echo "ERROR: failed to export: denied" >&2; exit 62 ;;
 esac
 """
+# Kept for the modules that run the library's build with the same fake.
+FAKE_CREATOR = FAKE_LIFECYCLE
 
 
 def config(**extra: Any) -> BuildConfig:
-    """A config for ``ghcr.io/acme/app`` with ``extra`` keys."""
+    """A config for ``ghcr.io/acme/app`` (image overridable by a run) with ``extra`` keys."""
     data: dict[str, Any] = {
         "name": "app",
         "source": {"url": "https://github.com/acme/app.git"},
         "image": "ghcr.io/acme/app",
+        "overridable": ["image"],
     }
     data.update(extra)
     return BuildConfig.model_validate(data)
@@ -80,8 +99,13 @@ class Workspace:
         return self.ws / "platform"
 
     @property
+    def layers(self) -> Path:
+        """``/layers``."""
+        return self.root / "layers"
+
+    @property
     def fake(self) -> Path:
-        """Where the fake creator records what it got."""
+        """Where the fake lifecycle records what it got."""
         return self.root / "fake"
 
     @property
@@ -94,21 +118,25 @@ class Workspace:
         return {
             "WORKSPACE": str(self.ws),
             "OUT_DIR": str(self.out),
-            "LAYERS_DIR": str(self.root / "layers"),
+            "LAYERS_DIR": str(self.layers),
             "PLATFORM_DIR": str(self.platform),
-            "CREATOR": str(self.root / "bin" / "creator"),
+            "LIFECYCLE": str(self.root / "lifecycle"),
             "CNB_BUILDPACKS_DIR": str(self.buildpacks),
             "FAKE_DIR": str(self.fake),
             "FAKE_DIGEST": DIGEST,
         }
 
-    def argv(self) -> list[str]:
-        """The creator's arguments."""
-        return (self.fake / "argv").read_text().split("\0")[:-1]
+    def ran(self, phase: str) -> bool:
+        """Whether the phase's lifecycle binary ran."""
+        return (self.fake / f"{BINARY[phase]}.argv").exists()
 
-    def seen(self, var: str) -> str:
-        """The value of ``var`` in the creator's environment, or ``<unset>``."""
-        return (self.fake / var).read_text()
+    def argv(self, phase: str = "export") -> list[str]:
+        """A phase's lifecycle arguments."""
+        return (self.fake / f"{BINARY[phase]}.argv").read_text().split("\0")[:-1]
+
+    def seen(self, var: str, phase: str = "export") -> str:
+        """The value of ``var`` in a phase's environment, or ``<unset>``."""
+        return (self.fake / f"{BINARY[phase]}.{var}").read_text()
 
 
 @pytest.fixture
@@ -129,8 +157,30 @@ def work(tmp_path: Path) -> Workspace:
     ):
         (w.buildpacks / bp).mkdir(parents=True)
         (w.buildpacks / bp / "buildpack.toml").write_text("api = '0.10'\n")
-    write_executable(tmp_path / "bin" / "creator", FAKE_CREATOR)
+    for binary in BINARY.values():
+        write_executable(tmp_path / "lifecycle" / binary, FAKE_LIFECYCLE)
     return w
+
+
+def run_phase(
+    shell: Shell,
+    work: Workspace,
+    cfg: BuildConfig,
+    phase: Phase,
+    *,
+    image: str | None = None,
+    env: dict[str, str | None] | None = None,
+    args: list[str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run one phase's container of ``cfg`` (``image`` input: ``image``)."""
+    return run(
+        shell,
+        render(lifecycle_phase(cfg, phase)),
+        params={"image": str(cfg.image) if image is None else image},
+        env={**work.env(), **(env or {})},
+        args=None if args is None else [phase, *args],
+        cwd=work.root / "cwd",
+    )
 
 
 def build(
@@ -141,33 +191,46 @@ def build(
     image: str | None = None,
     env: dict[str, str | None] | None = None,
     args: list[str] | None = None,
-) -> Any:
-    """Run the ``buildpacks_build`` component of ``cfg`` (``image`` input: ``image``)."""
-    return run(
-        shell,
-        render(buildpacks_build(cfg)),
-        params={"image": str(cfg.image) if image is None else image},
-        env={**work.env(), **(env or {})},
-        args=args,
-        cwd=work.root / "cwd",
-    )
+) -> subprocess.CompletedProcess[str]:
+    """Run every phase in order, as the pod does, stopping at the first failure; the result
+    has the failing (or last) phase's status and every phase's output."""
+    out, err = "", ""
+    done: subprocess.CompletedProcess[str] | None = None
+    for phase in PHASES:
+        done = run_phase(
+            shell,
+            work,
+            cfg,
+            phase,
+            image=image,
+            env=env,
+            args=args if phase == "analyze" else None,
+        )
+        out, err = out + done.stdout, err + done.stderr
+        if done.returncode != 0:
+            break
+    assert done is not None
+    return subprocess.CompletedProcess(done.args, done.returncode, out, err)
 
 
-def base_argv(work: Workspace, app: str = "", log_level: str = "info") -> list[str]:
-    """The creator arguments every build gets."""
-    return [
-        "-app", str(work.ws / "src") + app,
-        "-layers", str(work.root / "layers"),
-        "-platform", str(work.platform),
-        "-report", str(work.out / "report.toml"),
-        "-log-level", log_level,
-        "-uid", "1001",
-        "-gid", "1000",
-    ]  # fmt: skip
+def base_argv(work: Workspace, phase: str, app: str = "", log_level: str = "info") -> list[str]:
+    """The arguments every build gives a phase."""
+    layers = ["-layers", str(work.layers)]
+    ids = ["-uid", "1001", "-gid", "1000"]
+    level = ["-log-level", log_level]
+    app_dir = ["-app", str(work.ws / "src") + app]
+    platform = ["-platform", str(work.platform)]
+    return {
+        "analyze": [*layers, *level, *ids],
+        "detect": [*app_dir, *layers, *platform, *level],
+        "restore": [*layers, *level, *ids],
+        "build": [*app_dir, *layers, *platform, *level],
+        "export": [*app_dir, *layers, *level, *ids, "-report", str(work.out / "report.toml")],
+    }[phase]
 
 
 @pytest.mark.parametrize("shell", SHELLS)
-class TestCreatorCall:
+class TestPhases:
     def test_everything_set(self, shell: Shell, work: Workspace) -> None:
         cfg = config(
             source={"url": "https://github.com/acme/app.git", "subpath": "services/api"},
@@ -180,16 +243,30 @@ class TestCreatorCall:
         )
         done = build(shell, work, cfg)
         assert done.returncode == 0, done.stderr
-        order = work.ws / "order.toml"
-        assert work.argv() == [
-            *base_argv(work, "/services/api", "debug"),
+        order = work.platform / "order.toml"
+        app = "/services/api"
+        assert work.argv("analyze") == [
+            *base_argv(work, "analyze", app, "debug"),
             "-cache-image", "ghcr.io/acme/cache:build",
             "-run-image", "paketobuildpacks/run-jammy-base:latest",
             "-previous-image", "ghcr.io/acme/app:latest",
-            "-order", str(order),
             "-tag", "ghcr.io/acme/app:1.4",
             "-tag", "ghcr.io/acme/app:1",
             "ghcr.io/acme/app:1.4.2",
+        ]  # fmt: skip
+        assert work.argv("detect") == [
+            *base_argv(work, "detect", app, "debug"), "-order", str(order)
+        ]  # fmt: skip
+        assert work.argv("restore") == [
+            *base_argv(work, "restore", app, "debug"), "-cache-image", "ghcr.io/acme/cache:build"
+        ]  # fmt: skip
+        assert work.argv("build") == base_argv(work, "build", app, "debug")
+        assert work.argv("export") == [
+            *base_argv(work, "export", app, "debug"),
+            "-cache-image", "ghcr.io/acme/cache:build",
+            "ghcr.io/acme/app:1.4.2",
+            "ghcr.io/acme/app:1.4",
+            "ghcr.io/acme/app:1",
         ]  # fmt: skip
         # The id without a version takes the builder's only one: the lifecycle needs it.
         assert order.read_text() == (
@@ -215,12 +292,19 @@ class TestCreatorCall:
                 ]
             }
         assert work.seen("SOURCE_DATE_EPOCH") == EPOCH
-        assert work.seen("CNB_PLATFORM_API") == "0.12"
-        assert work.seen("DOCKER_CONFIG") == "/var/run/secrets/argo-buildpacks/registry"
+        # The registry credential reaches the three registry phases and no other.
+        for phase in PHASES:
+            assert work.seen("CNB_PLATFORM_API", phase) == "0.12"
+            expected = (
+                "/var/run/secrets/argo-buildpacks/registry"
+                if phase in ("analyze", "restore", "export")
+                else UNSET
+            )
+            assert work.seen("DOCKER_CONFIG", phase) == expected, phase
         assert (work.out / "image").read_text() == "ghcr.io/acme/app:1.4.2"
         assert (work.out / "digest").read_text() == DIGEST
         assert done.stdout == (
-            "buildpacks-build: building ghcr.io/acme/app:1.4.2\n"
+            "buildpacks-build: exporting ghcr.io/acme/app:1.4.2\n"
             f"buildpacks-build: pushed ghcr.io/acme/app:1.4.2@{DIGEST} (tags: 1.4.2,1.4,1)\n"
         )
         assert done.stderr == ""
@@ -229,28 +313,105 @@ class TestCreatorCall:
         (work.out / "tags").write_text("2.0.0-rc.1")
         done = build(shell, work, config(), image="registry.example.com:5000/team/app")
         assert done.returncode == 0, done.stderr
-        assert work.argv() == [*base_argv(work), "registry.example.com:5000/team/app:2.0.0-rc.1"]
-        assert not (work.ws / "order.toml").exists()
+        assert work.argv("export") == [
+            *base_argv(work, "export"), "registry.example.com:5000/team/app:2.0.0-rc.1"
+        ]  # fmt: skip
+        assert work.argv("detect") == base_argv(work, "detect")
+        assert not (work.platform / "order.toml").exists()
         assert work.seen("DOCKER_CONFIG") == UNSET
         assert (work.out / "image").read_text() == "registry.example.com:5000/team/app:2.0.0-rc.1"
 
     def test_image_input_overrides_the_config(self, shell: Shell, work: Workspace) -> None:
         done = build(shell, work, config(), image="ghcr.io/other/app")
         assert done.returncode == 0, done.stderr
-        assert work.argv()[-5:] == [
-            "-tag", "ghcr.io/other/app:1.4",
-            "-tag", "ghcr.io/other/app:1",
-            "ghcr.io/other/app:1.4.2",
+        assert work.argv()[-3:] == [
+            "ghcr.io/other/app:1.4.2", "ghcr.io/other/app:1.4", "ghcr.io/other/app:1"
         ]  # fmt: skip
+
+    def test_a_fixed_image_is_literal_and_takes_no_input(
+        self, shell: Shell, work: Workspace
+    ) -> None:
+        cfg = config(overridable=[])
+        rendered = render(lifecycle_phase(cfg, "export"))
+        assert rendered.env["IMAGE"] == "ghcr.io/acme/app"
+        done = build(shell, work, cfg, image="ghcr.io/evil/app")
+        assert done.returncode == 0, done.stderr
+        assert work.argv()[-3] == "ghcr.io/acme/app:1.4.2"
+
+    def test_tags_and_epoch_as_values(self, shell: Shell, work: Workspace) -> None:
+        # The steps layout passes them as parameters: files on the claim are not trusted.
+        (work.out / "tags").write_text("6.6.6")
+        (work.out / "commit-epoch").write_text("1")
+        done = build(shell, work, config(), env={"TAGS": "2.0.0,2.0,2", "COMMIT_EPOCH": EPOCH})
+        assert done.returncode == 0, done.stderr
+        assert work.argv()[-3:] == [
+            "ghcr.io/acme/app:2.0.0",
+            "ghcr.io/acme/app:2.0",
+            "ghcr.io/acme/app:2",
+        ]
+        assert work.seen("SOURCE_DATE_EPOCH") == EPOCH
 
     def test_a_stale_report_is_not_taken_for_this_builds(
         self, shell: Shell, work: Workspace
     ) -> None:
         (work.out / "report.toml").write_text(f'[image]\n  digest = "{DIGEST}"\n')
+        (work.out / "digest").write_text(DIGEST)
         done = build(shell, work, config(), env={"FAKE_REPORT": "none"})
         assert done.returncode == 1
         assert "the lifecycle report has no image digest" in done.stderr
         assert not (work.out / "digest").exists()
+
+    def test_a_failing_phase_stops_the_build(self, shell: Shell, work: Workspace) -> None:
+        done = build(shell, work, config(), env={"FAKE_EXIT": "20"})
+        assert done.returncode == 20
+        assert work.ran("analyze")
+        assert not work.ran("detect")
+
+    def test_unknown_phase(self, shell: Shell, work: Workspace) -> None:
+        rendered = render(lifecycle_phase(config(), "build"))
+        done = run(
+            shell,
+            Rendered(rendered.script, rendered.name, ("creator",), rendered.env),
+            env=work.env(),
+            cwd=work.root / "cwd",
+        )
+        assert done.returncode == 1
+        assert done.stderr == (
+            "buildpacks-build: phase 'creator' must be analyze, detect, restore, build or export\n"
+        )
+
+    @pytest.mark.parametrize(
+        ("prefixes", "image", "ok"),
+        [
+            ("ghcr.io/acme", "ghcr.io/acme/app", True),
+            ("ghcr.io/acme/", "ghcr.io/acme/app", True),
+            ("ghcr.io/acme", "ghcr.io/acme-evil/app", False),
+            ("ghcr.io/acme", "ghcr.io/other/app", False),
+            ("registry.example.com\nghcr.io/acme", "ghcr.io/acme/app", True),
+            ("ghcr.io", "ghcr.io.evil.test/app", False),
+        ],
+    )
+    def test_image_prefixes(
+        self, shell: Shell, work: Workspace, prefixes: str, image: str, ok: bool
+    ) -> None:
+        done = build(shell, work, config(), image=image, env={"IMAGE_PREFIXES": prefixes})
+        if ok:
+            assert done.returncode == 0, done.stderr
+        else:
+            assert done.returncode == 1
+            assert f"image '{image}' is not under a registry this template may push to" in (
+                done.stderr
+            )
+            assert not work.ran("analyze") and not work.ran("export")
+
+    def test_cache_image_must_be_under_the_prefixes_too(
+        self, shell: Shell, work: Workspace
+    ) -> None:
+        cfg = config(cache_image="docker.io/evil/cache")
+        done = build(shell, work, cfg, env={"IMAGE_PREFIXES": "ghcr.io/acme"})
+        assert done.returncode == 1
+        assert "cache-image 'docker.io/evil/cache' is not under a registry" in done.stderr
+        assert not work.ran("analyze")
 
 
 ENV_VALUES = {
@@ -278,15 +439,15 @@ class TestPlatformEnv:
         files = {p.name: p.read_bytes() for p in (work.platform / "env").iterdir()}
         assert files == {k: v.encode() for k, v in ENV_VALUES.items()}
         assert not list(work.root.rglob("SENTINEL"))
-        # Values are data for the creator too: they never reach its arguments.
-        assert "SENTINEL" not in "".join(work.argv())
+        # Values are data for the lifecycle too: they never reach its arguments.
+        assert "SENTINEL" not in "".join(work.argv("analyze") + work.argv("export"))
 
     @pytest.mark.parametrize("name", ["CNB_APP_DIR", "1A", "A-B", "", "../x", "A B"])
     def test_invalid_names_are_refused(self, shell: Shell, work: Workspace, name: str) -> None:
         done = build(shell, work, config(), args=[name, "v"])
         assert done.returncode == 1
         assert f"build env name '{name}' is invalid" in done.stderr
-        assert not (work.fake / "argv").exists()
+        assert not work.ran("analyze")
 
     def test_odd_arguments(self, shell: Shell, work: Workspace) -> None:
         done = build(shell, work, config(), args=["A", "1", "B"])
@@ -313,7 +474,7 @@ class TestPlatformEnv:
         done = build(shell, work, config(), env={"BUILD_ENV": lines})
         assert done.returncode == 1
         assert why in done.stderr
-        assert not (work.fake / "argv").exists()
+        assert not work.ran("analyze")
 
 
 @pytest.mark.parametrize("shell", SHELLS)
@@ -341,7 +502,7 @@ class TestCreationTime:
         assert done.returncode == 1
         assert "no commit-epoch at" in done.stderr
         assert "did git-clone run?" in done.stderr
-        assert not (work.fake / "argv").exists()
+        assert not work.ran("export")
 
     @pytest.mark.parametrize("epoch", ["", "12a", "-5", "1 2"])
     def test_bad_commit_epoch(self, shell: Shell, work: Workspace, epoch: str) -> None:
@@ -349,6 +510,7 @@ class TestCreationTime:
         done = build(shell, work, config())
         assert done.returncode == 1
         assert "is not a number" in done.stderr
+        assert not work.ran("export")
 
 
 IMAGES = [
@@ -396,12 +558,12 @@ class TestInputs:
         done = build(shell, work, config(), image=image)
         if image_ok(image):
             assert done.returncode == 0, done.stderr
-            assert work.argv()[-1] == f"{image}:1.4.2"
+            assert work.argv()[-3] == f"{image}:1.4.2"
             assert (work.out / "image").read_text() == f"{image}:1.4.2"
         else:
             assert done.returncode == 1
             assert done.stderr.startswith("buildpacks-build: image ")
-            assert not (work.fake / "argv").exists()
+            assert not work.ran("analyze")
         assert not list(work.root.rglob("SENTINEL"))
 
     def test_empty_image(self, shell: Shell, work: Workspace) -> None:
@@ -429,7 +591,7 @@ class TestInputs:
         done = build(shell, work, config())
         assert done.returncode == 1
         assert message in done.stderr
-        assert not (work.fake / "argv").exists()
+        assert not work.ran("analyze")
 
     def test_missing_app_directory(self, shell: Shell, work: Workspace) -> None:
         cfg = config(source={"url": "https://github.com/acme/app.git", "subpath": "web"})
@@ -437,6 +599,7 @@ class TestInputs:
         assert done.returncode == 1
         assert "app directory" in done.stderr
         assert "does not exist" in done.stderr
+        assert not work.ran("detect")
 
     @pytest.mark.parametrize(
         ("buildpacks", "message"),
@@ -448,6 +611,14 @@ class TestInputs:
             ),
             ("ok@1,bad id", "buildpack 'bad id' is not an id or id@version"),
             ("*", "buildpack '*' is not an id or id@version"),
+            # One line, and each entry whole: grep alone accepts any matching line.
+            (
+                "paketo-buildpacks/go@4.1.0\n  [[order.group]]",
+                "buildpacks contains a line break",
+            ),
+            ("evil@../../../../workspace/src/evil-bp", "is not an id or id@version"),
+            ("evil@..", "is not an id or id@version"),
+            ("a/../b@1", "is not an id or id@version"),
         ],
     )
     def test_bad_buildpacks(
@@ -456,7 +627,7 @@ class TestInputs:
         done = build(shell, work, config(), env={"BUILDPACKS": buildpacks})
         assert done.returncode == 1
         assert message in done.stderr
-        assert not (work.fake / "argv").exists()
+        assert not work.ran("analyze")
 
     @pytest.mark.parametrize(
         ("name", "value", "message"),
@@ -478,7 +649,7 @@ class TestInputs:
         done = build(shell, work, config(), env={name: value})
         assert done.returncode == 1
         assert message in done.stderr
-        assert not (work.fake / "argv").exists()
+        assert not work.ran("analyze" if name != "CREATION_TIME" else "export")
 
 
 @pytest.mark.parametrize("shell", SHELLS)
@@ -515,7 +686,11 @@ class TestPackReport:
 
     def report(self, shell: Shell, out: Path, image: str = "ghcr.io/acme/app") -> Any:
         return run(
-            shell, pack_report(), params={"image": image}, env={"OUT_DIR": str(out)}, cwd=out
+            shell,
+            pack_report(),
+            params={"image": image},
+            env={"OUT_DIR": str(out), "REPORT": str(out / "pack" / "report.toml")},
+            cwd=out,
         )
 
     def test_outputs(self, shell: Shell, out: Path) -> None:
@@ -552,8 +727,21 @@ class TestPackReport:
 
 
 def test_components_run_the_packaged_scripts() -> None:
-    rendered = render(buildpacks_build(config(env={"B": "2", "A": "1"})))
+    rendered = render(lifecycle_phase(config(env={"B": "2", "A": "1"}), "analyze"))
     assert rendered.script == load("buildpacks_build.sh")
     assert rendered.name == "buildpacks-build"
-    assert rendered.args == ("A", "1", "B", "2")
+    assert rendered.args == ("analyze", "A", "1", "B", "2")
+    # Only analyze writes the platform env: no other phase gets the values.
+    assert render(lifecycle_phase(config(env={"A": "1"}), "build")).args == ("build",)
     assert pack_report().script == load("pack_report.sh")
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_errors_show_control_characters_escaped(shell: Shell, work: Workspace) -> None:
+    hostile = "x\x1b[2J\x1b]0;pwned\x07"
+    done = build(shell, work, config(), env={"LOG_LEVEL": hostile})
+    assert done.returncode == 1
+    assert (
+        done.stderr
+        == "buildpacks-build: log level 'x?[2J?]0;pwned?' must be debug, info, warn or error\n"
+    )

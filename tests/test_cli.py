@@ -29,6 +29,7 @@ from argo_buildpacks.runs import NodeStatus, RunStatus
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "my-python-app.yaml"
+LIBRARY_APP = ROOT / "examples" / "library-app.yaml"
 COMMANDS = ("render", "library", "lint", "apply", "submit", "status", "logs", "tags", "schema")
 _SCRIPT = shutil.which("argo-buildpacks", path=str(Path(sys.executable).parent))
 #: The installed console script (falls back to the module when not installed).
@@ -848,8 +849,14 @@ def test_library_and_app_render_apply_and_lint_as_a_set(
     tmp_path: Path, argo_fake: FakeArgo
 ) -> None:
     lib, app = tmp_path / "lib.yaml", tmp_path / "app.yaml"
-    assert invoke("library", "-o", str(lib)).exit_code == 0
-    made = invoke("render", "-f", str(EXAMPLE), "--library", "argo-buildpacks", "-o", str(app))
+    made = invoke(
+        "library", "--registry", "registry.example.com:5000/acme", "--git-host", "github.com",
+        "-o", str(lib),
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    made = invoke(
+        "render", "-f", str(LIBRARY_APP), "--library", "argo-buildpacks", "-o", str(app)
+    )  # fmt: skip
     assert made.exit_code == 0, made.output
     manifest = yaml.safe_load(app.read_text())
     step = manifest["spec"]["templates"][0]["steps"][0][0]
@@ -871,7 +878,7 @@ def test_library_and_app_render_apply_and_lint_as_a_set(
     applied = invoke("apply", str(lib), str(app), env=server_env(argo_fake))
     assert applied.exit_code == 0, applied.output
     assert "argo-buildpacks" in argo_fake.cluster_templates
-    assert ("argo", "my-python-app") in argo_fake.templates
+    assert ("argo", "orders-api") in argo_fake.templates
 
 
 def test_lint_fails_on_errors_whatever_the_warnings(tmp_path: Path) -> None:
@@ -888,10 +895,19 @@ def test_lint_fails_on_errors_whatever_the_warnings(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "why"),
     [
-        (("library", "--builder", "acme/builder:1"), "is not a known builder"),
-        (("library", "--name", "Bad"), "--name 'Bad' is not a DNS-1123 label"),
-        (("render", "-f", str(EXAMPLE), "--library", "x", "--mode", "pack-dind"), "daemonless"),
-        (("render", "-f", str(EXAMPLE), "--library", "x", "--builder", "heroku/builder:24"), ""),
+        (("library", "--registry", "r.io", "--builder", "acme/b:1"), "is not a known builder"),
+        (("library", "--registry", "r.io", "--name", "Bad"), "--name 'Bad' is not a DNS-1123"),
+        (("library",), "Missing option '--registry'"),
+        (("library", "--registry", "r.io", "--git-host", "https://x"), "is not a host name"),
+        (
+            ("render", "-f", str(LIBRARY_APP), "--library", "x", "--mode", "pack-dind"),
+            "daemonless",
+        ),
+        (("render", "-f", str(EXAMPLE), "--library", "x"), "registry_secret 'regcred'"),
+        (
+            ("render", "-f", str(LIBRARY_APP), "--library", "x", "--builder", "heroku/builder:24"),
+            "",
+        ),
     ],
 )
 def test_library_bad_input(args: tuple[str, ...], why: str) -> None:

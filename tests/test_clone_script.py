@@ -111,9 +111,14 @@ def do_clone(
     describe: bool = False,
     **source: Any,
 ) -> Clone:
-    """Render ``git_clone`` for a ``GitSource(url=repo, **source)`` and run it."""
+    """Render ``git_clone`` for a ``GitSource(url=repo, **source)`` and run it; with a
+    separate ``url``, the run overrides the configured repository with ``repo``."""
+    url = source.pop("url", repo)
     component = git_clone(
-        GitSource(url=source.pop("url", repo), **source), builder=BUILDER, describe=describe
+        GitSource(url=url, **source),
+        builder=BUILDER,
+        describe=describe,
+        repo_overridable=url != repo,
     )
     ws = tmp_path / "ws"
     tmp = tmp_path / "tmp"
@@ -339,15 +344,16 @@ class TestFailures:
             shell, tmp_path, repo=src.repo.url, revision="no-such-branch", path_prefix=(bin_dir,)
         )
         assert clone.code == 1
-        assert "couldn't find remote ref no-such-branch" in clone.stderr
-        assert "would fail again" in clone.stderr
+        assert "couldn't find remote ref refs/tags/no-such-branch" in clone.stderr
+        assert "would fail again: no such branch or tag" in clone.stderr
         assert "retry" not in clone.stderr
-        assert calls.read_text() == "x\n"
+        # A plain name is a branch, else a tag: one fetch each, no retries.
+        assert calls.read_text() == "x\nx\n"
 
     def test_unknown_sha_fails_without_retrying(
         self, shell: Shell, tmp_path: Path, src: Source
     ) -> None:
-        clone = do_clone(shell, tmp_path, repo=src.repo.url, revision="0" * 40)
+        clone = do_clone(shell, tmp_path, repo=src.repo.url, revision="0" * 40, allow_any_sha=True)
         assert clone.code == 1
         assert "would fail again" in clone.stderr
         assert "retry" not in clone.stderr
@@ -427,17 +433,24 @@ class TestCredentials:
         token = tmp_path / "secret" / "token"
         token.parent.mkdir()
         token.write_text(self.TOKEN + "\n")
-        # The fake git asks git itself which extraHeader applies to the configured host and
-        # to another host, at the moment of the fetch (git's own URL matching).
+        # The fake git asks git itself which extraHeader applies to the configured
+        # repository, to another repository of the same host and to another host, at the
+        # moment of the fetch (git's own URL matching), and whether redirects are followed.
         seen = tmp_path / "seen"
-        body = (
-            'if [ "$1" = fetch ]; then\n'
-            f'  "{REAL_GIT}" config --get-urlmatch http.extraHeader '
-            f'https://example.invalid/acme/app.git >"{seen}.ours" || true\n'
-            f'  "{REAL_GIT}" config --get-urlmatch http.extraHeader '
-            f'https://evil.invalid/acme/app.git >"{seen}.other" || true\n'
-            "fi"
-        )
+        urls = {
+            "ours": "https://example.invalid/acme/app.git",
+            "sibling": "https://example.invalid/acme/app.git-evil",
+            "other-repo": "https://example.invalid/evil/app.git",
+            "other-host": "https://evil.invalid/acme/app.git",
+        }
+        body = 'if [ "$1" = fetch ]; then\n'
+        for key, url in urls.items():
+            body += (
+                f'  "{REAL_GIT}" config --get-urlmatch http.extraHeader {url} '
+                f'>"{seen}.{key}" || true\n'
+            )
+        body += f'  "{REAL_GIT}" config --get http.followRedirects >"{seen}.redirects" || true\n'
+        body += "fi"
         bin_dir = git_wrapper(tmp_path / "bin", body).parent
         clone = do_clone(
             shell,
@@ -452,7 +465,9 @@ class TestCredentials:
         header = Path(f"{seen}.ours").read_text().strip()
         basic = base64.b64encode(f"x-access-token:{self.TOKEN}".encode()).decode()
         assert header == f"Authorization: Basic {basic}"
-        assert Path(f"{seen}.other").read_text() == ""
+        for key in ("sibling", "other-repo", "other-host"):
+            assert Path(f"{seen}.{key}").read_text() == "", key
+        assert Path(f"{seen}.redirects").read_text().strip() == "false"
         for secret in (self.TOKEN.encode(), basic.encode()):
             assert secret not in clone.stdout.encode() + clone.stderr.encode()
             assert secret not in all_bytes_under(tmp_path / "ws")
@@ -485,10 +500,10 @@ class TestCredentials:
             url="https://example.invalid/acme/app.git",
             credentials={"https_token_secret": "git-token"},
             repo=src.repo.url,
-            env={"GIT_TOKEN_FILE": str(token), "AUTH_URL_PREFIX": "http://example.invalid/"},
+            env={"GIT_TOKEN_FILE": str(token), "AUTH_URL": "http://example.invalid/acme/app.git"},
         )
         assert clone.code == 1
-        assert "AUTH_URL_PREFIX must be the https://host/ the token is for" in clone.stderr
+        assert "AUTH_URL must be the https:// repository URL the token is for" in clone.stderr
         assert self.TOKEN not in clone.stderr
 
     def test_https_without_token_file(self, shell: Shell, tmp_path: Path, src: Source) -> None:

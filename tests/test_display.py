@@ -4,6 +4,7 @@ extension, and escaping of every value shown."""
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import subprocess
 import sys
@@ -29,18 +30,30 @@ from argo_buildpacks.display import (
     semver_html,
     unload_ipython_extension,
 )
-from argo_buildpacks.library import app_template, library_template
+from argo_buildpacks.library import GIT_SECRET, REGISTRY_SECRET, app_template, library_template
 from argo_buildpacks.pipeline import render, to_manifest, workflow_for, workflow_template
 from argo_buildpacks.runs import NodeStatus, RunStatus
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = BuildConfig.from_file(ROOT / "examples" / "my-python-app.yaml")
+REGISTRY = "registry.example.com:5000/acme"
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = "<script>alert('x')</script>"
 
 
 def config(**over: Any) -> BuildConfig:
     return BuildConfig.from_dict({**EXAMPLE.model_dump(mode="json"), **over})
+
+
+# The example app, fitted to a library: its Secrets and the library's pinned builder.
+LIBRARY_APP = config(
+    builder="paketobuildpacks/builder-jammy-base:0.4.642",
+    registry_secret=REGISTRY_SECRET,
+    source={
+        **EXAMPLE.source.model_dump(mode="json"),
+        "credentials": {"https_token_secret": GIT_SECRET},
+    },
+)
 
 
 def texts(svg: str) -> list[str]:
@@ -76,25 +89,27 @@ def test_single_pod_is_one_pod_with_its_containers_in_run_order() -> None:
     lines = shown(pipeline_svg(template))
     assert pods(pipeline_svg(template)) == ["build"]
     assert "containerSet" in lines
-    order = [lines.index(t) for t in ("1. tag-check", "2. git-clone", "3. main")]
+    names = ["tag-check", "git-clone", "analyze", "detect", "restore", "build", "main"]
+    order = [lines.index(f"{i}. {n}") for i, n in enumerate(names, start=1)]
     assert order == sorted(order)
-    assert "paketobuildpacks/builder-jammy-base" in lines
+    assert "paketobuildpacks/builder-jammy-base:0.4.642" in lines
     assert "in-pod retries 2" in lines
     _, edges = mermaid_graph(pipeline_mermaid(template))
-    assert edges == {("tag-check", "git-clone"), ("git-clone", "main")}
+    assert edges == set(itertools.pairwise(names))
     assert pipeline_mermaid(template).count("subgraph") == 1
 
 
 def test_steps_layout_is_one_pod_per_step_in_order() -> None:
     template = workflow_template(EXAMPLE, layout="steps")
     svg = pipeline_svg(template)
-    assert pods(svg) == ["tag-check", "git-clone", "build"]
+    assert pods(svg) == ["tag-check", "git-clone", "build", "export"]
     assert "retries 2" in shown(svg)
     _, edges = mermaid_graph(pipeline_mermaid(template))
-    assert edges == {("pod tag-check", "pod git-clone"), ("pod git-clone", "pod build")}
-    # Arrows between the three steps, none inside single-container pods.
+    assert {("pod tag-check", "pod git-clone"), ("pod git-clone", "pod build")} <= edges
+    assert ("pod build", "pod export") in edges
+    # Arrows between the four steps and between the build pod's four phases.
     root = ET.fromstring(svg)  # noqa: S314 - our own output
-    assert len(list(root.iter(f"{SVG}polygon"))) == 2
+    assert len(list(root.iter(f"{SVG}polygon"))) == 6
 
 
 def test_from_git_tags_add_the_version_container() -> None:
@@ -104,7 +119,11 @@ def test_from_git_tags_add_the_version_container() -> None:
         "1. tag-check",
         "2. git-clone",
         "3. version",
-        "4. main",
+        "4. analyze",
+        "5. detect",
+        "6. restore",
+        "7. build",
+        "8. main",
     ]
 
 
@@ -127,14 +146,16 @@ def test_privileged_modes_show_what_they_expose() -> None:
 
 
 def test_app_templates_show_calls_with_the_library_name() -> None:
-    library = library_template(name="platform-builds")
-    svg = pipeline_svg(app_template(EXAMPLE, library))
+    library = library_template(
+        name="platform-builds", registries=[REGISTRY], git_hosts=["github.com"]
+    )
+    svg = pipeline_svg(app_template(LIBRARY_APP, library))
     assert pods(svg) == []
     lines = shown(svg)
     assert "\u2192 platform-builds / build" in lines
     assert "ClusterWorkflowTemplate" in lines
 
-    steps = app_template(config(layout="steps"), library)
+    steps = app_template(LIBRARY_APP.model_copy(update={"layout": "steps"}), library)
     _, edges = mermaid_graph(pipeline_mermaid(steps))
     assert ("tag-check", "git-clone") in edges
     assert "[[" in pipeline_mermaid(steps)
@@ -142,9 +163,11 @@ def test_app_templates_show_calls_with_the_library_name() -> None:
 
 
 def test_a_library_shows_every_template_and_no_order_between_them() -> None:
-    library = library_template()
+    library = library_template(registries=[REGISTRY])
     svg = pipeline_svg(library)
-    assert pods(svg) == ["build", "tag-check", "git-clone", "version", "buildpacks-build"]
+    assert pods(svg) == [
+        "build", "tag-check", "git-clone", "version", "buildpacks-build", "buildpacks-export"
+    ]  # fmt: skip
     chart = pipeline_mermaid(library)
     # The only edges are between containers inside the build pod.
     assert all(line.startswith("    ") for line in chart.splitlines() if "-->" in line)
@@ -272,7 +295,7 @@ def test_html_accepts_manifests_yaml_and_lists() -> None:
     as_dict = pipeline_html(to_manifest(template))
     assert pipeline_html(template) == as_dict
     assert pipeline_html(render(template)) == as_dict
-    both = pipeline_html([template, library_template()])
+    both = pipeline_html([template, library_template(registries=[REGISTRY])])
     assert both.count("<svg") == 2
     with pytest.raises(ConfigError, match="cannot display int"):
         pipeline_html(3)
@@ -412,8 +435,8 @@ def test_semver_tag_shows_the_tags_it_pushes() -> None:
     pre = SemverTag.parse("2.0.0-rc.1")._repr_html_()
     assert re.findall(r"<code>([^<]*)</code>", pre) == ["2.0.0-rc.1"]
     assert "no floating tags" in pre
-    long = SemverTag.parse("1.0.0-" + "a" * 130)._repr_html_()  # no exception
-    assert "at most 128" in long
+    long = SemverTag.from_git_describe("v1.0.0-" + "a" * 120 + "-3-gabc1234")._repr_html_()
+    assert "at most 128" in long  # shown, no exception
 
 
 # ----------------------------------------------------------------------------- IPython

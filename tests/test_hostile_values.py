@@ -19,7 +19,8 @@ import pytest
 from gitrepos import Repo, make_repo
 from runscript import SHELLS, Rendered, Shell, render, run, substitute, write_executable
 
-from argo_buildpacks.components import buildpacks_build, git_clone, pack_build, tag_check
+from argo_buildpacks.components import git_clone, pack_build, tag_check
+from argo_buildpacks.components.buildpacks_build import PHASES, lifecycle_phase
 from argo_buildpacks.components.scripts import load
 from argo_buildpacks.config import BuildConfig
 from argo_buildpacks.errors import ConfigError, TagError
@@ -55,10 +56,12 @@ HOSTILE_REPOS = [
     "file:///nonexistent/x'$(touch${IFS}SENTINEL)'",
 ]
 
+# repo and image overridable: these tests feed hostile run-time values to the scripts.
 BASE: dict[str, Any] = {
     "name": "app",
     "source": {"url": "https://github.com/acme/app.git"},
     "image": "ghcr.io/acme/app",
+    "overridable": ["repo", "image"],
 }
 
 
@@ -85,10 +88,12 @@ def no_sentinel(root: Path) -> None:
     assert not list(root.rglob("SENTINEL")), "a hostile value ran a command"
 
 
-def refused(done: subprocess.CompletedProcess[str], who: str) -> None:
-    """Exit 1 with the script's own one-line message last."""
+def refused(done: subprocess.CompletedProcess[str], who: str, why: str = "") -> None:
+    """Exit 1 with the script's own one-line message last (containing ``why``)."""
     assert done.returncode == 1, (done.stdout, done.stderr)
-    assert done.stderr.splitlines()[-1].startswith(f"{who}: "), done.stderr
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith(f"{who}: "), done.stderr
+    assert why in last, (why, last)
 
 
 @pytest.fixture(scope="module")
@@ -126,16 +131,59 @@ def clone_env(tmp_path: Path) -> dict[str, str | None]:
 
 
 def build_env(tmp_path: Path, **extra: str) -> dict[str, str | None]:
-    """The build's paths remapped under ``tmp_path``; the creator is ``false`` unless given."""
+    """The build's paths remapped under ``tmp_path``; the lifecycle is a directory of
+    binaries that record that they ran (in ``ran``) and fail."""
     ws = tmp_path / "ws"
+    lifecycle = tmp_path / "lifecycle"
+    for binary in ("analyzer", "detector", "restorer", "builder", "exporter"):
+        write_executable(lifecycle / binary, f'echo "${{0##*/}}" >>"{tmp_path}/ran"\nexit 1\n')
     return {
         "WORKSPACE": str(ws),
         "OUT_DIR": str(ws / "out"),
         "PLATFORM_DIR": str(ws / "platform"),
         "LAYERS_DIR": str(tmp_path / "layers"),
-        "CREATOR": "false",
+        "LIFECYCLE": str(lifecycle),
         **extra,
     }
+
+
+def ran(tmp_path: Path) -> list[str]:
+    """The lifecycle binaries that ran."""
+    log = tmp_path / "ran"
+    return log.read_text().split() if log.exists() else []
+
+
+def recording_git(tmp_path: Path) -> Path:
+    """A ``git`` first on PATH that records each call, then runs the real one."""
+    real = shutil.which("git") or "git"
+    return write_executable(
+        tmp_path / "gitbin" / "git", f'echo "$1" >>"{tmp_path}/git-calls"\nexec "{real}" "$@"\n'
+    ).parent
+
+
+def git_calls(tmp_path: Path) -> list[str]:
+    """The git subcommands the script ran."""
+    log = tmp_path / "git-calls"
+    return log.read_text().split() if log.exists() else []
+
+
+def run_phases(
+    shell: Shell, config: BuildConfig, tmp_path: Path, image: str, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the build's phases in order until one fails (the fake lifecycle fails)."""
+    done: subprocess.CompletedProcess[str] | None = None
+    for phase in PHASES:
+        done = run(
+            shell,
+            render(lifecycle_phase(config, phase)),
+            params={"image": image},
+            env=build_env(tmp_path, **extra),
+            cwd=cwd(tmp_path),
+        )
+        if done.returncode != 0:
+            break
+    assert done is not None
+    return done
 
 
 def fake_ssh(tmp_path: Path) -> Path:
@@ -148,9 +196,12 @@ def fake_ssh(tmp_path: Path) -> Path:
 
 
 def cwd(tmp_path: Path) -> Path:
-    """The scripts' working directory, where a relative ``touch SENTINEL`` would land."""
+    """The scripts' working directory, where a relative ``touch SENTINEL`` would land. It
+    holds files, so that an unquoted ``*`` or ``?`` would expand to something."""
     path = tmp_path / "cwd"
     path.mkdir(exist_ok=True)
+    for name in ("-rf", "--upload-pack=touch SENTINEL", "a b", "x"):
+        (path / name).write_text("")
     return path
 
 
@@ -160,16 +211,24 @@ def test_repo(shell: Shell, tmp_path: Path, value: str) -> None:
     if python_accepts(source={"url": value}):
         # Only URLs that are plain data for git get through the model.
         assert value.startswith(("https://", "ssh://", "git@", "file://"))
-    component = git_clone(cfg().source, builder=cfg().builder)
+    component = git_clone(cfg().source, builder=cfg().builder, repo_overridable=True)
     done = run(
         shell,
         render(component),
         params={"repo": value, "revision": "main"},
         env=clone_env(tmp_path),
-        path_prefix=(fake_ssh(tmp_path),),
+        path_prefix=(recording_git(tmp_path), fake_ssh(tmp_path)),
         cwd=cwd(tmp_path),
     )
     refused(done, "git-clone")
+    last = done.stderr.splitlines()[-1]
+    if last.startswith("git-clone: fetching"):
+        # Data for git: a fetch that failed (no such host or path), and nothing else.
+        assert git_calls(tmp_path)[-1] == "fetch", git_calls(tmp_path)
+    else:
+        # Refused by the script's checks: git never ran at all.
+        assert any(w in last for w in ("repo ", "line break", "starts with '-'")), last
+        assert git_calls(tmp_path) == []
     no_sentinel(tmp_path)
     assert list((tmp_path / "tmp").iterdir()) == []
 
@@ -183,12 +242,13 @@ def test_revision(
     accepted = python_accepts(source={**BASE["source"], "revision": value})
     if accepted:
         assert value in branches  # only names git itself accepts as branches
-    component = git_clone(cfg().source, builder=cfg().builder)
+    component = git_clone(cfg(source={"url": source_repo.url}).source, builder=cfg().builder)
     done = run(
         shell,
         render(component),
-        params={"repo": source_repo.url, "revision": value},
+        params={"revision": value},
         env=clone_env(tmp_path),
+        path_prefix=(recording_git(tmp_path),),
         cwd=cwd(tmp_path),
     )
     if value in branches:
@@ -197,7 +257,9 @@ def test_revision(
         out = tmp_path / "ws" / "out"
         assert (out / "commit").read_text() == source_repo.head(f"refs/heads/{value}")
     else:
-        refused(done, "git-clone")
+        # Refused by the script before git ever ran.
+        refused(done, "git-clone", "revision")
+        assert git_calls(tmp_path) == []
     no_sentinel(tmp_path)
 
 
@@ -218,37 +280,33 @@ def test_subpath(
     clone = run(
         shell,
         render(git_clone(config.source, builder=config.builder)),
-        params={"repo": source_repo.url, "revision": "main"},
+        params={"revision": "main"},
         env={**clone_env(tmp_path), **env},
+        path_prefix=(recording_git(tmp_path),),
         cwd=cwd(tmp_path),
     )
-    creator = write_executable(tmp_path / "creator", 'printf "%s\\n" "$2" >app\n')
-    env_build = {**build_env(tmp_path, CREATOR=str(creator), CREATION_TIME="epoch"), **env}
     if value in dirs:
         assert clone.returncode == 0, clone.stderr
         (tmp_path / "ws" / "out" / "tags").write_text("1.0.0")
-        built = run(
+        detector = write_executable(
+            tmp_path / "lifecycle-detect" / "detector", 'printf "%s\\n" "$2" >app\n'
+        )
+        detect = run(
             shell,
-            render(buildpacks_build(config)),
-            params={"image": "ghcr.io/acme/app"},
-            env=env_build,
+            render(lifecycle_phase(config, "detect")),
+            env={**build_env(tmp_path), "LIFECYCLE": str(detector.parent), **env},
             cwd=cwd(tmp_path),
         )
-        # The fake creator got the app directory of exactly that name; no report: exit 1.
+        # The detector got the app directory of exactly that name.
+        assert detect.returncode == 0, detect.stderr
         assert (cwd(tmp_path) / "app").read_text() == f"{tmp_path}/ws/src/{value}\n"
-        refused(built, "buildpacks-build")
     else:
-        refused(clone, "git-clone")
+        refused(clone, "git-clone", "subpath")
+        assert git_calls(tmp_path) == []
         (tmp_path / "ws" / "src").mkdir(parents=True, exist_ok=True)
-        built = run(
-            shell,
-            render(buildpacks_build(config)),
-            params={"image": "ghcr.io/acme/app"},
-            env=env_build,
-            cwd=cwd(tmp_path),
-        )
-        refused(built, "buildpacks-build")
-        assert "subpath" in built.stderr
+        built = run_phases(shell, config, tmp_path, "ghcr.io/acme/app", SUBPATH=value)
+        refused(built, "buildpacks-build", "subpath")
+        assert ran(tmp_path) == []
     no_sentinel(tmp_path)
 
 
@@ -265,20 +323,16 @@ def test_tag(shell: Shell, tmp_path: Path, value: str) -> None:
         env={"OUT_DIR": str(out)},
         cwd=cwd(tmp_path),
     )
-    refused(done, "tag-check")
+    refused(done, "tag-check", "is not a SemVer 2.0.0 version")
     assert not out.exists()
-    # A tags file with the value (a workspace tampered with) is refused by the build too.
+    # A tags file with the value (a workspace tampered with) is refused by the build too,
+    # before any lifecycle phase runs.
     (tmp_path / "ws" / "src").mkdir(parents=True)
-    out.mkdir()
-    (out / "tags").write_text(value)
-    built = run(
-        shell,
-        render(buildpacks_build(cfg(creation_time="epoch"))),
-        params={"image": "ghcr.io/acme/app"},
-        env=build_env(tmp_path),
-        cwd=cwd(tmp_path),
-    )
-    refused(built, "buildpacks-build")
+    (tmp_path / "ws" / "out").mkdir()
+    (tmp_path / "ws" / "out" / "tags").write_text(value)
+    built = run_phases(shell, cfg(creation_time="epoch"), tmp_path, "ghcr.io/acme/app")
+    refused(built, "buildpacks-build", "tag")
+    assert ran(tmp_path) == []
     no_sentinel(tmp_path)
 
 
@@ -290,21 +344,20 @@ def test_image(shell: Shell, tmp_path: Path, value: str) -> None:
     out = tmp_path / "ws" / "out"
     out.mkdir()
     (out / "tags").write_text("1.0.0")
-    built = run(
-        shell,
-        render(buildpacks_build(cfg(creation_time="epoch"))),
-        params={"image": value},
-        env=build_env(tmp_path),
-        cwd=cwd(tmp_path),
-    )
-    refused(built, "buildpacks-build")
-    assert "image" in built.stderr.splitlines()[-1]
+    built = run_phases(shell, cfg(creation_time="epoch"), tmp_path, value)
+    refused(built, "buildpacks-build", "image")
+    assert ran(tmp_path) == []
     # pack-report only writes the image pack pushed (pack refuses a bad one first).
     (out / "pack").mkdir()
     (out / "pack" / "report.toml").write_text(f'[image]\n  digest = "sha256:{"a" * 64}"\n')
     (out / "oci-tag").write_text("1.0.0")
     main = next(c for c in pack_template(cfg()).containers or [] if c.name == "main")
-    report = run(shell, render(main), params={"image": value}, env={"OUT_DIR": str(out)})
+    report = run(
+        shell,
+        render(main),
+        params={"image": value},
+        env={"OUT_DIR": str(out), "REPORT": str(out / "pack" / "report.toml")},
+    )
     if "\n" in value:
         refused(report, "pack-report")
     else:
@@ -323,14 +376,9 @@ def test_build_env(shell: Shell, tmp_path: Path) -> None:
     (ws / "src").mkdir(parents=True)
     (ws / "out").mkdir()
     (ws / "out" / "tags").write_text("1.0.0")
-    built = run(
-        shell,
-        render(buildpacks_build(config)),
-        params={"image": "ghcr.io/acme/app"},
-        env=build_env(tmp_path),
-        cwd=cwd(tmp_path),
-    )
-    assert built.returncode == 1  # the fake creator ("false") fails after the env is written
+    built = run_phases(shell, config, tmp_path, "ghcr.io/acme/app")
+    assert built.returncode == 1  # the fake analyzer fails after the env is written
+    assert ran(tmp_path) == ["analyzer"]
     written = {p.name: p.read_bytes() for p in (ws / "platform" / "env").iterdir()}
     assert written == {k: v.encode() for k, v in values.items()}
     no_sentinel(tmp_path)
@@ -348,7 +396,7 @@ def shell_commands(config: BuildConfig) -> list[tuple[Rendered | None, list[str]
         tag_check(config.tag, builder=config.builder),
         tag_check(config.tag, builder=config.builder, mode="describe"),
         git_clone(config.source, builder=config.builder, describe=True),
-        buildpacks_build(config),
+        *(lifecycle_phase(config, phase) for phase in PHASES),
         *(pack_template(config).containers or []),
     ]
     for c in containers:

@@ -1,29 +1,50 @@
-"""Library mode: one ClusterWorkflowTemplate of components, thin per-app templates."""
+"""Library mode: one ClusterWorkflowTemplate of components, thin per-app templates.
+
+Anyone who may submit workflows can run the library's templates with inputs of their own,
+so the tests check both what apps pass and what a hostile direct submission can reach.
+"""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from gitrepos import make_repo
 from runscript import SHELLS, Shell, render, run, write_executable
-from test_build_script import DIGEST, FAKE_CREATOR
+from test_build_script import DIGEST, FAKE_LIFECYCLE
 
 from argo_buildpacks import BuildConfig, ConfigError
-from argo_buildpacks.components import buildpacks_build
-from argo_buildpacks.library import LIBRARY_INPUTS, app_template, library_template
+from argo_buildpacks.components.buildpacks_build import lifecycle_phase
+from argo_buildpacks.library import (
+    GIT_SECRET,
+    LIBRARY_INPUTS,
+    REGISTRY_SECRET,
+    app_template,
+    library_template,
+)
 from argo_buildpacks.linting import lint
 from argo_buildpacks.pipeline import render as render_yaml
 from argo_buildpacks.pipeline import to_manifest, workflow_for
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = BuildConfig.from_file(ROOT / "examples" / "my-python-app.yaml")
-LIB = library_template()
+REGISTRY = "registry.example.com:5000/acme"
+LIB = library_template(registries=[REGISTRY], git_hosts=["github.com"])
+REAL_GIT = shutil.which("git") or "git"
 
 
 def config(**over: Any) -> BuildConfig:
-    return BuildConfig.from_dict({**EXAMPLE.model_dump(mode="json"), **over})
+    """The example app, fitted to the library: its Secrets and its pinned builder."""
+    data = EXAMPLE.model_dump(mode="json")
+    data["builder"] = "paketobuildpacks/builder-jammy-base:0.4.642"
+    data["registry_secret"] = REGISTRY_SECRET
+    data["source"]["credentials"] = {"https_token_secret": GIT_SECRET}
+    return BuildConfig.from_dict({**data, **over})
+
+
+APP = config()
 
 
 def steps_of(app: Any) -> list[dict[str, Any]]:
@@ -48,6 +69,10 @@ def library_part(template: str) -> Any:
     return next(t for t in LIB.templates if t.name == template)
 
 
+def library_node(template: str, name: str) -> Any:
+    return next(c for c in library_part(template).containers if c.name == name)
+
+
 @pytest.mark.parametrize("layout", ["single-pod", "steps"])
 def test_library_and_apps_lint_together(layout: str) -> None:
     apps = [
@@ -59,7 +84,7 @@ def test_library_and_apps_lint_together(layout: str) -> None:
                 source={
                     "url": "git@github.com:acme/mono.git",
                     "subpath": "services/api",
-                    "credentials": {"ssh_key_secret": "git-ssh"},
+                    "credentials": {"ssh_key_secret": GIT_SECRET},
                 },
             ),
             LIB,
@@ -74,6 +99,7 @@ def test_library_and_apps_lint_together(layout: str) -> None:
     assert all(f.document == "ClusterWorkflowTemplate/argo-buildpacks" for f in findings)
     for m in manifests[1:]:
         assert m["spec"]["entrypoint"] == "main"
+        assert m["spec"]["automountServiceAccountToken"] is False
         assert [p["name"] for p in m["spec"]["arguments"]["parameters"]] == [
             "tag",
             "revision",
@@ -88,7 +114,9 @@ def test_library_carries_no_placeholder_values() -> None:
     assert "placeholder" not in text.lower()
     assert "PLACEHOLDER" not in text
     names = [t.name for t in LIB.templates]
-    assert names == ["build", "tag-check", "git-clone", "version", "buildpacks-build"]
+    assert names == [
+        "build", "tag-check", "git-clone", "version", "buildpacks-build", "buildpacks-export"
+    ]  # fmt: skip
     outputs = {
         p["globalName"]
         for t in to_manifest(LIB)["spec"]["templates"]
@@ -98,16 +126,64 @@ def test_library_carries_no_placeholder_values() -> None:
     assert outputs == {"image", "digest", "tags", "commit"}
 
 
-def test_library_secrets_are_optional_references() -> None:
-    build = next(t for t in to_manifest(LIB)["spec"]["templates"] if t["name"] == "build")
-    secrets = {v["name"]: v["secret"] for v in build["volumes"] if "secret" in v}
-    assert secrets["git-credentials"]["secretName"] == "{{inputs.parameters.git-secret}}"
-    assert secrets["git-credentials"]["optional"] is True
-    assert secrets["registry-credentials"]["secretName"] == "{{inputs.parameters.registry-secret}}"
+def test_library_secrets_are_fixed_optional_references() -> None:
+    for t in to_manifest(LIB)["spec"]["templates"]:
+        secrets = {v["name"]: v["secret"] for v in t.get("volumes", []) if "secret" in v}
+        for volume, secret in secrets.items():
+            # Fixed at install: no input chooses which Secret is mounted.
+            assert "{{" not in secret["secretName"], (t["name"], volume)
+            assert secret["optional"] is True
+        if "git-credentials" in secrets:
+            assert secrets["git-credentials"]["secretName"] == GIT_SECRET
+        if "registry-credentials" in secrets:
+            assert secrets["registry-credentials"]["secretName"] == REGISTRY_SECRET
+            assert secrets["registry-credentials"]["items"] == [
+                {"key": ".dockerconfigjson", "path": "config.json"}
+            ]
+    inputs = {
+        p["name"]
+        for t in to_manifest(LIB)["spec"]["templates"]
+        for p in t.get("inputs", {}).get("parameters", [])
+    }
+    # Nothing that says where a credential comes from or goes to is an input.
+    assert not {"git-secret", "registry-secret", "git-auth-url-prefix"} & inputs
+    assert not [n for n in inputs if "secret" in n or "prefix" in n or "host" in n]
 
 
-def test_app_passes_only_what_differs() -> None:
-    (call,) = steps_of(app_template(EXAMPLE, LIB))
+def test_library_fixes_where_credentials_go() -> None:
+    clone = {e.name: e.value for e in library_node("build", "git-clone").env}
+    assert clone["GIT_HOSTS"] == "github.com"
+    assert "AUTH_URL" not in clone
+    for template, node in (("build", "analyze"), ("build", "main")):
+        env = {e.name: e.value for e in library_node(template, node).env}
+        assert env["IMAGE_PREFIXES"] == REGISTRY
+    export = {e.name: e.value for e in library_part("buildpacks-export").env}
+    assert export["IMAGE_PREFIXES"] == REGISTRY
+    # A library that sends git credentials nowhere names no real host.
+    bare = library_template(registries=[REGISTRY])
+    bare_clone: Any = next(t for t in bare.templates if t.name == "git-clone")
+    env = {e.name: e.value for e in bare_clone.env}
+    assert env["GIT_HOSTS"] == "argo-buildpacks.invalid"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "why"),
+    [
+        ({"registries": []}, "needs registries"),
+        ({"registries": "ghcr.io"}, "needs registries"),
+        ({"registries": ["ghcr.io/acme:1"]}, "no tag or digest"),
+        ({"registries": ["Not A Registry"]}, "is not a registry"),
+        ({"registries": ["ghcr.io"], "git_hosts": ["https://github.com"]}, "is not a host"),
+        ({"registries": ["ghcr.io"], "git_hosts": "github.com"}, "list of host names"),
+    ],
+)
+def test_library_settings_are_validated(kwargs: dict[str, Any], why: str) -> None:
+    with pytest.raises(ConfigError, match=why):
+        library_template(**kwargs)
+
+
+def test_app_passes_only_what_differs_and_fixed_values_literally() -> None:
+    (call,) = steps_of(app_template(APP, LIB))
     args = {p["name"]: p["value"] for p in call["arguments"]["parameters"]}
     assert call["templateRef"] == {
         "name": "argo-buildpacks",
@@ -116,10 +192,14 @@ def test_app_passes_only_what_differs() -> None:
     }
     assert args["build-env"] == "BP_CPYTHON_VERSION=3.12"
     assert args["git-auth"] == "https"
-    assert args["git-secret"] == "git-token"
-    assert args["git-auth-url-prefix"] == "https://github.com/"
-    assert args["registry-secret"] == "regcred"
+    assert args["repo"] == "https://github.com/acme/my-python-app.git"
+    assert args["image"] == "registry.example.com:5000/acme/my-python-app"
+    assert args["revision"] == "{{workflow.parameters.revision}}"
     assert "depth" not in args and "floating" not in args
+    free = app_template(config(overridable=["repo", "image"]), LIB)
+    args = {p["name"]: p["value"] for p in steps_of(free)[0]["arguments"]["parameters"]}
+    assert args["repo"] == "{{workflow.parameters.repo}}"
+    assert args["image"] == "{{workflow.parameters.image}}"
 
 
 @pytest.mark.parametrize(
@@ -132,11 +212,40 @@ def test_app_passes_only_what_differs() -> None:
             {
                 "source": {
                     "url": "https://github.com/a/b.git",
-                    "credentials": {"https_token_secret": "t", "https_token_key": "pat"},
+                    "credentials": {"https_token_secret": GIT_SECRET, "https_token_key": "pat"},
                 }
             },
             "standard keys",
         ),
+        ({"registry_secret": "regcred"}, "registry_secret 'regcred'"),
+        (
+            {
+                "source": {
+                    "url": "https://github.com/a/b.git",
+                    "credentials": {"https_token_secret": "other-team"},
+                }
+            },
+            "names Secret 'other-team'",
+        ),
+        (
+            {
+                "source": {
+                    "url": "https://gitlab.com/a/b.git",
+                    "credentials": {"https_token_secret": GIT_SECRET},
+                }
+            },
+            "is on 'gitlab.com'",
+        ),
+        ({"image": "ghcr.io/acme/app"}, "image 'ghcr.io/acme/app' is not under a registry"),
+        ({"cache_image": "ghcr.io/acme/cache"}, "cache_image 'ghcr.io/acme/cache' is not under"),
+        (
+            {"source": {"url": "https://github.com/a/b.git", "allow_pull_requests": True}},
+            "source.allow_pull_requests is true",
+        ),
+        ({"resources": {"build": {"limits": {"memory": "16Gi"}}}}, "resources"),
+        ({"retries": {"push": 5}}, "retries"),
+        ({"log_level": "debug"}, "log_level"),
+        ({"images": {"git": "mirror.example.com/alpine/git:v2.49.1"}}, "images"),
     ],
 )
 def test_apps_that_do_not_fit_are_refused(over: dict[str, Any], why: str) -> None:
@@ -145,12 +254,29 @@ def test_apps_that_do_not_fit_are_refused(over: dict[str, Any], why: str) -> Non
 
 
 def test_library_for_another_builder() -> None:
-    lib = library_template(name="heroku-builds", builder="heroku/builder:24")
+    lib = library_template(
+        name="heroku-builds",
+        builder="heroku/builder:24",
+        registries=[REGISTRY],
+        git_hosts=["github.com"],
+    )
     app = app_template(config(builder="heroku/builder:24"), lib)
     assert steps_of(app)[0]["templateRef"]["name"] == "heroku-builds"
     clone = next(t for t in to_manifest(lib)["spec"]["templates"] if t["name"] == "git-clone")
     assert clone["container"]["securityContext"]["runAsUser"] == 1002
     assert [f for f in lint([to_manifest(lib), to_manifest(app)]) if f.severity == "error"] == []
+
+
+def test_steps_app_passes_tags_and_commit_date_between_steps() -> None:
+    app = app_template(config(layout="steps", tag={"from_git": True}), LIB)
+    steps = {s["name"]: s for s in steps_of(app)}
+    assert list(steps) == ["tag-check", "git-clone", "version", "build", "export"]
+    export = {p["name"]: p["value"] for p in steps["export"]["arguments"]["parameters"]}
+    assert export["tags"] == "{{steps.version.outputs.parameters.tags}}"
+    assert export["commit-epoch"] == "{{steps.git-clone.outputs.parameters.commit-epoch}}"
+    plain = app_template(config(layout="steps"), LIB)
+    names = ["tag-check", "git-clone", "version", "build", "export"]
+    assert [s["name"] for s in steps_of(plain)] == names
 
 
 # The library's scripts, run with an app's arguments, do what the direct components do. ------
@@ -166,9 +292,8 @@ def test_library_clone_with_app_arguments(shell: Shell, tmp_path: Path) -> None:
         source={"url": repo.url, "subpath": "services/api"}, tag={"from_git": True}, layout="steps"
     )
     app = app_template(cfg, LIB)
-    template, params = params_for(
-        app, "git-clone", {"repo": repo.url, "revision": "main", "tag": ""}
-    )
+    template, params = params_for(app, "git-clone", {"revision": "main", "tag": ""})
+    assert params["repo"] == repo.url
     ws = tmp_path / "ws"
     done = run(
         shell,
@@ -184,6 +309,89 @@ def test_library_clone_with_app_arguments(shell: Shell, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize(
+    ("floating", "latest", "tags"),
+    [("true", "false", "1.2.3,1.2,1"), ("false", "false", "1.2.3"), ("true", "true", None)],
+)
+def test_library_tag_check_with_app_arguments(
+    shell: Shell, tmp_path: Path, floating: str, latest: str, tags: str | None
+) -> None:
+    cfg = config(layout="steps", tag={"floating": floating == "true", "latest": latest == "true"})
+    template, params = params_for(app_template(cfg, LIB), "tag-check", {"tag": "v1.2.3"})
+    assert template == "tag-check"
+    done = run(shell, render(library_part(template)), params=params, env={"OUT_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "tags").read_text() == (tags or "1.2.3,1.2,1,latest")
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_direct_submission_cannot_send_the_token_elsewhere(shell: Shell, tmp_path: Path) -> None:
+    """The attack on the old library: inputs that pointed the namespace's token at a host of
+    the submitter's choosing. Now the hosts are fixed; the token file is never read and git
+    never runs."""
+    token = tmp_path / "token"
+    token.write_text("ghp_secret")
+    calls = tmp_path / "git-calls"
+    fake = write_executable(
+        tmp_path / "bin" / "git", f'echo "$1" >>"{calls}"\nexec "{REAL_GIT}" "$@"\n'
+    )
+    node = library_node("build", "git-clone")
+    for repo in ("https://evil.test/acme/app.git", "https://github.com.evil.test/x.git"):
+        done = run(
+            shell,
+            render(node),
+            params={n: v for n, v in LIBRARY_INPUTS.items() if v is not None}
+            | {"repo": repo, "revision": "main", "git-auth": "https"},
+            env={
+                "WORKSPACE": str(tmp_path / "ws"),
+                "OUT_DIR": str(tmp_path / "ws" / "out"),
+                "GIT_TOKEN_FILE": str(token),
+                "TMPDIR": str(tmp_path),
+            },
+            path_prefix=(fake.parent,),
+            cwd=tmp_path,
+        )
+        assert done.returncode == 1
+        assert done.stderr == (
+            f"git-clone: repo '{repo}' is not on a host this template sends credentials to "
+            "(github.com)\n"
+        )
+        assert not calls.exists()
+
+
+def run_phase_as(
+    shell: Shell, root: Path, rendered: Any, params: dict[str, str], **env: str
+) -> Any:
+    ws = root / "ws"
+    return run(
+        shell,
+        rendered,
+        params=params,
+        env={
+            "WORKSPACE": str(ws),
+            "OUT_DIR": str(ws / "out"),
+            "LAYERS_DIR": str(root / "layers"),
+            "PLATFORM_DIR": str(ws / "platform"),
+            "LIFECYCLE": str(root / "lifecycle"),
+            "FAKE_DIR": str(root / "fake"),
+            "FAKE_DIGEST": DIGEST,
+            **env,
+        },
+        cwd=root,
+    )
+
+
+def prepared(root: Path) -> None:
+    ws = root / "ws"
+    (ws / "src").mkdir(parents=True)
+    (ws / "out").mkdir()
+    (ws / "out" / "tags").write_text("1.2.3,1.2,1")
+    (root / "fake").mkdir()
+    for binary in ("analyzer", "detector", "restorer", "builder", "exporter"):
+        write_executable(root / "lifecycle" / binary, FAKE_LIFECYCLE)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
 def test_library_build_matches_direct_component(shell: Shell, tmp_path: Path) -> None:
     cfg = config(
         layout="steps",
@@ -192,41 +400,51 @@ def test_library_build_matches_direct_component(shell: Shell, tmp_path: Path) ->
         run_image="registry.example.com/run:1",
         creation_time="now",
     )
-    template, params = params_for(
-        app_template(cfg, LIB), "build", {"image": str(cfg.image), "tag": "1.2.3"}
-    )
+    app = app_template(cfg, LIB)
+    _, build_params = params_for(app, "build", {"tag": "1.2.3"})
+    _, export_params = params_for(app, "export", {"tag": "1.2.3"})
+    build_params["tags"] = export_params["tags"] = "1.2.3,1.2,1"
     seen = {}
-    for label, rendered, p in [
-        ("direct", render(buildpacks_build(cfg)), {"image": str(cfg.image)}),
-        ("library", render(library_part(template)), params),
-    ]:
+    for label in ("direct", "library"):
         root = tmp_path / label
+        prepared(root)
+        for phase in ("analyze", "detect", "restore", "build", "export"):
+            if label == "direct":
+                rendered, params = render(lifecycle_phase(cfg, phase)), {}
+            elif phase == "export":
+                rendered, params = render(library_part("buildpacks-export")), export_params
+            else:
+                node = library_node("buildpacks-build", phase)
+                rendered, params = render(node), build_params
+            extra = {"TAGS": "1.2.3,1.2,1"} if label == "direct" else {}
+            done = run_phase_as(shell, root, rendered, params, **extra)
+            assert done.returncode == 0, (label, phase, done.stderr)
+        argv = {
+            b: (root / "fake" / f"{b}.argv").read_text().replace(str(root), "ROOT").split("\0")
+            for b in ("analyzer", "detector", "restorer", "builder", "exporter")
+        }
         ws = root / "ws"
-        (ws / "src").mkdir(parents=True)
-        (ws / "out").mkdir()
-        (ws / "out" / "tags").write_text("1.2.3,1.2,1")
-        (root / "fake").mkdir()
-        creator = write_executable(root / "bin" / "creator", FAKE_CREATOR)
-        done = run(
-            shell,
-            rendered,
-            params=p,
-            env={
-                "WORKSPACE": str(ws),
-                "OUT_DIR": str(ws / "out"),
-                "LAYERS_DIR": str(root / "layers"),
-                "PLATFORM_DIR": str(ws / "platform"),
-                "CREATOR": str(creator),
-                "FAKE_DIR": str(root / "fake"),
-                "FAKE_DIGEST": DIGEST,
-            },
-            cwd=root,
-        )
-        assert done.returncode == 0, done.stderr
-        argv = (root / "fake" / "argv").read_text().replace(str(root), "ROOT").split("\0")
         env_files = {f.name: f.read_text() for f in (ws / "platform" / "env").iterdir()}
-        order = (ws / "order.toml").read_text()
+        order = (ws / "platform" / "order.toml").read_text()
         seen[label] = (argv, env_files, order, (ws / "out" / "digest").read_text())
     assert seen["library"] == seen["direct"]
     assert seen["direct"][1] == {"BP_CPYTHON_VERSION": "3.12", "BP_X": "a b $(touch SENTINEL)"}
     assert not list(tmp_path.rglob("SENTINEL"))
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_direct_submission_cannot_push_elsewhere(shell: Shell, tmp_path: Path) -> None:
+    root = tmp_path / "run"
+    prepared(root)
+    params = {n: v for n, v in LIBRARY_INPUTS.items() if v is not None}
+    params |= {"image": "docker.io/evil/app", "tags": "1.2.3"}
+    for phase, rendered in (
+        ("analyze", render(library_node("buildpacks-build", "analyze"))),
+        ("export", render(library_part("buildpacks-export"))),
+    ):
+        done = run_phase_as(shell, root, rendered, params | {"commit-epoch": "1"})
+        assert done.returncode == 1, phase
+        assert "image 'docker.io/evil/app' is not under a registry this template may push" in (
+            done.stderr
+        )
+    assert list((root / "fake").iterdir()) == []  # no lifecycle phase ran

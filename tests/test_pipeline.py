@@ -102,7 +102,9 @@ def test_from_git_allows_empty_tag_and_derives_it_after_clone() -> None:
         assert params["tag"]["value"] == ""
         assert lint(m) == []
     build = templates(manifest(cfg))["build"]["containerSet"]["containers"]
-    assert [c["name"] for c in build] == ["tag-check", "git-clone", "version", "main"]
+    assert [c["name"] for c in build] == [
+        "tag-check", "git-clone", "version", "analyze", "detect", "restore", "build", "main"
+    ]  # fmt: skip
     clone_env = {e["name"]: e["value"] for e in build[1]["env"]}
     assert clone_env["DESCRIBE"] == "true"
 
@@ -115,21 +117,36 @@ def test_single_pod_is_one_pod_without_pvc_and_checks_tag_first() -> None:
     assert all("persistentVolumeClaim" not in v for v in pods[0].get("volumes", []))
     assert {"name": "workspace", "emptyDir": {}} in pods[0]["volumes"]
     nodes = {c["name"]: c for c in pods[0]["containerSet"]["containers"]}
-    assert list(nodes) == ["tag-check", "git-clone", "main"]
+    order = ["tag-check", "git-clone", "analyze", "detect", "restore", "build", "main"]
+    assert list(nodes) == order
     assert "dependencies" not in nodes["tag-check"]
-    assert nodes["git-clone"]["dependencies"] == ["tag-check"]
-    assert nodes["main"]["dependencies"] == ["git-clone"]
+    for before, after in itertools.pairwise(order):
+        assert nodes[after]["dependencies"] == [before]
     assert pods[0]["containerSet"]["retryStrategy"] == {"retries": 2, "duration": "30s"}
 
 
 def test_steps_layout_one_pod_per_step_on_a_claim() -> None:
     m = manifest(layout="steps")
     steps = templates(m)["main"]["steps"]
-    assert [group[0]["name"] for group in steps] == ["tag-check", "git-clone", "build"]
+    assert [group[0]["name"] for group in steps] == ["tag-check", "git-clone", "build", "export"]
     assert m["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "workspace"
     pods = [t for t in m["spec"]["templates"] if any(k in t for k in POD_KINDS)]
-    assert len(pods) == 3
-    assert templates(m)["build"]["retryStrategy"]["limit"] == 2
+    assert len(pods) == 4
+    # The push is retried; the export pod takes tags and commit date from the steps that
+    # made them, never from the claim the app's code could write.
+    assert templates(m)["export"]["retryStrategy"]["limit"] == 2
+    export_args = {p["name"]: p["value"] for p in steps[3][0]["arguments"]["parameters"]}
+    assert export_args == {
+        "tags": "{{steps.tag-check.outputs.parameters.tags}}",
+        "commit-epoch": "{{steps.git-clone.outputs.parameters.commit-epoch}}",
+    }
+    # Argo adds the claim to a containerSet pod only through containerSet.volumeMounts.
+    build = templates(m)["build"]["containerSet"]
+    assert build["volumeMounts"] == [{"name": "workspace", "mountPath": "/workspace"}]
+    assert all(
+        "/workspace" not in [vm["mountPath"] for vm in c.get("volumeMounts", [])]
+        for c in build["containers"]
+    )
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -160,7 +177,8 @@ def test_secrets_only_by_reference() -> None:
     ]
     env = {e["name"]: e.get("value") for c in all_containers(m) for e in c.get("env", [])}
     assert env["DOCKER_CONFIG"] == "/var/run/secrets/argo-buildpacks/registry"
-    assert env["AUTH_URL_PREFIX"] == "https://github.com/"
+    # The token is for the configured repository only, not the host.
+    assert env["AUTH_URL"] == "https://github.com/acme/my-python-app.git"
 
 
 def test_no_user_value_in_script_text() -> None:
@@ -173,8 +191,9 @@ def test_no_user_value_in_script_text() -> None:
         if cmd[:2] == ["/bin/sh", "-c"]:
             assert cmd[2] in scripts
             assert "{{" not in cmd[2]
-    main = templates(m)["build"]["containerSet"]["containers"][-1]
-    assert main["args"] == ["BP_X", "`id`", "EVIL", hostile]
+    analyze = templates(m)["build"]["containerSet"]["containers"][2]
+    assert analyze["name"] == "analyze"
+    assert analyze["args"] == ["BP_X", "`id`", "EVIL", hostile]
 
 
 def test_production_defaults() -> None:
@@ -249,7 +268,16 @@ def test_bad_options(option: str, value: str) -> None:
 
 
 def test_workflow_for_validates_tag_and_references_template() -> None:
-    wt = workflow_template(EXAMPLE)
+    fixed = workflow_template(EXAMPLE)
+    with pytest.raises(ConfigError, match="'image' of template 'my-python-app' is fixed to"):
+        workflow_for(fixed, tag="1.0.0", parameters={"image": "ghcr.io/a/b"})
+    with pytest.raises(ConfigError, match="pull/merge-request ref"):
+        workflow_for(fixed, tag="1.0.0", revision="refs/pull/7/head")
+    with pytest.raises(ConfigError, match=r"is not a branch .* or a tag"):
+        workflow_for(fixed, tag="1.0.0", revision="refs/notes/commits")
+    # The same value as installed is fine.
+    workflow_for(fixed, tag="1.0.0", parameters={"image": str(EXAMPLE.image)})
+    wt = workflow_template(EXAMPLE.model_copy(update={"overridable": ["image"]}))
     wf = to_manifest(
         workflow_for(wt, tag="v1.4.2", revision="release-1.4", parameters={"image": "ghcr.io/a/b"})
     )
@@ -305,6 +333,8 @@ def test_components_are_plain_templates_with_distinct_default_names() -> None:
     assert a.name != b.name
     assert str(a.name).startswith("git-clone-")
     assert git_clone(EXAMPLE.source, builder=EXAMPLE.builder).name == a.name
+    # Without a repo input, the clone fetches the configured URL, literally.
+    assert [p.name for p in a.inputs] == ["revision"]  # type: ignore[union-attr]
     # Inside a user's own Hera workflow they behave like any Hera container template.
     from hera.workflows.models import ObjectMeta, PersistentVolumeClaim
 

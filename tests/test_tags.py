@@ -170,9 +170,17 @@ def test_oci_tag_and_length_limit() -> None:
     assert SemverTag.parse("v1.4.2+build.7").oci_tag == "1.4.2_build.7"
     fits = "1.0.0-" + "a" * 122  # exactly 128 characters
     assert len(SemverTag.parse(fits).oci_tag) == 128
-    too_long = SemverTag.parse(fits + "b")
-    with pytest.raises(TagError, match="129 characters long; an OCI tag may have at most 128"):
-        _ = too_long.oci_tag
+    # Too long is refused before parsing (the in-cluster check does the same: its parser is
+    # not linear in the length), counting bytes and not the one leading 'v'.
+    with pytest.raises(TagError, match="is 129 bytes long; a version has at most 128"):
+        SemverTag.parse(fits + "b")
+    assert SemverTag.parse("v" + fits).oci_tag == fits
+    with pytest.raises(TagError, match="is 129 bytes long"):
+        SemverTag.parse("1.0.0-" + "\u00e9" * 61 + "a")  # 122 + 1 characters, 129 bytes
+    # A version derived from git can still outgrow the OCI limit: the tag says so.
+    grown = SemverTag.from_git_describe("v1.0.0-" + "a" * 113 + "-3-gabc1234")
+    with pytest.raises(TagError, match="characters long; an OCI tag may have at most 128"):
+        _ = grown.oci_tag
 
 
 def test_floating_tags() -> None:

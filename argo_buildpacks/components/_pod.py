@@ -24,12 +24,15 @@ from argo_buildpacks.images import ImageRef
 __all__ = [
     "LAYERS",
     "OUT_DIR",
+    "OUT_VOLUME",
     "WORKSPACE",
     "WORKSPACE_VOLUME",
     "as_node",
     "container_security",
     "default_name",
     "env",
+    "executor_patch",
+    "out_mount",
     "pod_security",
     "resources",
     "workspace_mount",
@@ -40,6 +43,9 @@ OUT_DIR = f"{WORKSPACE}/out"
 LAYERS = "/layers"
 WORKSPACE_VOLUME = "workspace"
 LAYERS_VOLUME = "layers"
+#: Provenance (tags, commit, image, digest): a volume of its own in the single-pod layout,
+#: mounted only in the containers that run no app code, so the build cannot forge them.
+OUT_VOLUME = "out"
 
 
 def container_security(builder: Builder) -> SecurityContext:
@@ -79,6 +85,33 @@ def resources(spec: ResourceSpec) -> ResourceRequirements | None:
 def workspace_mount() -> VolumeMount:
     """The shared workspace (source, outputs, platform dir)."""
     return VolumeMount(name=WORKSPACE_VOLUME, mount_path=WORKSPACE)
+
+
+def out_mount() -> VolumeMount:
+    """The trusted outputs directory, over ``/workspace/out``."""
+    return VolumeMount(name=OUT_VOLUME, mount_path=OUT_DIR)
+
+
+def executor_patch() -> str:
+    """A ``podSpecPatch`` that gives Argo's own ``init`` and ``wait`` containers the
+    restricted container securityContext the controller does not set by default (the pod's
+    securityContext already makes them non-root with the default seccomp profile)."""
+    import json
+
+    restricted = {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "runAsNonRoot": True,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+    return json.dumps(
+        {
+            "initContainers": [{"name": "init", "securityContext": restricted}],
+            "containers": [{"name": "wait", "securityContext": restricted}],
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
 
 
 def env(values: dict[str, str | None]) -> list[Env]:

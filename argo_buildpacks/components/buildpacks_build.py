@@ -1,18 +1,37 @@
-"""The daemonless build: the builder image runs the lifecycle's ``creator`` directly.
+"""The daemonless build: the builder image runs the lifecycle's phases directly.
 
-No Docker daemon, no privileged pod: ``scripts/buildpacks_build.sh`` writes the build env
-vars to ``<platform>/env/NAME`` (the platform spec's way), sets ``SOURCE_DATE_EPOCH`` from
-``creation_time``, runs ``/cnb/lifecycle/creator`` as the builder's CNB user, and reads the
-pushed digest from the lifecycle's report. Registry credentials come from
-``registry_secret`` (a ``kubernetes.io/dockerconfigjson`` Secret) mounted as
-``$DOCKER_CONFIG/config.json``.
+No Docker daemon, no privileged pod. ``scripts/buildpacks_build.sh PHASE`` runs one phase
+per container, as kpack does, so that credentials and app code never meet:
+
+==========  ===============================================  ===================  ========
+phase       what it does                                     registry credential  app code
+==========  ===============================================  ===================  ========
+analyze     writes the platform env and order, reads the     yes                  no
+            previous image and the cache's metadata
+detect      runs the buildpacks' ``bin/detect``              no                   yes
+restore     restores cached layers from ``cache_image``      yes                  no
+build       runs the buildpacks' ``bin/build`` (``pip        no                   yes
+            install``...)
+export      pushes the image and its tags, records the       yes                  no
+            digest
+==========  ===============================================  ===================  ========
+
+Registry credentials come from ``registry_secret`` (a ``kubernetes.io/dockerconfigjson``
+Secret) mounted as ``$DOCKER_CONFIG/config.json`` in analyze, restore and export only; the
+tags and the commit date are read from the trusted outputs directory (or given as values), and
+the image and its digest are written there, where the detect and build containers cannot write.
 """
 
 from __future__ import annotations
 
-from hera.workflows import Container, Parameter
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from hera.workflows import Container, ContainerNode, ContainerSet, Parameter
+from hera.workflows.models import ContainerNode as ModelContainerNode
 from hera.workflows.models import (
     EmptyDirVolumeSource,
+    EnvVar,
     KeyToPath,
     SecretVolumeSource,
     ValueFrom,
@@ -24,13 +43,28 @@ from argo_buildpacks.components import _pod
 from argo_buildpacks.components.scripts import load
 from argo_buildpacks.config import BuildConfig
 
-__all__ = ["BUILD_OUTPUTS", "REGISTRY_SECRET_DIR", "buildpacks_build", "registry_secret_volume"]
+__all__ = [
+    "BUILD_OUTPUTS",
+    "PHASES",
+    "REGISTRY_PHASES",
+    "REGISTRY_SECRET_DIR",
+    "Phase",
+    "buildpacks_build",
+    "lifecycle_phase",
+    "phase_node",
+    "registry_secret_volume",
+]
 
 REGISTRY_SECRET_DIR = "/var/run/secrets/argo-buildpacks/registry"
 REGISTRY_SECRET_VOLUME = "registry-credentials"
 PLATFORM_DIR = f"{_pod.WORKSPACE}/platform"
+Phase = Literal["analyze", "detect", "restore", "build", "export"]
+#: The lifecycle's phases, in run order.
+PHASES: tuple[Phase, ...] = ("analyze", "detect", "restore", "build", "export")
+#: The phases that talk to the registry (and so get its credential); the others run app code.
+REGISTRY_PHASES = frozenset({"analyze", "restore", "export"})
 
-#: Output parameter -> file written by the script.
+#: Output parameter -> file written by the export phase.
 BUILD_OUTPUTS = {
     "image": f"{_pod.OUT_DIR}/image",
     "digest": f"{_pod.OUT_DIR}/digest",
@@ -56,56 +90,193 @@ def layers_volume() -> Volume:
     return Volume(name=_pod.LAYERS_VOLUME, empty_dir=EmptyDirVolumeSource())
 
 
-def buildpacks_build(config: BuildConfig, *, name: str | None = None) -> Container:
-    """A container template that builds ``/workspace/src/<subpath>`` and pushes
-    ``{{inputs.parameters.image}}`` with the tags tag-check wrote.
+def image_value(config: BuildConfig) -> str:
+    """The image repository a template pushes to: literal, or the ``image`` input when the
+    config lets a run override it."""
+    return "{{inputs.parameters.image}}" if "image" in config.overridable else str(config.image)
 
-    The name defaults to ``buildpacks-build-<hash>`` of the config.
 
-    Inputs: ``image``. Outputs: ``image`` (``name:tag``) and ``digest`` (``sha256:...``).
-    Expects the workspace (mounted at ``/workspace``) to hold the clone (``git_clone``) and
-    the tags (``tag_check``); the caller declares the workspace volume.
+def lifecycle_phase(
+    config: BuildConfig,
+    phase: Phase,
+    *,
+    layers_dir: str = _pod.LAYERS,
+    name: str | None = None,
+    tags: str | None = None,
+    commit_epoch: str | None = None,
+    workspace_mount: bool = True,
+    out_mount: bool = True,
+    image_prefixes: Sequence[str] = (),
+) -> Container:
+    """One lifecycle phase as a container template.
+
+    Args:
+        config: the build.
+        phase: ``analyze``, ``detect``, ``restore``, ``build`` or ``export``.
+        layers_dir: the lifecycle's layers directory (its own volume at ``/layers``, or a
+            directory of a shared claim).
+        name: the container's name (default: the phase).
+        tags: the tags as a value or expression (``{{inputs.parameters.tags}}``) instead of
+            the file tag-check wrote; for layouts where app code ran on the same volume.
+        commit_epoch: likewise for the commit date (``creation_time: commit``).
+        workspace_mount: mount the workspace in the container (``False`` where the
+            containerSet mounts it for every container).
+        out_mount: mount the trusted outputs volume (analyze and export only).
+        image_prefixes: registries (``host[:port][/path]``) the image and cache image must
+            be under (library mode: fixed when the library is installed).
+
+    Only analyze, restore and export get the registry credential; detect and build get no
+    Secret, no credential variable and not the outputs volume.
     """
+    container = _phase(
+        config,
+        phase,
+        layers_dir=layers_dir,
+        name=name,
+        tags=tags,
+        commit_epoch=commit_epoch,
+        workspace_mount=workspace_mount,
+        out_mount=out_mount,
+        image_prefixes=image_prefixes,
+    )
+    if not isinstance(container, Container):  # pragma: no cover - _phase's contract
+        raise TypeError("expected a Container")
+    return container
+
+
+def phase_node(
+    config: BuildConfig,
+    phase: Phase,
+    *,
+    dependencies: list[str] | None = None,
+    **options: Any,
+) -> ModelContainerNode:
+    """:func:`lifecycle_phase` as a ``containerSet`` node (Argo's plain model, which never
+    registers itself as a template in a Hera context)."""
+    node = _phase(config, phase, as_node=True, dependencies=dependencies, **options)
+    if not isinstance(node, ModelContainerNode):  # pragma: no cover - _phase's contract
+        raise TypeError("expected a ContainerNode")
+    return node
+
+
+def _phase(
+    config: BuildConfig,
+    phase: Phase,
+    *,
+    layers_dir: str = _pod.LAYERS,
+    name: str | None = None,
+    tags: str | None = None,
+    commit_epoch: str | None = None,
+    workspace_mount: bool = True,
+    out_mount: bool = True,
+    image_prefixes: Sequence[str] = (),
+    as_node: bool = False,
+    dependencies: list[str] | None = None,
+) -> Container | ModelContainerNode:
     builder = config.builder
+    registry = phase in REGISTRY_PHASES
     values: dict[str, str | None] = {
-        "IMAGE": "{{inputs.parameters.image}}",
         "WORKSPACE": _pod.WORKSPACE,
-        "OUT_DIR": _pod.OUT_DIR,
         "SUBPATH": config.source.subpath,
-        "LAYERS_DIR": _pod.LAYERS,
+        "LAYERS_DIR": layers_dir,
         "PLATFORM_DIR": PLATFORM_DIR,
         "BUILD_UID": str(builder.uid),
         "BUILD_GID": str(builder.gid),
         "LOG_LEVEL": config.log_level,
-        "CREATION_TIME": config.creation_time,
-        "BUILDPACKS": ",".join(config.buildpacks) or None,
-        "CACHE_IMAGE": str(config.cache_image) if config.cache_image else None,
-        "RUN_IMAGE": str(config.run_image) if config.run_image else None,
-        "PREVIOUS_IMAGE": str(config.previous_image) if config.previous_image else None,
         "CNB_PLATFORM_API": builder.platform_api,
-        "DOCKER_CONFIG": REGISTRY_SECRET_DIR if config.registry_secret else None,
     }
-    mounts = [_pod.workspace_mount(), VolumeMount(name=_pod.LAYERS_VOLUME, mount_path=_pod.LAYERS)]
-    volumes = [layers_volume()]
-    secret = registry_secret_volume(config)
-    if secret is not None:
-        volumes.append(secret)
+    if phase in ("analyze", "export"):
+        values.update(
+            IMAGE=image_value(config),
+            OUT_DIR=_pod.OUT_DIR,
+            TAGS=tags,
+            IMAGE_PREFIXES="\n".join(image_prefixes) or None,
+        )
+    if phase == "analyze":
+        values.update(
+            BUILDPACKS=",".join(config.buildpacks) or None,
+            RUN_IMAGE=str(config.run_image) if config.run_image else None,
+            PREVIOUS_IMAGE=str(config.previous_image) if config.previous_image else None,
+        )
+    if phase == "export":
+        values.update(
+            CREATION_TIME=config.creation_time,
+            COMMIT_EPOCH=commit_epoch if config.creation_time == "commit" else None,
+        )
+    if phase in ("analyze", "restore", "export") and config.cache_image:
+        values["CACHE_IMAGE"] = str(config.cache_image)
+    mounts: list[VolumeMount] = [_pod.workspace_mount()] if workspace_mount else []
+    if layers_dir == _pod.LAYERS:
+        mounts.append(VolumeMount(name=_pod.LAYERS_VOLUME, mount_path=_pod.LAYERS))
+    if out_mount and phase in ("analyze", "export"):
+        mounts.append(_pod.out_mount())
+    if registry and config.registry_secret:
+        values["DOCKER_CONFIG"] = REGISTRY_SECRET_DIR
         mounts.append(
             VolumeMount(name=REGISTRY_SECRET_VOLUME, mount_path=REGISTRY_SECRET_DIR, read_only=True)
         )
     # Build env vars travel as NAME VALUE argument pairs: data, never script text.
     pairs = [item for key in sorted(config.env) for item in (key, config.env[key])]
-    return Container(
-        name=name or _pod.default_name("buildpacks-build", config),
-        image=_pod.image(builder.image),
-        image_pull_policy="IfNotPresent",
-        command=["/bin/sh", "-c", load("buildpacks_build.sh"), "buildpacks-build"],
-        args=pairs or None,
-        env=_pod.env(values),
-        inputs=[Parameter(name="image", default=str(config.image))],
-        outputs=[Parameter(name=k, value_from=ValueFrom(path=p)) for k, p in BUILD_OUTPUTS.items()],
-        volume_mounts=mounts,
+    fields: dict[str, Any] = {
+        "name": name or phase,
+        "image": _pod.image(builder.image),
+        "image_pull_policy": "IfNotPresent",
+        "command": ["/bin/sh", "-c", load("buildpacks_build.sh"), "buildpacks-build", phase],
+        "args": (pairs or None) if phase == "analyze" else None,
+        "volume_mounts": mounts or None,
+        "security_context": _pod.container_security(builder),
+        "resources": _pod.resources(config.resources.build),
+    }
+    if as_node:
+        return ModelContainerNode(
+            **fields,
+            env=[EnvVar(name=k, value=v) for k, v in values.items() if v is not None],
+            dependencies=dependencies,
+        )
+    return Container(**fields, env=_pod.env(values))
+
+
+def buildpacks_build(
+    config: BuildConfig, *, name: str | None = None, export: bool = True
+) -> ContainerSet:
+    """A containerSet template that builds ``/workspace/src/<subpath>`` phase by phase and
+    (with ``export``) pushes the image with the tags tag-check wrote.
+
+    The name defaults to ``buildpacks-build``. The export phase is the container named
+    ``main``, whose outputs Argo saves.
+
+    Inputs: ``image`` when the config lets a run override it. Outputs (with ``export``):
+    ``image`` (``name:tag``) and ``digest`` (``sha256:...``). Expects the workspace (mounted
+    at ``/workspace``) to hold the clone (``git_clone``) and, in ``/workspace/out``, the tags
+    (``tag_check``) and the commit date; the caller declares the workspace volume. The
+    layers and the registry Secret are declared here. (``workflow_template``'s single-pod
+    layout puts ``/workspace/out`` on a volume of its own that detect and build never mount.)
+    """
+    phases = [p for p in PHASES if export or p != "export"]
+    nodes: list[ContainerNode | ModelContainerNode] = []
+    previous: str | None = None
+    for phase in phases:
+        node = phase_node(
+            config,
+            phase,
+            name="main" if phase == "export" else phase,
+            out_mount=False,
+            dependencies=[previous] if previous else None,
+        )
+        nodes.append(node)
+        previous = node.name
+    volumes = [layers_volume()]
+    secret = registry_secret_volume(config)
+    if secret is not None:
+        volumes.append(secret)
+    return ContainerSet(
+        name=name or "buildpacks-build",
+        containers=nodes,
         volumes=volumes,
-        security_context=_pod.container_security(builder),
-        resources=_pod.resources(config.resources.build),
+        inputs=[Parameter(name="image", default=str(config.image))]
+        if "image" in config.overridable
+        else None,
+        outputs=[Parameter(name=k, value_from=ValueFrom(path=p)) for k, p in BUILD_OUTPUTS.items()]
+        if export
+        else None,
     )

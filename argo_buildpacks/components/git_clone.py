@@ -2,13 +2,11 @@
 
 Runs ``scripts/git_clone.sh`` in a pinned ``alpine/git`` image as the builder's uid. Git
 credentials come from their Secret, mounted read-only as files: the token travels as an HTTP
-header scoped to the configured host, the SSH key with strict host key checking; neither is
-put in a URL, printed, or left in ``.git/config``.
+header scoped to the configured repository's URL, with redirects off; the SSH key with strict
+host key checking; neither is put in a URL, printed, or left in ``.git/config``.
 """
 
 from __future__ import annotations
-
-from urllib.parse import urlsplit
 
 from hera.workflows import Container, Parameter
 from hera.workflows.models import SecretVolumeSource, ValueFrom, Volume, VolumeMount
@@ -53,13 +51,20 @@ def git_clone(
     retries: int = 3,
     name: str | None = None,
     resources: ResourceSpec | None = None,
+    repo_overridable: bool = False,
+    out_volume: bool = False,
 ) -> Container:
-    """A container template that fetches ``{{inputs.parameters.repo}}`` at
-    ``{{inputs.parameters.revision}}`` into ``/workspace/src``.
+    """A container template that fetches ``source.url`` (or, where a run may override it,
+    ``{{inputs.parameters.repo}}``) at ``{{inputs.parameters.revision}}`` into
+    ``/workspace/src``.
+
+    A run's revision may name a branch or a tag; a commit SHA only when a branch or tag
+    reaches it (unless ``source.allow_any_sha``); pull/merge-request refs only with
+    ``source.allow_pull_requests``. The in-cluster script enforces this: runs bypass Python.
 
     Args:
-        source: depth, submodules, subpath and credentials (``url`` and ``revision`` are the
-            defaults of the ``repo``/``revision`` inputs, which a run may override).
+        source: url, depth, submodules, subpath, credentials and the revision policy
+            (``revision`` is the default of the ``revision`` input).
         builder: the uid/gid the container runs as.
         describe: also fetch tags and the blob-less history, and write the output of
             ``git describe --tags --long --always`` (for deriving the version from git).
@@ -67,17 +72,22 @@ def git_clone(
         retries: extra fetch attempts on transient network failures.
         name: the template/container name (default: ``git-clone-<hash>`` of the arguments).
         resources: requests/limits (default: ``Resources().clone``).
+        repo_overridable: add a ``repo`` input a run may set; the token still goes only to
+            ``source.url``.
+        out_volume: write the outputs to the trusted ``out`` volume (the single-pod layout's).
 
-    Inputs: ``repo``, ``revision``. Outputs: ``commit`` (full SHA), ``commit-epoch``
-    (committer date, seconds), and ``describe`` when ``describe``. The credentials' Secret
-    volume is declared on the template; the workspace volume is the caller's
-    (``workflow_template`` declares it).
+    Inputs: ``revision`` (and ``repo`` when overridable). Outputs: ``commit`` (full SHA),
+    ``commit-epoch`` (committer date, seconds), and ``describe`` when ``describe``. The
+    credentials' Secret volume is declared on the template; the workspace volume is the
+    caller's (``workflow_template`` declares it).
     """
     creds = source.credentials
     auth = "none" if creds is None else creds.kind
     values: dict[str, str | None] = {
-        "REPO": "{{inputs.parameters.repo}}",
+        "REPO": "{{inputs.parameters.repo}}" if repo_overridable else source.url,
         "REVISION": "{{inputs.parameters.revision}}",
+        "ALLOW_ANY_SHA": "true" if source.allow_any_sha else "false",
+        "ALLOW_PULL_REQUESTS": "true" if source.allow_pull_requests else "false",
         "DEPTH": str(source.depth or 0),
         "SUBMODULES": "true" if source.submodules else "false",
         "SUBPATH": source.subpath,
@@ -88,16 +98,17 @@ def git_clone(
         "AUTH": auth,
     }
     mounts = [_pod.workspace_mount()]
+    if out_volume:
+        mounts.append(_pod.out_mount())
     if creds is not None:
         mounts.append(
             VolumeMount(name=GIT_SECRET_VOLUME, mount_path=GIT_SECRET_DIR, read_only=True)
         )
         if creds.kind == "https":
-            parts = urlsplit(source.url)
             values.update(
                 GIT_TOKEN_FILE=f"{GIT_SECRET_DIR}/{creds.https_token_key}",
                 GIT_USERNAME=creds.https_username,
-                AUTH_URL_PREFIX=f"https://{parts.netloc}/",
+                AUTH_URL=source.url,
             )
         else:
             values.update(
@@ -108,13 +119,16 @@ def git_clone(
     if describe:
         outputs["describe"] = f"{_pod.OUT_DIR}/describe"
     return Container(
-        name=name or _pod.default_name("git-clone", source, builder, describe, image, retries),
+        name=name
+        or _pod.default_name(
+            "git-clone", source, builder, describe, image, retries, repo_overridable
+        ),
         image=_pod.image(image or Images().git),
         image_pull_policy="IfNotPresent",
         command=["/bin/sh", "-c", load("git_clone.sh"), "git-clone"],
         env=_pod.env(values),
         inputs=[
-            Parameter(name="repo", default=source.url),
+            *([Parameter(name="repo", default=source.url)] if repo_overridable else []),
             Parameter(name="revision", default=source.revision),
         ],
         outputs=[Parameter(name=k, value_from=ValueFrom(path=p)) for k, p in outputs.items()],

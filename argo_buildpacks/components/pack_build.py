@@ -30,6 +30,7 @@ from argo_buildpacks.components.buildpacks_build import (
     BUILD_OUTPUTS,
     REGISTRY_SECRET_DIR,
     REGISTRY_SECRET_VOLUME,
+    image_value,
     registry_secret_volume,
 )
 from argo_buildpacks.components.scripts import load
@@ -40,6 +41,9 @@ __all__ = ["COMMIT_EPOCH_INPUT", "pack_build"]
 
 #: Pass this as ``creation_epoch`` to take the commit's date from a ``commit-epoch`` input.
 COMMIT_EPOCH_INPUT = "{{inputs.parameters.commit-epoch}}"
+
+# pack writes its report on the workspace; the trusted pack-report step reads it.
+_PACK_REPORT_DIR = f"{_pod.WORKSPACE}/pack"
 
 _DOCKER_READY = (
     "i=0; until wget -q -O /dev/null http://127.0.0.1:2375/_ping; do "
@@ -52,8 +56,8 @@ _VERSION = "sprig.trimPrefix('v', inputs.parameters.tag)"
 _OCI_TAG = f"sprig.replace('+', '_', {_VERSION})"
 
 
-def _extra_tags(latest: bool) -> str:
-    img = "inputs.parameters.image"
+def _extra_tags(latest: bool, image: str) -> str:
+    img = "inputs.parameters.image" if image.startswith("{{") else f"'{image}'"
     refs = (
         f"{img} + ':' + sprig.regexFind('^[0-9]+[.][0-9]+', {_VERSION}) + ',' + "
         f"{img} + ':' + sprig.regexFind('^[0-9]+', {_VERSION})"
@@ -71,6 +75,8 @@ def pack_build(
     allow_privileged: bool = False,
     name: str | None = None,
     creation_epoch: str | None = None,
+    claim_workspace: bool = False,
+    out_volume: bool = False,
 ) -> ContainerSet:
     """A template that runs ``pack build --publish`` against a Docker daemon.
 
@@ -83,6 +89,11 @@ def pack_build(
         creation_epoch: for ``creation_time: commit``, the expression or value holding the
             commit's epoch (e.g. ``{{inputs.parameters.commit-epoch}}``); pack cannot read it
             from a file.
+        claim_workspace: the workspace is a workflow-level volume claim: mount it through
+            the containerSet's own ``volumeMounts`` (the only mounts for which Argo adds a
+            workflow-level claim to a containerSet pod), not per container.
+        out_volume: the reporting step writes to the trusted ``out`` volume (the single-pod
+            layout's).
 
     Inputs: ``tag``, ``image`` (and ``commit-epoch`` when given as an input). Outputs:
     ``image``, ``digest``.
@@ -108,19 +119,22 @@ def pack_build(
             "'now' or 'epoch', or mode 'daemonless'"
         )
     app = f"{_pod.WORKSPACE}/src" + (f"/{config.source.subpath}" if config.source.subpath else "")
+    # No --trust-builder, and the builder by its canonical name: pack trusts the builders
+    # it suggests only by their short names, and an untrusted builder runs the lifecycle's
+    # phases in separate containers, with registry credentials only in those that need them.
     args = [
         "build",
         "--builder",
-        str(config.builder.image),
+        str(config.builder.image.canonical),
         "--path",
         app,
         "--publish",
-        "--trust-builder",
         "--report-output-dir",
-        f"{_pod.OUT_DIR}/pack",
+        _PACK_REPORT_DIR,
     ]
+    image = image_value(config)
     if config.tag.floating:
-        args.append("--tag=" + _extra_tags(config.tag.latest))
+        args.append("--tag=" + _extra_tags(config.tag.latest, image))
     if config.cache_image is not None:
         args += ["--cache-image", str(config.cache_image)]
     if config.run_image is not None:
@@ -136,12 +150,14 @@ def pack_build(
     elif config.creation_time == "commit":
         args += ["--creation-time", str(creation_epoch)]
     # The run-time image goes last, after "--": pack never takes it for an option.
-    args += ["--", "{{inputs.parameters.image}}:{{=" + _OCI_TAG + "}}"]
+    args += ["--", image + ":{{=" + _OCI_TAG + "}}"]
 
     builder = config.builder
-    mounts = [_pod.workspace_mount()]
+    workspace = [] if claim_workspace else [_pod.workspace_mount()]
+    mounts = list(workspace)
     volumes: list[Volume] = []
-    env: dict[str, str | None] = {}
+    # An empty PACK_HOME: no trusted-builder list, no credentials from a config file.
+    env: dict[str, str | None] = {"PACK_HOME": f"{_pod.WORKSPACE}/.pack"}
     secret = registry_secret_volume(config)
     if secret is not None:
         volumes.append(secret)
@@ -204,13 +220,21 @@ def pack_build(
             name="main",
             image=str(config.images.shell),
             command=["/bin/sh", "-c", load("pack_report.sh"), "pack-report"],
-            env=_pod.env({"OUT_DIR": _pod.OUT_DIR, "IMAGE": "{{inputs.parameters.image}}"}),
-            volume_mounts=[_pod.workspace_mount()],
+            env=_pod.env(
+                {
+                    "OUT_DIR": _pod.OUT_DIR,
+                    "REPORT": f"{_PACK_REPORT_DIR}/report.toml",
+                    "IMAGE": image,
+                }
+            ),
+            volume_mounts=[*workspace, *([_pod.out_mount()] if out_volume else [])] or None,
             security_context=_pod.container_security(builder),
             dependencies=["pack"],
         )
     )
-    inputs = [Parameter(name="tag"), Parameter(name="image", default=str(config.image))]
+    inputs = [Parameter(name="tag")]
+    if "image" in config.overridable:
+        inputs.append(Parameter(name="image", default=str(config.image)))
     if creation_epoch == COMMIT_EPOCH_INPUT:
         inputs.append(Parameter(name="commit-epoch"))
     return ContainerSet(
@@ -218,6 +242,7 @@ def pack_build(
         containers=containers,
         sidecars=sidecars or None,
         volumes=volumes or None,
+        volume_mounts=None if workspace else [_pod.workspace_mount()],
         inputs=inputs,
         outputs=[Parameter(name=k, value_from=ValueFrom(path=p)) for k, p in BUILD_OUTPUTS.items()],
     )

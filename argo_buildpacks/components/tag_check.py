@@ -35,6 +35,7 @@ def tag_check(
     mode: Literal["check", "describe"] = "check",
     name: str | None = None,
     resources: ResourceSpec | None = None,
+    out_volume: bool = False,
 ) -> Container:
     """A container template that validates ``{{inputs.parameters.tag}}`` as SemVer 2.0.0.
 
@@ -47,7 +48,9 @@ def tag_check(
             empty (run after the clone).
         name: the template/container name (default: ``tag-check-<hash>`` or
             ``version-<hash>`` of the arguments, so different calls never clash).
-        resources: requests/limits (default: ``Resources().tag_check``).
+        resources: requests/limits (default: ``Resources().tag_check``; a CPU limit caps
+            what a hostile tag can cost).
+        out_volume: write the outputs to the trusted ``out`` volume (the single-pod layout's).
 
     Inputs: ``tag``. Outputs: ``version``, ``oci-tag``, ``tags`` (comma-separated, main tag
     first). The check exits 1 with one line on stderr for an invalid version.
@@ -78,7 +81,7 @@ def tag_check(
         ),
         inputs=[Parameter(name="tag")],
         outputs=outputs or None,
-        volume_mounts=[_pod.workspace_mount()],
+        volume_mounts=[_pod.workspace_mount(), *([_pod.out_mount()] if out_volume else [])],
         security_context=_pod.container_security(builder),
         resources=_pod.resources(resources or Resources().tag_check),
     )

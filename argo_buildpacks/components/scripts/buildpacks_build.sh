@@ -1,26 +1,37 @@
-# buildpacks-build: run the lifecycle's creator (no Docker daemon) and publish the image.
+# buildpacks-build PHASE: run one phase of the lifecycle (no Docker daemon) in the builder image.
 #
-# Runs in the builder image as its CNB user. Inputs come from the environment, and the build
-# env vars as NAME VALUE argument pairs; none of them is ever part of this text:
+# The phases run as separate containers so that the two that execute the app's own code
+# (detect: the buildpacks' bin/detect; build: bin/build, i.e. `pip install`, `npm install`...)
+# get no credential at all, while the three that talk to the registry (analyze, restore,
+# export) run no app code. PHASE is one of:
+#   analyze  write the platform env files and the buildpacks order, then run the analyzer
+#   detect   run the detector          restore  run the restorer
+#   build    run the builder           export   run the exporter and record image and digest
+# Inputs come from the environment (and, for analyze, build env vars as NAME VALUE argument
+# pairs); none of them is ever part of this text:
 #   IMAGE (repository, no tag)  WORKSPACE  OUT_DIR  SUBPATH  LAYERS_DIR  PLATFORM_DIR
 #   BUILD_UID BUILD_GID  LOG_LEVEL  CREATION_TIME (commit|epoch|now)  BUILDPACKS (comma list)
-#   CACHE_IMAGE RUN_IMAGE PREVIOUS_IMAGE (optional)  CREATOR (default /cnb/lifecycle/creator)
+#   CACHE_IMAGE RUN_IMAGE PREVIOUS_IMAGE (optional)  LIFECYCLE (default /cnb/lifecycle)
 #   CNB_BUILDPACKS_DIR (the builder's buildpacks, default /cnb/buildpacks)
 #   BUILD_ENV (more build env vars, one NAME=VALUE per line: the library mode's form)
-# Reads $OUT_DIR/tags (from tag-check: main tag first) and, for CREATION_TIME=commit,
-# $OUT_DIR/commit-epoch (from git-clone). Writes $OUT_DIR/image and $OUT_DIR/digest.
+#   IMAGE_PREFIXES (optional, one per line: IMAGE and CACHE_IMAGE must be under one of them)
+#   TAGS, COMMIT_EPOCH (optional: the values themselves instead of $OUT_DIR/tags and
+#   $OUT_DIR/commit-epoch, for layouts where app code could have written those files)
+# Writes $OUT_DIR/report.toml, $OUT_DIR/image and $OUT_DIR/digest (export).
 set -euf # -f: no pathname expansion of the comma lists below; values stay data
 export LC_ALL=C
 nl='
 '
+cr=$(printf '\r')
 
+# Messages show control characters as '?': a value cannot forge or rewrite log lines.
 fail() {
-  printf 'buildpacks-build: %s\n' "$*" >&2
+  printf 'buildpacks-build: %s\n' "$(printf '%s' "$*" | tr '\000-\037\177' '?')" >&2
   exit 1
 }
 
 one_line() {
-  case "$2" in *"$nl"* | *"$(printf '\r')"*) fail "$1 contains a line break" ;; esac
+  case "$2" in *"$nl"* | *"$cr"*) fail "$1 contains a line break" ;; esac
 }
 
 # Distribution reference grammar: [host[:port]/]path, lower-case path components.
@@ -28,10 +39,11 @@ label='[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?'
 component='[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*'
 name_re="^(($label(\\.$label)*|\\[[0-9A-Fa-f:.]+])(:[0-9]+)?/)?$component(/$component)*\$"
 tag_re='^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$'
-digest_re='^[a-z0-9]+([+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$'
+digest_re='^sha256:[0-9a-f]{64}$|^sha512:[0-9a-f]{128}$'
 
 check_name() { # what value
   one_line "$1" "$2"
+  [ "${#2}" -le 255 ] || fail "$1 '$2' is longer than 255 characters"
   printf '%s\n' "$2" | grep -Eq -- "$name_re" ||
     fail "$1 '$2' is not an image repository (lower-case [host[:port]/]path, no tag)"
   # Docker's rule: the first component is a registry only with a '.' or ':', or localhost;
@@ -43,7 +55,6 @@ check_name() { # what value
         fail "$1 '$2' is not an image repository (lower-case [host[:port]/]path, no tag)" ;;
     esac ;;
   esac
-  [ "${#2}" -le 255 ] || fail "$1 '$2' is longer than 255 characters"
 }
 
 check_ref() { # what value: name[:tag][@digest]
@@ -60,20 +71,37 @@ check_ref() { # what value: name[:tag][@digest]
   check_name "$1" "$ref"
 }
 
-[ -n "${IMAGE:-}" ] || fail "image is empty"
-check_name image "$IMAGE"
+# check_prefix what repository: under one of IMAGE_PREFIXES (at a '/' boundary), if set.
+check_prefix() {
+  [ -n "${IMAGE_PREFIXES:-}" ] || return 0
+  old_ifs=$IFS IFS=$nl
+  for prefix in $IMAGE_PREFIXES; do
+    prefix=${prefix%/}
+    case "$2/" in "$prefix"/*) IFS=$old_ifs; return 0 ;; esac
+  done
+  IFS=$old_ifs
+  fail "$1 '$2' is not under a registry this template may push to ($(printf '%s' "$IMAGE_PREFIXES" | tr '\n' ' '))"
+}
+
+phase=${1:-}
+[ "$#" -gt 0 ] && shift
+case "$phase" in
+  analyze | detect | restore | build | export) ;;
+  *) fail "phase '$phase' must be analyze, detect, restore, build or export" ;;
+esac
+
 WORKSPACE=${WORKSPACE:-/workspace}
 OUT_DIR=${OUT_DIR:-$WORKSPACE/out}
 LAYERS_DIR=${LAYERS_DIR:-/layers}
 PLATFORM_DIR=${PLATFORM_DIR:-$WORKSPACE/platform}
-CREATOR=${CREATOR:-/cnb/lifecycle/creator}
+LIFECYCLE=${LIFECYCLE:-/cnb/lifecycle}
 SUBPATH=${SUBPATH:-}
 one_line subpath "$SUBPATH"
 case "/$SUBPATH/" in
   */../* | */./* | /-* | */-*) fail "subpath '$SUBPATH' must be a plain relative path" ;;
 esac
 app="$WORKSPACE/src${SUBPATH:+/$SUBPATH}"
-[ -d "$app" ] || fail "app directory '$app' does not exist (is the subpath right?)"
+order="$PLATFORM_DIR/order.toml"
 
 case "${LOG_LEVEL:-info}" in
   debug | info | warn | error) ;;
@@ -83,47 +111,38 @@ for id in "${BUILD_UID:-}" "${BUILD_GID:-}"; do
   case "$id" in '' | *[!0-9]*) fail "BUILD_UID/BUILD_GID must be numbers" ;; esac
 done
 
-# The version's tags, as checked by tag-check: main tag first.
-[ -s "$OUT_DIR/tags" ] || fail "no tags at $OUT_DIR/tags: did tag-check run?"
-tags=$(cat "$OUT_DIR/tags")
-one_line tags "$tags"
-
-# Build env vars go to <platform>/env/NAME, as the platform spec says; the values are
-# written byte for byte, never interpreted. Files of an earlier attempt are dropped, so
-# the build sees exactly this configuration's variables.
-rm -rf "$PLATFORM_DIR/env"
-mkdir -p "$PLATFORM_DIR/env"
-while [ "$#" -gt 0 ]; do
-  [ "$#" -ge 2 ] || fail "build env arguments must come in NAME VALUE pairs"
-  case "$1" in
-    '' | [0-9]* | *[!A-Za-z0-9_]* | CNB_*) fail "build env name '$1' is invalid" ;;
-  esac
-  printf '%s' "$2" >"$PLATFORM_DIR/env/$1"
-  shift 2
-done
-# One NAME=VALUE per line (values cannot hold a line break here); a failure inside the
-# pipeline's subshell still fails the pipeline, and so the script (set -e).
-if [ -n "${BUILD_ENV:-}" ]; then
-  printf '%s\n' "$BUILD_ENV" | while IFS= read -r line; do
-    [ -n "$line" ] || continue
-    name=${line%%=*}
-    case "$line" in *=*) ;; *) fail "build env line '$line' is not NAME=VALUE" ;; esac
-    case "$name" in
-      '' | [0-9]* | *[!A-Za-z0-9_]* | CNB_*) fail "build env name '$name' is invalid" ;;
-    esac
-    printf '%s' "${line#*=}" >"$PLATFORM_DIR/env/$name"
+# The registry phases: the image, its tags and the optional images are checked here again,
+# because run-time parameters bypass the Python validation.
+main= extra=
+if [ "$phase" = analyze ] || [ "$phase" = export ]; then
+  [ -n "${IMAGE:-}" ] || fail "image is empty"
+  check_name image "$IMAGE"
+  check_prefix image "$IMAGE"
+  if [ -n "${TAGS+set}" ]; then
+    tags=$TAGS
+  else
+    [ -s "$OUT_DIR/tags" ] || fail "no tags at $OUT_DIR/tags: did tag-check run?"
+    tags=$(cat "$OUT_DIR/tags")
+  fi
+  [ -n "$tags" ] || fail "no tags: did tag-check run?"
+  one_line tags "$tags"
+  old_ifs=$IFS IFS=,
+  for t in $tags; do
+    printf '%s\n' "$t" | grep -Eq -- "$tag_re" || fail "tag '$t' is not a valid OCI tag"
+    if [ -z "$main" ]; then main=$t; else extra="$extra,$t"; fi
   done
+  IFS=$old_ifs
+  [ -n "$main" ] || fail "no tags: did tag-check run?"
+  if [ -n "${CACHE_IMAGE:-}" ]; then
+    check_ref cache-image "$CACHE_IMAGE"
+    cache_repo=${CACHE_IMAGE%%@*}
+    case "${cache_repo##*/}" in *:*) cache_repo=${cache_repo%:*} ;; esac
+    check_prefix cache-image "$cache_repo"
+  fi
 fi
-
-set -- -app "$app" -layers "$LAYERS_DIR" -platform "$PLATFORM_DIR" \
-  -report "$OUT_DIR/report.toml" -log-level "${LOG_LEVEL:-info}" \
-  -uid "$BUILD_UID" -gid "$BUILD_GID"
-if [ -n "${CACHE_IMAGE:-}" ]; then check_ref cache-image "$CACHE_IMAGE"; set -- "$@" -cache-image "$CACHE_IMAGE"; fi
-if [ -n "${RUN_IMAGE:-}" ]; then check_ref run-image "$RUN_IMAGE"; set -- "$@" -run-image "$RUN_IMAGE"; fi
-if [ -n "${PREVIOUS_IMAGE:-}" ]; then
-  check_ref previous-image "$PREVIOUS_IMAGE"
-  set -- "$@" -previous-image "$PREVIOUS_IMAGE"
-fi
+if [ -n "${CACHE_IMAGE:-}" ] && [ "$phase" = restore ]; then check_ref cache-image "$CACHE_IMAGE"; fi
+[ -z "${RUN_IMAGE:-}" ] || check_ref run-image "$RUN_IMAGE"
+[ -z "${PREVIOUS_IMAGE:-}" ] || check_ref previous-image "$PREVIOUS_IMAGE"
 
 # only_version ID: sets bp_version to the builder's one version of buildpack ID. The
 # lifecycle looks a buildpack up at <buildpacks dir>/<ID, '/' as '_'>/<version>/, so an
@@ -143,55 +162,127 @@ only_version() {
     fail "the builder has buildpack '$1' in versions$bp_versions; give one as '$1@VERSION'"
 }
 
-if [ -n "${BUILDPACKS:-}" ]; then
-  # An explicit group replaces the builder's detection order.
-  order="$WORKSPACE/order.toml"
-  printf '[[order]]\n' >"$order"
+# prepare: build env vars to <platform>/env/NAME, as the platform spec says (values written
+# byte for byte, never interpreted), and the explicit buildpacks group to order.toml. Files
+# of an earlier attempt are dropped, so the build sees exactly this configuration.
+prepare() {
+  rm -rf "$PLATFORM_DIR/env" "$order"
+  mkdir -p "$PLATFORM_DIR/env"
+  while [ "$#" -gt 0 ]; do
+    [ "$#" -ge 2 ] || fail "build env arguments must come in NAME VALUE pairs"
+    case "$1" in
+      '' | [0-9]* | *[!A-Za-z0-9_]* | CNB_*) fail "build env name '$1' is invalid" ;;
+    esac
+    printf '%s' "$2" >"$PLATFORM_DIR/env/$1"
+    shift 2
+  done
+  # One NAME=VALUE per line (values cannot hold a line break here); a failure inside the
+  # pipeline's subshell still fails the pipeline, and so the script (set -e).
+  if [ -n "${BUILD_ENV:-}" ]; then
+    printf '%s\n' "$BUILD_ENV" | while IFS= read -r line; do
+      [ -n "$line" ] || continue
+      name=${line%%=*}
+      case "$line" in *=*) ;; *) fail "build env line '$line' is not NAME=VALUE" ;; esac
+      case "$name" in
+        '' | [0-9]* | *[!A-Za-z0-9_]* | CNB_*) fail "build env name '$name' is invalid" ;;
+      esac
+      printf '%s' "${line#*=}" >"$PLATFORM_DIR/env/$name"
+    done
+  fi
+  [ -n "${BUILDPACKS:-}" ] || return 0
+  # An explicit group replaces the builder's detection order. The list is one line, and
+  # each entry a whole match (grep alone would accept any matching line of a longer text).
+  one_line buildpacks "$BUILDPACKS"
+  printf '[[order]]\n' >"$order.tmp"
   old_ifs=$IFS IFS=,
   for bp in $BUILDPACKS; do
     printf '%s\n' "$bp" | grep -Eq -- '^[A-Za-z0-9][A-Za-z0-9._/-]*(@[A-Za-z0-9._+-]+)?$' ||
       fail "buildpack '$bp' is not an id or id@version"
     case "$bp" in
+      *..* | */ | *//*) fail "buildpack '$bp' is not an id or id@version" ;;
       *@*) bp_version=${bp#*@} ;;
       *) only_version "$bp" ;;
     esac
+    # The version names a directory: nothing that climbs out of the buildpacks dir.
+    case "$bp_version" in
+      '' | . | *..* | */*) fail "buildpack '$bp' has an invalid version '$bp_version'" ;;
+    esac
     # The id and version patterns above exclude '"' and '\': plain TOML strings.
     printf '  [[order.group]]\n    id = "%s"\n    version = "%s"\n' "${bp%%@*}" "$bp_version" \
-      >>"$order"
+      >>"$order.tmp"
   done
   IFS=$old_ifs
-  set -- "$@" -order "$order"
-fi
+  mv "$order.tmp" "$order"
+}
 
-main=
-old_ifs=$IFS IFS=,
-for t in $tags; do
-  printf '%s\n' "$t" | grep -Eq -- "$tag_re" || fail "tag '$t' is not a valid OCI tag"
-  if [ -z "$main" ]; then main=$t; else set -- "$@" -tag "$IMAGE:$t"; fi
-done
-IFS=$old_ifs
-[ -n "$main" ] || fail "no tags at $OUT_DIR/tags: did tag-check run?"
-
-case "${CREATION_TIME:-commit}" in
-  commit)
-    [ -f "$OUT_DIR/commit-epoch" ] ||
-      fail "no commit-epoch at $OUT_DIR/commit-epoch: did git-clone run?"
-    epoch=$(cat "$OUT_DIR/commit-epoch")
-    case "$epoch" in '' | *[!0-9]*) fail "commit-epoch '$epoch' is not a number" ;; esac
-    export SOURCE_DATE_EPOCH="$epoch" ;;
-  now) SOURCE_DATE_EPOCH=$(date +%s); export SOURCE_DATE_EPOCH ;;
-  epoch) unset SOURCE_DATE_EPOCH ;;
-  *) fail "creation time '${CREATION_TIME}' must be commit, epoch or now" ;;
+case "$phase" in
+  analyze)
+    prepare "$@"
+    set -- -layers "$LAYERS_DIR" -log-level "${LOG_LEVEL:-info}" -uid "$BUILD_UID" -gid "$BUILD_GID"
+    [ -z "${CACHE_IMAGE:-}" ] || set -- "$@" -cache-image "$CACHE_IMAGE"
+    [ -z "${RUN_IMAGE:-}" ] || set -- "$@" -run-image "$RUN_IMAGE"
+    [ -z "${PREVIOUS_IMAGE:-}" ] || set -- "$@" -previous-image "$PREVIOUS_IMAGE"
+    old_ifs=$IFS IFS=,
+    for t in ${extra#,}; do set -- "$@" -tag "$IMAGE:$t"; done
+    IFS=$old_ifs
+    set -- "$@" "$IMAGE:$main"
+    ;;
+  detect)
+    [ -d "$app" ] || fail "app directory '$app' does not exist (is the subpath right?)"
+    set -- -app "$app" -layers "$LAYERS_DIR" -platform "$PLATFORM_DIR" \
+      -log-level "${LOG_LEVEL:-info}"
+    [ ! -f "$order" ] || set -- "$@" -order "$order"
+    ;;
+  restore)
+    set -- -layers "$LAYERS_DIR" -log-level "${LOG_LEVEL:-info}" -uid "$BUILD_UID" -gid "$BUILD_GID"
+    [ -z "${CACHE_IMAGE:-}" ] || set -- "$@" -cache-image "$CACHE_IMAGE"
+    ;;
+  build)
+    set -- -app "$app" -layers "$LAYERS_DIR" -platform "$PLATFORM_DIR" \
+      -log-level "${LOG_LEVEL:-info}"
+    ;;
+  export)
+    case "${CREATION_TIME:-commit}" in
+      commit)
+        if [ -n "${COMMIT_EPOCH+set}" ]; then
+          epoch=$COMMIT_EPOCH
+        else
+          [ -f "$OUT_DIR/commit-epoch" ] ||
+            fail "no commit-epoch at $OUT_DIR/commit-epoch: did git-clone run?"
+          epoch=$(cat "$OUT_DIR/commit-epoch")
+        fi
+        case "$epoch" in '' | *[!0-9]*) fail "commit-epoch '$epoch' is not a number" ;; esac
+        export SOURCE_DATE_EPOCH="$epoch" ;;
+      now) SOURCE_DATE_EPOCH=$(date +%s); export SOURCE_DATE_EPOCH ;;
+      epoch) unset SOURCE_DATE_EPOCH ;;
+      *) fail "creation time '${CREATION_TIME}' must be commit, epoch or now" ;;
+    esac
+    mkdir -p "$OUT_DIR"
+    # A report, image or digest left by an earlier attempt must not pass for this build's.
+    rm -f "$OUT_DIR/report.toml" "$OUT_DIR/image" "$OUT_DIR/digest"
+    set -- -app "$app" -layers "$LAYERS_DIR" -log-level "${LOG_LEVEL:-info}" \
+      -uid "$BUILD_UID" -gid "$BUILD_GID" -report "$OUT_DIR/report.toml"
+    [ -z "${CACHE_IMAGE:-}" ] || set -- "$@" -cache-image "$CACHE_IMAGE"
+    set -- "$@" "$IMAGE:$main"
+    old_ifs=$IFS IFS=,
+    for t in ${extra#,}; do set -- "$@" "$IMAGE:$t"; done
+    IFS=$old_ifs
+    printf 'buildpacks-build: exporting %s:%s\n' "$IMAGE" "$main"
+    ;;
 esac
 
-printf 'buildpacks-build: building %s:%s\n' "$IMAGE" "$main"
-# A report left by an earlier attempt must not pass for this build's.
-rm -f "$OUT_DIR/report.toml"
-"$CREATOR" "$@" "$IMAGE:$main"
-
-digest=$(sed -n 's/^[[:space:]]*digest[[:space:]]*=[[:space:]]*"\(sha256:[0-9a-f]\{64\}\)".*/\1/p' \
-  "$OUT_DIR/report.toml" | head -n 1)
-[ -n "$digest" ] || fail "the lifecycle report has no image digest ($OUT_DIR/report.toml)"
-printf '%s' "$IMAGE:$main" >"$OUT_DIR/image"
-printf '%s' "$digest" >"$OUT_DIR/digest"
-printf 'buildpacks-build: pushed %s@%s (tags: %s)\n' "$IMAGE:$main" "$digest" "$tags"
+case "$phase" in
+  analyze) "$LIFECYCLE/analyzer" "$@" ;;
+  detect) exec "$LIFECYCLE/detector" "$@" ;;
+  restore) exec "$LIFECYCLE/restorer" "$@" ;;
+  build) exec "$LIFECYCLE/builder" "$@" ;;
+  export)
+    "$LIFECYCLE/exporter" "$@"
+    digest=$(sed -n 's/^[[:space:]]*digest[[:space:]]*=[[:space:]]*"\(sha256:[0-9a-f]\{64\}\)".*/\1/p' \
+      "$OUT_DIR/report.toml" 2>/dev/null | head -n 1)
+    [ -n "$digest" ] || fail "the lifecycle report has no image digest ($OUT_DIR/report.toml)"
+    printf '%s' "$IMAGE:$main" >"$OUT_DIR/image"
+    printf '%s' "$digest" >"$OUT_DIR/digest"
+    printf 'buildpacks-build: pushed %s@%s (tags: %s)\n' "$IMAGE:$main" "$digest" "$tags"
+    ;;
+esac

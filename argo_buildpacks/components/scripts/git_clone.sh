@@ -5,15 +5,19 @@
 # (Argo UI, `argo submit -p`) bypass the Python validation:
 #   REPO REVISION DEPTH SUBMODULES SUBPATH WORKSPACE OUT_DIR RETRIES [RETRY_DELAY]
 #   DESCRIBE (true: fetch tags and blob-less history for `git describe`)
-#   AUTH (none|https|ssh) GIT_TOKEN_FILE GIT_USERNAME AUTH_URL_PREFIX SSH_KEY_FILE KNOWN_HOSTS_FILE
+#   ALLOW_ANY_SHA ALLOW_PULL_REQUESTS (true|false: what a run's revision may name)
+#   AUTH (none|https|ssh) GIT_TOKEN_FILE GIT_USERNAME SSH_KEY_FILE KNOWN_HOSTS_FILE
+#   AUTH_URL (https: the one repository URL the token is for) or GIT_HOSTS (one host a
+#   line: the hosts credentials may go to, for templates that serve many repositories)
 # Outputs in $OUT_DIR: commit, commit-epoch, and describe (when DESCRIBE=true).
 set -euf # -f: no pathname expansion; nothing here needs it and values must stay data
 export LC_ALL=C
 nl='
 '
 
+# Messages show control characters as '?': a value cannot forge or rewrite log lines.
 fail() {
-  printf 'git-clone: %s\n' "$*" >&2
+  printf 'git-clone: %s\n' "$(printf '%s' "$*" | tr '\000-\037\177' '?')" >&2
   exit 1
 }
 
@@ -51,8 +55,28 @@ export GIT_ALLOW_PROTOCOL="$allowed"
 REVISION=${REVISION:-HEAD}
 plain revision "$REVISION"
 case "$REVISION" in
-  *[[:space:]]* | *[[:cntrl:]]* | *..* | *'@{'* | *[~^:?*\\[]*)
+  *[[:space:]]* | *[[:cntrl:]]* | *..* | *'@{'* | *[~^:?*\\[]* | /* | */ | *//*)
     fail "revision '$REVISION' is not a valid branch, tag or commit SHA" ;;
+esac
+[ "${#REVISION}" -le 255 ] || fail "revision is longer than 255 characters"
+# What a run may build: a branch or a tag; a commit SHA only where a branch or tag reaches
+# it (unless ALLOW_ANY_SHA); pull/merge-request refs only with ALLOW_PULL_REQUESTS. A plain
+# name is looked up as refs/heads/NAME, then refs/tags/NAME, never by git's other rules
+# (which would take 'pull/1/head' for refs/pull/1/head).
+sha=false
+case "$REVISION" in
+  HEAD | refs/heads/?* | refs/tags/?*) refs=$REVISION ;;
+  refs/pull/?* | refs/merge-requests/?*)
+    [ "${ALLOW_PULL_REQUESTS:-false}" = true ] ||
+      fail "revision '$REVISION' is a pull/merge-request ref; this template builds only branches and tags"
+    refs=$REVISION ;;
+  refs/*) fail "revision '$REVISION' is not a branch (refs/heads/) or tag (refs/tags/)" ;;
+  *)
+    if printf '%s\n' "$REVISION" | grep -Eq '^([0-9a-f]{40}|[0-9a-f]{64})$'; then
+      sha=true refs=$REVISION
+    else
+      refs="refs/heads/$REVISION refs/tags/$REVISION"
+    fi ;;
 esac
 
 DEPTH=${DEPTH:-1}
@@ -82,26 +106,51 @@ export GIT_TERMINAL_PROMPT=0
 trap 'rm -rf "$HOME"' EXIT
 trap 'exit 143' TERM INT HUP # run the EXIT trap when the pod is stopped, too
 
-# Credentials reach git through its environment only: nothing in a URL, nothing written to
-# .git/config, nothing printed. The token header is scoped to the configured repository's
-# origin, so a repo overridden at submit time cannot receive it.
+# host_of URL: the host (no user, no port) of an https/ssh/git URL or user@host:path.
+host_of() {
+  h=${1#*://}
+  h=${h%%/*}
+  case "$1" in *://*) ;; *) h=${1%%:*} ;; esac
+  h=${h##*@}
+  case "$h" in \[*) h=${h%%]*}] ;; *) h=${h%%:*} ;; esac
+  printf '%s' "$h" | tr 'A-Z' 'a-z'
+}
+
+# Credentials go only where the template says: the one configured repository (AUTH_URL), or
+# a repository on one of GIT_HOSTS. They reach git through its environment only: nothing in a
+# URL, nothing written to .git/config, nothing printed.
+if [ "${AUTH:-none}" != none ] && [ -n "${GIT_HOSTS:-}" ]; then
+  host=$(host_of "$REPO")
+  ok=false
+  old_ifs=$IFS IFS=$nl
+  for h in $GIT_HOSTS; do [ "$host" = "$h" ] && ok=true; done
+  IFS=$old_ifs
+  [ "$ok" = true ] ||
+    fail "repo '$REPO' is not on a host this template sends credentials to ($(printf '%s' "$GIT_HOSTS" | tr '\n' ' '))"
+fi
 n=0
 case "${AUTH:-none}" in
   none) ;;
   https)
     [ -r "${GIT_TOKEN_FILE:-}" ] || fail "the git token Secret is not mounted at '${GIT_TOKEN_FILE:-}'"
-    case "${AUTH_URL_PREFIX:-}" in
-      https://?*/) ;;
-      *) fail "AUTH_URL_PREFIX must be the https://host/ the token is for" ;;
+    if [ -n "${GIT_HOSTS:-}" ]; then auth_url=$REPO; else auth_url=${AUTH_URL:-}; fi
+    case "$auth_url" in
+      https://?*) ;;
+      *) fail "AUTH_URL must be the https:// repository URL the token is for" ;;
     esac
     token=$(cat "$GIT_TOKEN_FILE")
     [ -n "$token" ] || fail "the git token file '$GIT_TOKEN_FILE' is empty"
     # printf is a builtin: the token is on no command line (/proc/*/cmdline).
     basic=$(printf '%s:%s' "${GIT_USERNAME:-x-access-token}" "$token" | base64 | tr -d '\n')
     token=
-    export GIT_CONFIG_KEY_0="http.${AUTH_URL_PREFIX}.extraHeader"
+    # http.<url>.* matches the repository's own URLs only (path prefix at a '/' boundary),
+    # so an overridden repo, another repository on the host or a redirect target gets
+    # nothing; and no redirect is followed at all while a token is configured.
+    export GIT_CONFIG_KEY_0="http.${auth_url}.extraHeader"
     export GIT_CONFIG_VALUE_0="Authorization: Basic $basic"
-    n=1
+    export GIT_CONFIG_KEY_1="http.followRedirects"
+    export GIT_CONFIG_VALUE_1="false"
+    n=2
     ;;
   ssh)
     [ -r "${SSH_KEY_FILE:-}" ] || fail "the SSH key Secret is not mounted at '${SSH_KEY_FILE:-}'"
@@ -133,19 +182,44 @@ else
   set --
 fi
 
-attempt=0
 err="$HOME/fetch.err"
-until git fetch -q "$@" origin -- "$REVISION" 2>"$err"; do
-  cat "$err" >&2
-  if grep -Eqi "couldn't find remote ref|not our ref|not found|does not appear to be a git repository|authentication failed|could not read username|permission denied|host key verification failed" "$err"; then
-    fail "fetching '$REVISION' from '$REPO' failed and would fail again"
+# fetch REFSPEC...: 0 fetched, 2 the ref does not exist; fails the script on other errors
+# that would fail again, and retries the rest.
+fetch() {
+  attempt=0
+  until git fetch -q "$@" 2>"$err"; do
+    if grep -Eqi "couldn't find remote ref|not our ref" "$err"; then return 2; fi
+    cat "$err" >&2
+    if grep -Eqi "not found|does not appear to be a git repository|authentication failed|could not read username|permission denied|host key verification failed|redirect" "$err"; then
+      fail "fetching '$REVISION' from '$REPO' failed and would fail again"
+    fi
+    attempt=$((attempt + 1))
+    [ "$attempt" -le "$RETRIES" ] || fail "fetching '$REVISION' from '$REPO' failed $attempt times"
+    delay=$((RETRY_DELAY * attempt))
+    printf 'git-clone: fetch failed; retry %s of %s in %ss\n' "$attempt" "$RETRIES" "$delay" >&2
+    sleep "$delay"
+  done
+}
+
+if [ "$sha" = true ] && [ "${ALLOW_ANY_SHA:-false}" != true ]; then
+  # A commit SHA is built only when a branch or tag of the repository contains it: fetch
+  # their commit history (no file contents) and ask git.
+  fetch --filter=blob:none origin -- '+refs/heads/*:refs/remotes/origin/*' '+refs/tags/*:refs/tags/*' ||
+    fail "revision '$REVISION': the repository has no branches or tags"
+  if ! git cat-file -e "$REVISION^{commit}" 2>/dev/null ||
+    [ -z "$(git for-each-ref --count=1 --contains "$REVISION" refs/remotes/origin refs/tags)" ]; then
+    fail "revision '$REVISION' is not on any branch or tag of '$REPO'; this template builds only commits a branch or tag reaches"
   fi
-  attempt=$((attempt + 1))
-  [ "$attempt" -le "$RETRIES" ] || fail "fetching '$REVISION' from '$REPO' failed $attempt times"
-  delay=$((RETRY_DELAY * attempt))
-  printf 'git-clone: fetch failed; retry %s of %s in %ss\n' "$attempt" "$RETRIES" "$delay" >&2
-  sleep "$delay"
+fi
+
+found=false
+for ref in $refs; do
+  if fetch "$@" origin -- "$ref"; then found=true; break; fi
 done
+if [ "$found" != true ]; then
+  cat "$err" >&2
+  fail "fetching '$REVISION' from '$REPO' failed and would fail again: no such branch or tag"
+fi
 git -c advice.detachedHead=false checkout -q --detach FETCH_HEAD
 
 if [ "${SUBMODULES:-false}" = true ]; then

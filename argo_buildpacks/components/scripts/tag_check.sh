@@ -225,6 +225,10 @@ check | describe) ;;
 *) pyrepr "$mode" && misuse "unknown mode $REPLY (use check or describe)" ;;
 esac
 if [ -n "$TAG" ]; then
+  # Capped before parsing: no valid tag is longer, and the checks below are not linear.
+  t_bare=${TAG#v}
+  [ ${#t_bare} -le 128 ] ||
+    die "the version is ${#t_bare} bytes long; a version has at most 128 (an OCI tag's limit), not counting one leading 'v'"
   parse "$TAG" || die "$msg"
 elif [ "$mode" = describe ]; then
   from_describe
