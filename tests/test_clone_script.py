@@ -592,3 +592,194 @@ def test_the_component_runs_the_packaged_script() -> None:
     assert rendered.script == load("git_clone.sh")
     assert rendered.name == "git-clone"
     assert rendered.args == ()
+
+
+@dataclass(frozen=True)
+class Forge:
+    """A repository as a forge holds it: main, a tag, and a pull request's commit that only
+    ``refs/pull/1/head`` reaches (unreviewed code)."""
+
+    repo: Repo
+    main: str
+    pr: str
+
+
+@pytest.fixture(scope="module")
+def forge(tmp_path_factory: pytest.TempPathFactory) -> Forge:
+    repo = make_repo(tmp_path_factory.mktemp("forge") / "app")
+    main = repo.commit("reviewed", {"app.py": "print('ok')\n"})
+    repo.tag("v1.0.0")
+    repo.branch("contributor")
+    repo.switch("contributor")
+    pr = repo.commit("unreviewed", {"app.py": "print('pwned')\n"})
+    repo.switch("main")
+    repo.git("update-ref", "refs/pull/1/head", pr)
+    repo.git("update-ref", "refs/merge-requests/1/head", pr)
+    repo.git("branch", "-D", "contributor")
+    return Forge(repo, main, pr)
+
+
+def fetched_refs(log: Path) -> list[str]:
+    """The arguments of every ``git fetch`` the script ran."""
+    return log.read_text().split() if log.exists() else []
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+class TestRevisionPolicy:
+    """What a run's ``revision`` may name: branches and tags; a commit SHA only where a
+    branch or tag reaches it; pull/merge-request refs only where the config allows them."""
+
+    def clone(
+        self, shell: Shell, tmp_path: Path, forge: Forge, revision: str, **source: Any
+    ) -> tuple[Clone, Path]:
+        log = tmp_path / "fetches"
+        body = f'if [ "$1" = fetch ]; then printf "%s\\n" "$@" >>"{log}"; fi'
+        bin_dir = git_wrapper(tmp_path / "bin", body).parent
+        clone = do_clone(
+            shell,
+            tmp_path,
+            repo=forge.repo.url,
+            revision=revision,
+            path_prefix=(bin_dir,),
+            **source,
+        )
+        return clone, log
+
+    @pytest.mark.parametrize("revision", ["refs/pull/1/head", "refs/merge-requests/1/head"])
+    def test_pull_request_refs_are_refused(
+        self, shell: Shell, tmp_path: Path, forge: Forge, revision: str
+    ) -> None:
+        clone, log = self.clone(shell, tmp_path, forge, revision)
+        assert clone.code == 1
+        assert clone.stderr == (
+            f"git-clone: revision '{revision}' is a pull/merge-request ref; this template "
+            "builds only branches and tags\n"
+        )
+        assert not log.exists()  # git never fetched anything
+        assert not (clone.out / "commit").exists()
+
+    def test_pull_request_refs_where_allowed(
+        self, shell: Shell, tmp_path: Path, forge: Forge
+    ) -> None:
+        clone, _ = self.clone(shell, tmp_path, forge, "refs/pull/1/head", allow_pull_requests=True)
+        assert clone.code == 0, clone.stderr
+        assert clone.output("commit") == forge.pr
+
+    def test_a_plain_name_is_never_taken_for_another_ref(
+        self, shell: Shell, tmp_path: Path, forge: Forge
+    ) -> None:
+        # git's own lookup would take 'pull/1/head' for refs/pull/1/head.
+        clone, log = self.clone(shell, tmp_path, forge, "pull/1/head")
+        assert clone.code == 1
+        assert "no such branch or tag" in clone.stderr
+        assert fetched_refs(log)[-2:] == ["--", "refs/tags/pull/1/head"]
+        assert "refs/pull/1/head" not in fetched_refs(log)
+        assert not (clone.out / "commit").exists()
+
+    @pytest.mark.parametrize("revision", ["refs/notes/commits", "refs/remotes/origin/main"])
+    def test_other_refs_are_refused(
+        self, shell: Shell, tmp_path: Path, forge: Forge, revision: str
+    ) -> None:
+        clone, log = self.clone(shell, tmp_path, forge, revision)
+        assert clone.code == 1
+        assert clone.stderr == (
+            f"git-clone: revision '{revision}' is not a branch (refs/heads/) or tag (refs/tags/)\n"
+        )
+        assert not log.exists()
+
+    def test_a_sha_only_a_pull_request_reaches_is_refused(
+        self, shell: Shell, tmp_path: Path, forge: Forge
+    ) -> None:
+        clone, log = self.clone(shell, tmp_path, forge, forge.pr)
+        assert clone.code == 1
+        assert clone.stderr == (
+            f"git-clone: revision '{forge.pr}' is not on any branch or tag of "
+            f"'{forge.repo.url}'; this template builds only commits a branch or tag reaches\n"
+        )
+        # Only branches and tags were fetched, never the commit itself; nothing checked out.
+        assert forge.pr not in fetched_refs(log)
+        assert not (clone.out / "commit").exists()
+        assert not (clone.dest / "app.py").exists()
+
+    def test_a_sha_a_branch_reaches_is_built(
+        self, shell: Shell, tmp_path: Path, forge: Forge
+    ) -> None:
+        clone, _ = self.clone(shell, tmp_path, forge, forge.main)
+        assert clone.code == 0, clone.stderr
+        assert clone.output("commit") == forge.main
+        assert (clone.dest / "app.py").read_text() == "print('ok')\n"
+
+    def test_any_sha_where_allowed(self, shell: Shell, tmp_path: Path, forge: Forge) -> None:
+        clone, log = self.clone(shell, tmp_path, forge, forge.pr, allow_any_sha=True)
+        assert clone.code == 0, clone.stderr
+        assert clone.output("commit") == forge.pr
+        assert "refs/heads/*:refs/remotes/origin/*" not in " ".join(fetched_refs(log))
+
+    def test_a_tag_by_its_plain_name(self, shell: Shell, tmp_path: Path, forge: Forge) -> None:
+        clone, log = self.clone(shell, tmp_path, forge, "v1.0.0")
+        assert clone.code == 0, clone.stderr
+        assert clone.output("commit") == forge.main
+        assert "refs/tags/v1.0.0" in fetched_refs(log)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+class TestGitHosts:
+    """A template serving many repositories (library mode) sends credentials only to hosts
+    fixed at install."""
+
+    @pytest.mark.parametrize(
+        "repo",
+        [
+            "https://evil.test/acme/app.git",
+            "https://github.com.evil.test/acme/app.git",
+            "https://evil.test/github.com/app.git",
+            "ssh://git@evil.test/acme/app.git",
+            "git@evil.test:acme/app.git",
+        ],
+    )
+    def test_another_host_gets_nothing(self, shell: Shell, tmp_path: Path, repo: str) -> None:
+        token = tmp_path / "token"
+        token.write_text("ghp_secret")
+        calls = tmp_path / "calls"
+        bin_dir = git_wrapper(tmp_path / "bin", f'echo "$1" >>"{calls}"').parent
+        clone = do_clone(
+            shell,
+            tmp_path,
+            url="https://github.com/acme/app.git",
+            credentials={"https_token_secret": "git-token"},
+            repo=repo,
+            env={"GIT_TOKEN_FILE": str(token), "GIT_HOSTS": "github.com\ngitlab.com"},
+            path_prefix=(bin_dir,),
+        )
+        assert clone.code == 1
+        assert clone.stderr == (
+            f"git-clone: repo '{repo}' is not on a host this template sends credentials to "
+            "(github.com gitlab.com)\n"
+        )
+        assert not calls.exists()
+
+    @pytest.mark.parametrize(
+        ("repo", "host"),
+        [
+            ("https://GitHub.com/acme/app.git", "github.com"),
+            ("https://x@github.com:443/acme/app.git", "github.com"),
+            ("ssh://git@github.com:22/acme/app.git", "github.com"),
+            ("git@github.com:acme/app.git", "github.com"),
+        ],
+    )
+    def test_a_listed_host_is_recognised(
+        self, shell: Shell, tmp_path: Path, repo: str, host: str
+    ) -> None:
+        calls = tmp_path / "calls"
+        bin_dir = git_wrapper(tmp_path / "bin", f'echo "$1" >>"{calls}"; exit 1').parent
+        clone = do_clone(
+            shell,
+            tmp_path,
+            url="https://github.com/acme/app.git",
+            repo=repo,
+            env={"AUTH": "none", "GIT_HOSTS": host, "RETRIES": "0"},
+            path_prefix=(bin_dir,),
+        )
+        # Past the host check: git ran (and the fake failed).
+        assert "not on a host" not in clone.stderr
+        assert calls.exists()
