@@ -37,7 +37,7 @@ def manifests() -> list[tuple[str, dict[str, Any], list[dict[str, Any]]]]:
     found = []
     for layout in ("single-pod", "steps"):
         for kind in ("WorkflowTemplate", "ClusterWorkflowTemplate"):
-            m = to_manifest(workflow_template(EXAMPLE, layout=layout, kind=kind))  # type: ignore[arg-type]
+            m = to_manifest(workflow_template(EXAMPLE, layout=layout, kind=kind))
             found.append((f"{layout}/{kind}", m, [m]))
         app = to_manifest(app_template(LIBRARY_APP.model_copy(update={"layout": layout}), LIBRARY))
         found.append((f"library/{layout}", app, [app, to_manifest(LIBRARY)]))
