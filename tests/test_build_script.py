@@ -404,6 +404,19 @@ class TestPhases:
             )
             assert not work.ran("analyze") and not work.ran("export")
 
+    def test_a_cache_image_with_a_port_and_tag_under_the_prefixes(
+        self, shell: Shell, work: Workspace
+    ) -> None:
+        cfg = config(cache_image="registry.example.com:5000/acme/cache:build")
+        done = build(
+            shell,
+            work,
+            cfg,
+            image="registry.example.com:5000/acme/app",
+            env={"IMAGE_PREFIXES": "registry.example.com:5000/acme"},
+        )
+        assert done.returncode == 0, done.stderr
+
     def test_cache_image_must_be_under_the_prefixes_too(
         self, shell: Shell, work: Workspace
     ) -> None:

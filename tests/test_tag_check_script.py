@@ -588,3 +588,28 @@ def test_load_reads_the_packaged_script() -> None:
 def test_load_refuses_unknown_scripts(name: str) -> None:
     with pytest.raises(ConfigError, match=r"tag_check\.sh"):
         load(name)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1.0.0-" + "a" * 8000,  # took over a minute before the cap (cubic parsing)
+        "v" + "1" * 8000 + ".0.0",
+        "1.0.0-" + "a.0" * 3000,
+        "v1.0.0-" + "a" * 123,  # 129 bytes after the 'v'
+        "1.0.0-" + "\u00e9" * 62,  # 124 characters, 130 bytes
+    ],
+)
+def test_long_tags_are_refused_before_parsing(
+    shell: Shell, script: Path, tmp_path: Path, value: str
+) -> None:
+    out = tmp_path / "out"
+    result = run(shell, script, "check", out, TAG=value, **flags(True, False))
+    want = expect(lambda: SemverTag.parse(value), floating=True, latest=False)
+    bare = value.removeprefix("v").encode()
+    assert want.message == (
+        f"the version is {len(bare)} bytes long; a version has at most 128 (an OCI tag's "
+        "limit), not counting one leading 'v'"
+    )
+    assert_agrees(result, want, out, exact=True)

@@ -190,7 +190,7 @@ fetch() {
   until git fetch -q "$@" 2>"$err"; do
     if grep -Eqi "couldn't find remote ref|not our ref" "$err"; then return 2; fi
     cat "$err" >&2
-    if grep -Eqi "not found|does not appear to be a git repository|authentication failed|could not read username|permission denied|host key verification failed|redirect" "$err"; then
+    if grep -Eqi "not found|does not appear to be a git repository|authentication failed|could not read username|permission denied|host key verification failed|redirect|returned error: (30[0-9]|40[134])" "$err"; then
       fail "fetching '$REVISION' from '$REPO' failed and would fail again"
     fi
     attempt=$((attempt + 1))
