@@ -49,6 +49,7 @@ from hera.workflows.models import RetryStrategy as ModelRetryStrategy
 from argo_buildpacks.components import _pod
 from argo_buildpacks.components._pod import as_node
 from argo_buildpacks.components.buildpacks_build import buildpacks_build
+from argo_buildpacks.components.deploy import add_deploy
 from argo_buildpacks.components.git_clone import git_clone
 from argo_buildpacks.components.pack_build import COMMIT_EPOCH_INPUT, pack_build
 from argo_buildpacks.components.tag_check import tag_check
@@ -111,7 +112,7 @@ def workflow_template(
         else _steps(config, allow_privileged)
     )
     claims = [workspace_claim()] if config.layout == "steps" else None
-    return assemble(config, templates, kind=kind, volume_claims=claims)
+    return add_deploy(assemble(config, templates, kind=kind, volume_claims=claims), config)
 
 
 def workspace_claim() -> PersistentVolumeClaim:
