@@ -246,10 +246,15 @@ def render(
       argo-buildpacks render -f app.yaml --library argo-buildpacks
     """
     config = config_from(config_file, flags)  # bad input fails before Hera is imported
-    from argo_buildpacks.pipeline import workflow_template
-
     if library is None:
-        template = workflow_template(config, **template_options)
+        # Every object the config implies (RBAC, EventSource, Sensor, CronWorkflow when
+        # configured): one multi-document stream `kubectl apply -f -` accepts.
+        from argo_buildpacks.rbac import release_manifests
+
+        docs = release_manifests(config, **template_options)
+        template: Any = (
+            docs[0] if len(docs) == 1 else {"apiVersion": "v1", "kind": "List", "items": docs}
+        )
     else:
         from argo_buildpacks.library import app_template, library_template
 
@@ -281,6 +286,8 @@ def _format(obj: Any, fmt: str) -> str:
 
     if fmt == "json":
         return json.dumps(to_manifest(obj), indent=2) + "\n"
+    if isinstance(obj, dict) and obj.get("kind") == "List":  # a stream of documents
+        return render_yaml(obj["items"])
     return render_yaml(obj)
 
 
