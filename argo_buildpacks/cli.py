@@ -237,6 +237,10 @@ def render(
     The config comes from a file (-f), from flags, or from a file with flags overriding
     some of its keys. Flag values are validated exactly as config keys are.
 
+    With trigger, schedule or deploy in the config, every object it implies is written
+    as one stream that 'kubectl apply -f -' accepts: ServiceAccounts, Roles and
+    RoleBindings, the WorkflowTemplate, the EventSource, Sensor and CronWorkflow.
+
     \b
     Examples:
       argo-buildpacks render -f app.yaml
@@ -529,6 +533,11 @@ def _key_values(values: Sequence[str], option: str) -> dict[str, str]:
 @click.argument("name", metavar="NAME")
 @click.option("--tag", metavar="VERSION", help="Version to build (SemVer; omit with tag.from_git).")
 @click.option(
+    "--release",
+    metavar="GIT_TAG",
+    help="Build the git tag GIT_TAG as its version: sets tag and revision (e.g. v1.4.2).",
+)
+@click.option(
     "-p", "--parameter", "parameters", metavar="KEY=VALUE", multiple=True,
     help="Workflow parameter, e.g. revision=v1.4.2 (repeatable).",
 )  # fmt: skip
@@ -557,6 +566,7 @@ def _key_values(values: Sequence[str], option: str) -> dict[str, str]:
 def submit(
     name: str,
     tag: str | None,
+    release: str | None,
     parameters: tuple[str, ...],
     labels: tuple[str, ...],
     cluster: bool,
@@ -577,6 +587,7 @@ def submit(
       argo-buildpacks submit my-app --tag 1.4.2
       argo-buildpacks submit my-app --tag v1.5.0-rc.1 -p revision=release-1.5 --wait
       argo-buildpacks submit my-app --tag 1.4.2 --wait --timeout 1800 --output json
+      argo-buildpacks submit my-app --release v1.4.2 --wait
     """
     from argo_buildpacks.tags import SemverTag
 
@@ -585,6 +596,10 @@ def submit(
     if tag is not None:
         tag = str(SemverTag.parse(tag))  # before connecting: bad input is exit 2 either way
     params = _key_values(parameters, "--parameter")
+    if release is not None:  # before connecting: a conflict is bad input (exit 2)
+        from argo_buildpacks.release_config import release_arguments
+
+        tag, params = release_arguments(release, tag=tag, parameters=params)
     label_map = _key_values(labels, "--label")
     with server.connect() as client:
         run = client.submit(name, tag, params, cluster=cluster, labels=label_map)

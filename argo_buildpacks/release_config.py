@@ -20,6 +20,7 @@ located (``trigger.branches``) like every other config error.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -36,6 +37,7 @@ __all__ = [
     "Schedule",
     "Trigger",
     "TriggerConfig",
+    "release_arguments",
     "repository_path",
     "tag_pattern_regex",
 ]
@@ -339,3 +341,55 @@ Trigger = Annotated[TriggerConfig | None, AfterValidator(_trigger_fits)]
 Schedule = Annotated[str | None, AfterValidator(_schedule)]
 #: ``BuildConfig.deploy``.
 Deploy = DeployConfig | None
+
+
+def release_arguments(
+    release: str,
+    *,
+    tag: str | None = None,
+    parameters: Mapping[str, str] | None = None,
+) -> tuple[str, dict[str, str]]:
+    """``tag`` and ``revision`` of a run from one git tag: ``"v1.4.2"`` builds the commit
+    the git tag ``v1.4.2`` names, as version ``1.4.2``.
+
+    Args:
+        release: the git tag (a SemVer version, one leading ``v`` allowed).
+        tag: a version also given separately: must be the same version.
+        parameters: further parameters; a ``revision`` among them must be ``release``.
+
+    Returns:
+        The version (normalised, as the ``tag`` parameter) and the parameters with
+        ``revision`` set to ``release``.
+
+    Raises:
+        TagError: ``release`` is not a SemVer version.
+        ConfigError: ``tag`` or ``revision`` conflicts with ``release``, or ``release`` is
+            not a valid git tag name.
+    """
+    from argo_buildpacks.errors import ConfigError
+    from argo_buildpacks.tags import SemverTag
+
+    version = SemverTag.parse(release)
+    try:
+        v.git_revision(release)
+    except ValueError as exc:
+        raise ConfigError(f"release {release!r}: {exc}") from None
+    if tag is not None and str(SemverTag.parse(tag)) != str(version):
+        raise ConfigError(
+            f"release {release!r} is version {version} but tag {tag!r} was also given; "
+            "give --release alone (it sets both tag and revision)"
+        )
+    params = dict(parameters or {})
+    if "tag" in params and str(SemverTag.parse(params["tag"])) != str(version):
+        raise ConfigError(
+            f"release {release!r} is version {version} but parameter tag={params['tag']!r} "
+            "was also given; give the release alone"
+        )
+    params.pop("tag", None)
+    if params.get("revision", release) != release:
+        raise ConfigError(
+            f"release {release!r} builds the git tag {release!r} but revision="
+            f"{params['revision']!r} was also given; give the release alone"
+        )
+    params["revision"] = release
+    return str(version), params
