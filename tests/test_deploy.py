@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -51,11 +52,21 @@ def test_deploy_is_the_last_step_after_build_and_lints(layout: str, deploy: dict
     steps = template(doc, "main")["steps"]
     names = [group[0]["name"] for group in steps]
     assert names[-2:] == ["build", "deploy"]
-    args = {p["name"]: p["value"] for p in steps[-1][0]["arguments"]["parameters"]}
-    assert args == {
-        "digest": "{{steps.build.outputs.parameters.digest}}",
-        "image": "{{steps.build.outputs.parameters.image}}",
+    # Nothing is passed in: the deploy reads the build's workflow outputs (globalName), so a
+    # run started at the deploy template (--entrypoint deploy) cannot choose the digest.
+    assert "arguments" not in steps[-1][0]
+    deploy = template(doc, "deploy")
+    assert "inputs" not in deploy
+    used = set(re.findall(r"\{\{workflow\.outputs\.parameters\.([a-z]+)\}\}", str(deploy)))
+    assert used <= {"digest", "image"} and "digest" in used
+    global_names = {
+        p["globalName"]
+        for t in doc["spec"]["templates"]
+        for p in t.get("outputs", {}).get("parameters", [])
+        if "globalName" in p
     }
+    assert used <= global_names
+    assert "inputs.parameters" not in str(deploy)
     assert [str(f) for f in lint(doc)] == []
 
 
@@ -74,7 +85,7 @@ def test_kubernetes_deploy_sets_the_configured_image_by_digest_and_waits() -> No
         "set",
         "image",
         "deployment/web",
-        "app=registry.example.com/acme/web@{{inputs.parameters.digest}}",
+        "app=registry.example.com/acme/web@{{workflow.outputs.parameters.digest}}",
     ]
     assert rollout["name"] == "main" and rollout["dependencies"] == ["set-image"]
     assert rollout["args"][:4] == ["--namespace=apps", "rollout", "status", "deployment/web"]
@@ -96,7 +107,6 @@ def test_gitops_deploy_has_no_api_token_and_literal_secret() -> None:
     assert deploy["executor"] == {"serviceAccountName": "default"}
     [secret] = [v for v in deploy["volumes"] if "secret" in v]
     assert secret["secret"]["secretName"] == "gitops-token"
-    assert [p["name"] for p in deploy["inputs"]["parameters"]] == ["digest", "image"]
     env = {e["name"]: e["value"] for e in deploy["container"]["env"]}
     assert env["GITOPS_REPO"] == "https://git.example.com/acme/deploy.git"
     assert env["IMAGE"] == "registry.example.com/acme/web"

@@ -149,11 +149,20 @@ def deploy(
     tmp = tmp_path / "tmp"
     tmp.mkdir(exist_ok=True)
     tmpl = component(gitops.pop("url", remote.url), **gitops)
+    rendered = render(tmpl.container)
+    # What Argo substitutes for the build's workflow outputs.
+    assert rendered.env["DIGEST"] == "{{workflow.outputs.parameters.digest}}"
+    assert rendered.env["BUILT"] == "{{workflow.outputs.parameters.image}}"
     return run(
         shell,
-        render(tmpl.container),
-        params={"digest": digest, "image": built},
-        env={"TMPDIR": str(tmp), "RETRY_DELAY": "0", **(env or {})},
+        rendered,
+        env={
+            "DIGEST": digest,
+            "BUILT": built,
+            "TMPDIR": str(tmp),
+            "RETRY_DELAY": "0",
+            **(env or {}),
+        },
         path_prefix=path_prefix,
         cwd=tmp_path,
     )
@@ -456,9 +465,9 @@ def test_the_template_runs_the_packaged_script_with_literal_settings() -> None:
     rendered = render(tmpl.container)
     assert rendered.script == load("deploy_gitops.sh")
     assert rendered.env["GITOPS_REPO"] == "https://git.example.com/acme/deploy.git"
-    assert rendered.env["DIGEST"] == "{{inputs.parameters.digest}}"
-    # Only the build's outputs are inputs: where it goes and with which Secret are literal.
-    assert [p.name for p in tmpl.inputs.parameters] == ["digest", "image"]
+    # No inputs: the digest and image are the build's workflow outputs; where it goes and
+    # with which Secret are literal.
+    assert tmpl.inputs is None
     assert all("{{" not in v for k, v in rendered.env.items() if k not in {"DIGEST", "BUILT"})
     [secret] = [v for v in tmpl.volumes if v.secret is not None]
     assert secret.secret.secret_name == "gitops-token"

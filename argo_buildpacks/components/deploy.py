@@ -22,16 +22,13 @@ from typing import Any
 
 from hera.workflows import ClusterWorkflowTemplate, WorkflowTemplate
 from hera.workflows.models import (
-    Arguments,
     Capabilities,
     ContainerNode,
     ContainerSetTemplate,
     EmptyDirVolumeSource,
     EnvVar,
     ExecutorConfig,
-    Inputs,
     ParallelSteps,
-    Parameter,
     PodSecurityContext,
     ResourceRequirements,
     SeccompProfile,
@@ -64,8 +61,11 @@ GITOPS_SECRET_DIR = "/var/run/secrets/argo-buildpacks/gitops"
 _TMP = "tmp"
 # An emptyDir mounted there (the root filesystem is read-only), private to the pod.
 _TMP_DIR = "/tmp"  # noqa: S108
-_DIGEST = "{{inputs.parameters.digest}}"
-_BUILT = "{{inputs.parameters.image}}"
+# The build's workflow outputs (globalName), not inputs: a submitter who starts the run at
+# the deploy template (``--entrypoint deploy``) has no build outputs to give it, so no way
+# to choose what is deployed; Argo fails the unresolved reference instead.
+_DIGEST = "{{workflow.outputs.parameters.digest}}"
+_BUILT = "{{workflow.outputs.parameters.image}}"
 
 
 def _security() -> SecurityContext:
@@ -93,15 +93,6 @@ def _pod_security() -> PodSecurityContext:
 _SMALL = ResourceRequirements(requests={"cpu": "50m", "memory": "64Mi"}, limits={"memory": "256Mi"})
 
 
-def _inputs() -> Inputs:
-    return Inputs(
-        parameters=[
-            Parameter(name="digest", description="sha256:... pushed by the build"),
-            Parameter(name="image", description="the image the build pushed (name:tag)"),
-        ]
-    )
-
-
 def deploy_service_account(config: BuildConfig) -> str:
     """The Kubernetes deploy pod's ServiceAccount (``deploy.kubernetes.service_account`` or
     ``<name>-deploy``)."""
@@ -118,7 +109,7 @@ def kubernetes_deploy(
     the rollout: a containerSet (``set-image`` then ``main``) running kubectl with arguments
     only, under the deploy ServiceAccount (the only pod of the run with an API token).
 
-    Inputs: ``digest`` (``sha256:...``), ``image`` (what the build pushed; informative).
+    The digest is the build's workflow output ``digest``: the template has no inputs.
     """
     reference = f"{config.image.name}@{_DIGEST}"
     tmp = VolumeMount(name=_TMP, mount_path=_TMP_DIR)
@@ -159,7 +150,6 @@ def kubernetes_deploy(
     )
     return Template(
         name=name,
-        inputs=_inputs(),
         container_set=ContainerSetTemplate(
             containers=[set_image, rollout],
             volume_mounts=None,
@@ -177,8 +167,9 @@ def gitops_deploy(config: BuildConfig, target: GitOpsDeploy, *, name: str = "dep
     a concurrent push: ``scripts/deploy_gitops.sh`` in ``target.image`` (git, busybox sh
     and awk). No Kubernetes API token in the pod; the executor uses the workflow's account.
 
-    Inputs: ``digest`` (``sha256:...``), ``image`` (what the build pushed: must be a tag
-    of the configured image, or nothing is deployed).
+    The digest and the pushed image are the build's workflow outputs ``digest`` and
+    ``image`` (which must be a tag of the configured image, or nothing is deployed): the
+    template has no inputs.
     """
     creds = target.credentials
     values: dict[str, str] = {
@@ -214,7 +205,6 @@ def gitops_deploy(config: BuildConfig, target: GitOpsDeploy, *, name: str = "dep
         )
     return Template(
         name=name,
-        inputs=_inputs(),
         container=ModelContainer(
             image=target.image,
             image_pull_policy="IfNotPresent",
@@ -265,20 +255,8 @@ def add_deploy(
     steps.append(
         ParallelSteps(
             root=[
-                WorkflowStep(
-                    name="deploy",
-                    template=deploy.name,
-                    arguments=Arguments(
-                        parameters=[
-                            Parameter(
-                                name="digest", value="{{steps.build.outputs.parameters.digest}}"
-                            ),
-                            Parameter(
-                                name="image", value="{{steps.build.outputs.parameters.image}}"
-                            ),
-                        ]
-                    ),
-                )
+                # No arguments: the deploy reads the build's workflow outputs itself.
+                WorkflowStep(name="deploy", template=deploy.name)
             ]
         )
     )
