@@ -6,7 +6,9 @@ import re
 from typing import Any
 
 import pytest
+from runscript import SHELLS, Shell, render, run
 
+from argo_buildpacks.components.scripts import load
 from argo_buildpacks.config import BuildConfig
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.linting import lint
@@ -78,7 +80,9 @@ def test_no_deploy_section_changes_nothing() -> None:
 
 def test_kubernetes_deploy_sets_the_configured_image_by_digest_and_waits() -> None:
     deploy = template(manifest(make(KUBE)), "deploy")
-    set_image, rollout = deploy["containerSet"]["containers"]
+    check, set_image, rollout = deploy["containerSet"]["containers"]
+    assert check["command"][:2] == ["/bin/sh", "-c"] and check["image"] == "busybox:1.37.0"
+    assert set_image["dependencies"] == ["check"]
     assert set_image["command"] == ["kubectl"]
     assert set_image["args"] == [
         "--namespace=apps",
@@ -93,7 +97,7 @@ def test_kubernetes_deploy_sets_the_configured_image_by_digest_and_waits() -> No
     # The only pod of the run with an API token, under its own account.
     assert deploy["serviceAccountName"] == "web-deploy"
     assert deploy["automountServiceAccountToken"] is True
-    for c in (set_image, rollout):
+    for c in (check, set_image, rollout):
         sc = c["securityContext"]
         assert sc["runAsNonRoot"] is True and sc["allowPrivilegeEscalation"] is False
         assert sc["capabilities"] == {"drop": ["ALL"]}
@@ -157,3 +161,49 @@ def test_deploy_needs_a_build_step() -> None:
 
     with pytest.raises(ConfigError, match="'main' steps template with a 'build' step"):
         add_deploy(WorkflowTemplate(name="x", templates=[]), make(KUBE))
+
+
+# ----------------------------------------------------------------- deploy_check.sh
+
+
+def check_node() -> Any:
+    from argo_buildpacks.components.deploy import kubernetes_deploy
+
+    config = make(KUBE)
+    assert config.deploy is not None and config.deploy.kubernetes is not None
+    tmpl = kubernetes_deploy(config, config.deploy.kubernetes)
+    assert tmpl.container_set is not None
+    return tmpl.container_set.containers[0]
+
+
+GOOD = "sha256:" + "0123456789abcdef" * 4
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_deploy_check_passes_a_digest(shell: Shell) -> None:
+    rendered = render(check_node())
+    assert rendered.script == load("deploy_check.sh")
+    assert rendered.env == {"DIGEST": "{{workflow.outputs.parameters.digest}}"}
+    done = run(shell, rendered, env={"DIGEST": GOOD})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"deploy-check: deploying {GOOD}\n"
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize(
+    "digest",
+    [
+        "{{workflow.outputs.parameters.digest}}",  # a run started at the deploy template
+        "",
+        GOOD[:-1],
+        GOOD + "0",
+        GOOD.upper().replace("SHA256", "sha256"),
+        "sha512:" + "0" * 64,
+        GOOD + "\nevil",
+        "sha256:" + "0" * 63 + " ",
+    ],
+)
+def test_deploy_check_refuses_anything_else(shell: Shell, digest: str) -> None:
+    done = run(shell, render(check_node()), env={"DIGEST": digest})
+    assert done.returncode == 1
+    assert "is not sha256:<64 hex digits>; nothing deployed" in done.stderr

@@ -106,8 +106,10 @@ def kubernetes_deploy(
     config: BuildConfig, target: KubernetesDeploy, *, name: str = "deploy"
 ) -> Template:
     """Set ``target.container`` of ``target.deployment`` to ``IMAGE@DIGEST`` and wait for
-    the rollout: a containerSet (``set-image`` then ``main``) running kubectl with arguments
-    only, under the deploy ServiceAccount (the only pod of the run with an API token).
+    the rollout: a containerSet (``check``, then ``set-image`` and ``main`` running kubectl
+    with arguments only), under the deploy ServiceAccount (the only pod of the run with an
+    API token). ``check`` (busybox, ``scripts/deploy_check.sh``) refuses anything but a
+    ``sha256:`` digest, since kubectl itself would set whatever it is given.
 
     The digest is the build's workflow output ``digest``: the template has no inputs.
     """
@@ -124,8 +126,18 @@ def kubernetes_deploy(
         "security_context": _security(),
         "resources": _SMALL,
     }
+    check = ContainerNode(
+        name="check",
+        image=str(config.images.shell),
+        image_pull_policy="IfNotPresent",
+        command=["/bin/sh", "-c", load("deploy_check.sh"), "deploy-check"],
+        env=[EnvVar(name="DIGEST", value=_DIGEST)],
+        security_context=_security(),
+        resources=_SMALL,
+    )
     set_image = ContainerNode(
         name="set-image",
+        dependencies=["check"],
         args=[
             f"--namespace={target.namespace}",
             "set",
@@ -151,7 +163,7 @@ def kubernetes_deploy(
     return Template(
         name=name,
         container_set=ContainerSetTemplate(
-            containers=[set_image, rollout],
+            containers=[check, set_image, rollout],
             volume_mounts=None,
         ),
         volumes=[Volume(name=_TMP, empty_dir=EmptyDirVolumeSource())],
