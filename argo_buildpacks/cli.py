@@ -266,6 +266,11 @@ def render(
             raise ConfigError(
                 "--library: library mode is daemonless; drop --mode/--allow-privileged"
             )
+        if config.trigger or config.schedule or config.deploy:
+            raise ConfigError(
+                "--library renders the build only; trigger, schedule and deploy need the "
+                "full template: drop --library"
+            )
         layout = template_options["layout"]
         if layout:
             config = config.model_copy(update={"layout": layout})
