@@ -158,13 +158,19 @@ def webhook_push(ref: str, repository: str = URL) -> Any:
 # ----------------------------------------------------------------- schema
 
 
+BRANCHES = {**GITHUB, "branches": ["main", "release/1.x"]}
+GITLAB_BRANCHES = {**GITLAB, "branches": ["main"]}
+
+
 @pytest.mark.parametrize(
-    "trigger", [GITHUB, GITLAB, WEBHOOK, {**GITHUB, "branches": ["main", "release/1.x"]}]
+    ("trigger", "from_git"),
+    [
+        *[(t, g) for t in (GITHUB, GITLAB, WEBHOOK) for g in (False, True)],
+        (BRANCHES, True),  # branch builds need tag.from_git
+        (GITLAB_BRANCHES, True),
+    ],
 )
-@pytest.mark.parametrize("from_git", [False, True])
 def test_rendered_objects_are_schema_valid(trigger: dict[str, Any], from_git: bool) -> None:
-    if trigger.get("branches") and not from_git:
-        pytest.skip("branch builds need tag.from_git (tested below)")
     config = make(trigger, from_git=from_git)
     for doc in (event_source(config), sensor(config)):
         assert errors(doc) == [], doc["kind"]
