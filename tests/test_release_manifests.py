@@ -314,3 +314,14 @@ def test_render_library_mode_refuses_release_sections(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--library renders the build only" in result.stderr
     assert result.stdout == ""
+
+
+def test_the_release_example_renders_lints_and_validates() -> None:
+    example = Path(__file__).resolve().parents[1] / "examples" / "my-python-app-release.yaml"
+    docs = release_manifests(BuildConfig.from_file(example))
+    assert [str(f) for f in lint(docs)] == []
+    kinds = {d["kind"] for d in docs}
+    assert {"EventSource", "Sensor", "CronWorkflow", "WorkflowTemplate", "Role"} <= kinds
+    for doc in docs:
+        if doc["kind"] in ("EventSource", "Sensor"):
+            assert errors(doc) == []
