@@ -75,7 +75,10 @@ def _branch(value: str) -> str:
         raise ValueError(
             f"branch {value!r} is not allowed: use letters, digits, '.', '_', '-' and '/'"
         )
-    return v.git_revision(value)
+    try:
+        return v.git_revision(value)
+    except ValueError as exc:
+        raise ValueError(str(exc).replace("revision", "branch", 1)) from None
 
 
 def tag_pattern_regex(glob: str) -> str:
@@ -167,7 +170,7 @@ class TriggerConfig(_Model):
     gitlab_url: HttpsUrl | None = Field(
         None, description="GitLab base URL (default: the origin of source.url)."
     )
-    endpoint: Annotated[str, Field(pattern=_ENDPOINT.pattern)] = "/push"
+    endpoint: Annotated[str, Field(pattern=f"^{_ENDPOINT.pattern}$")] = "/push"
     port: int = Field(12000, ge=1024, le=65535)
     event_bus: Subdomain = Field("default", description="The EventBus to publish on.")
     service_account: Subdomain | None = Field(
@@ -237,7 +240,7 @@ class GitOpsDeploy(_Model):
     path: str = Field(description="File to update, relative to the repository root.")
     branch: Annotated[str, AfterValidator(_branch)] = "main"
     credentials: GitOpsCredentials | None = None
-    yaml_path: Annotated[str, Field(pattern=_YAML_PATH.pattern)] | None = Field(
+    yaml_path: Annotated[str, Field(pattern=f"^{_YAML_PATH.pattern}$")] | None = Field(
         None, description="Dotted key path of a scalar to set (Helm values), e.g. image.digest."
     )
     value: Literal["reference", "digest"] = Field(
