@@ -52,6 +52,15 @@ _EXPORTS: dict[str, str] = {
     "library_template": "library",
     "Finding": "linting",
     "lint": "linting",
+    # from tag push to production
+    "DeployConfig": "release_config",
+    "TriggerConfig": "release_config",
+    "cron_workflow": "triggers",
+    "event_source": "triggers",
+    "rbac_objects": "rbac",
+    "release_manifests": "rbac",
+    "release_workflow": "triggers",
+    "sensor": "triggers",
     # talking to Argo
     "ArgoClient": "client",
     "ApplyResult": "runs",
@@ -134,11 +143,19 @@ if TYPE_CHECKING:
     from argo_buildpacks.pipeline import render as render
     from argo_buildpacks.pipeline import workflow_for as workflow_for
     from argo_buildpacks.pipeline import workflow_template as workflow_template
+    from argo_buildpacks.rbac import rbac_objects as rbac_objects
+    from argo_buildpacks.rbac import release_manifests as release_manifests
+    from argo_buildpacks.release_config import DeployConfig as DeployConfig
+    from argo_buildpacks.release_config import TriggerConfig as TriggerConfig
     from argo_buildpacks.runs import ApplyResult as ApplyResult
     from argo_buildpacks.runs import LogLine as LogLine
     from argo_buildpacks.runs import Run as Run
     from argo_buildpacks.runs import RunStatus as RunStatus
     from argo_buildpacks.tags import SemverTag as SemverTag
+    from argo_buildpacks.triggers import cron_workflow as cron_workflow
+    from argo_buildpacks.triggers import event_source as event_source
+    from argo_buildpacks.triggers import release_workflow as release_workflow
+    from argo_buildpacks.triggers import sensor as sensor
 
 
 def load_ipython_extension(ipython: Any) -> None:

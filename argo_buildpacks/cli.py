@@ -237,6 +237,10 @@ def render(
     The config comes from a file (-f), from flags, or from a file with flags overriding
     some of its keys. Flag values are validated exactly as config keys are.
 
+    With trigger, schedule or deploy in the config, every object it implies is written
+    as one stream that 'kubectl apply -f -' accepts: ServiceAccounts, Roles and
+    RoleBindings, the WorkflowTemplate, the EventSource, Sensor and CronWorkflow.
+
     \b
     Examples:
       argo-buildpacks render -f app.yaml
@@ -246,16 +250,26 @@ def render(
       argo-buildpacks render -f app.yaml --library argo-buildpacks
     """
     config = config_from(config_file, flags)  # bad input fails before Hera is imported
-    from argo_buildpacks.pipeline import workflow_template
-
     if library is None:
-        template = workflow_template(config, **template_options)
+        # Every object the config implies (RBAC, EventSource, Sensor, CronWorkflow when
+        # configured): one multi-document stream `kubectl apply -f -` accepts.
+        from argo_buildpacks.rbac import release_manifests
+
+        docs = release_manifests(config, **template_options)
+        template: Any = (
+            docs[0] if len(docs) == 1 else {"apiVersion": "v1", "kind": "List", "items": docs}
+        )
     else:
         from argo_buildpacks.library import app_template, library_template
 
         if template_options["mode"] or template_options["allow_privileged"]:
             raise ConfigError(
                 "--library: library mode is daemonless; drop --mode/--allow-privileged"
+            )
+        if config.trigger or config.schedule or config.deploy:
+            raise ConfigError(
+                "--library renders the build only; trigger, schedule and deploy need the "
+                "full template: drop --library"
             )
         layout = template_options["layout"]
         if layout:
@@ -287,6 +301,8 @@ def _format(obj: Any, fmt: str) -> str:
 
     if fmt == "json":
         return json.dumps(to_manifest(obj), indent=2) + "\n"
+    if isinstance(obj, dict) and obj.get("kind") == "List":  # a stream of documents
+        return render_yaml(obj["items"])
     return render_yaml(obj)
 
 
@@ -553,6 +569,11 @@ def _key_values(values: Sequence[str], option: str) -> dict[str, str]:
 @click.argument("name", metavar="NAME")
 @click.option("--tag", metavar="VERSION", help="Version to build (SemVer; omit with tag.from_git).")
 @click.option(
+    "--release",
+    metavar="GIT_TAG",
+    help="Build the git tag GIT_TAG as its version: sets tag and revision (e.g. v1.4.2).",
+)
+@click.option(
     "-p", "--parameter", "parameters", metavar="KEY=VALUE", multiple=True,
     help="Workflow parameter, e.g. revision=v1.4.2 (repeatable).",
 )  # fmt: skip
@@ -581,6 +602,7 @@ def _key_values(values: Sequence[str], option: str) -> dict[str, str]:
 def submit(
     name: str,
     tag: str | None,
+    release: str | None,
     parameters: tuple[str, ...],
     labels: tuple[str, ...],
     cluster: bool,
@@ -601,6 +623,7 @@ def submit(
       argo-buildpacks submit my-app --tag 1.4.2
       argo-buildpacks submit my-app --tag v1.5.0-rc.1 -p revision=release-1.5 --wait
       argo-buildpacks submit my-app --tag 1.4.2 --wait --timeout 1800 --output json
+      argo-buildpacks submit my-app --release v1.4.2 --wait
     """
     from argo_buildpacks.tags import SemverTag
 
@@ -609,6 +632,10 @@ def submit(
     if tag is not None:
         tag = str(SemverTag.parse(tag))  # before connecting: bad input is exit 2 either way
     params = _key_values(parameters, "--parameter")
+    if release is not None:  # before connecting: a conflict is bad input (exit 2)
+        from argo_buildpacks.release_config import release_arguments
+
+        tag, params = release_arguments(release, tag=tag, parameters=params)
     label_map = _key_values(labels, "--label")
     with server.connect() as client:
         run = client.submit(name, tag, params, cluster=cluster, labels=label_map)

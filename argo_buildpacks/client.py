@@ -340,6 +340,7 @@ class ArgoClient:
         cluster: bool = False,
         namespace: str | None = None,
         labels: Mapping[str, str] | None = None,
+        release: str | None = None,
     ) -> Run:
         """Start a workflow from a template.
 
@@ -358,6 +359,8 @@ class ArgoClient:
             cluster: submit from a ClusterWorkflowTemplate.
             namespace: where to run; the client's namespace by default.
             labels: extra labels for the Workflow.
+            release: a git tag such as ``"v1.4.2"``: sets both ``tag`` (``1.4.2``) and
+                ``revision`` (``v1.4.2``); a different ``tag`` or ``revision`` is refused.
 
         Returns:
             The submitted run.
@@ -369,6 +372,10 @@ class ArgoClient:
         """
         if not isinstance(name, str) or not name:
             raise ConfigError(f"the template name must be a non-empty string, not {name!r}")
+        if release is not None:
+            from argo_buildpacks.release_config import release_arguments
+
+            tag, parameters = release_arguments(release, tag=tag, parameters=parameters)
         sid = uuid.uuid4().hex
         params = submit_parameters(tag, parameters)
         label_text = submit_labels(labels, sid)

@@ -27,6 +27,7 @@ from argo_buildpacks import _validate as v
 from argo_buildpacks._giturl import git_url_kind
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.images import ImageRef
+from argo_buildpacks.release_config import Deploy, Schedule, Trigger
 
 __all__ = [
     "BUILDER_PRESETS",
@@ -375,6 +376,11 @@ class BuildConfig(_Model):
         "'patch' (a podSpecPatch in the template) or 'controller' (the workflow-controller's "
         "executor.securityContext already sets it).",
     )
+    # From tag push to production (argo_buildpacks.release_config): Argo Events trigger,
+    # scheduled rebuilds, deploy after a successful build.
+    trigger: Trigger = None
+    schedule: Schedule = None
+    deploy: Deploy = None
 
     @field_validator("builder", mode="before")
     @classmethod

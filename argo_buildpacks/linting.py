@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from argo_buildpacks._lint import events
 from argo_buildpacks._lint.base import Issue, Library, describe, entries, key_path, mapping, text
 from argo_buildpacks._lint.rules import check_workflow
 from argo_buildpacks._lint.schema import check_strict
@@ -166,6 +167,11 @@ def _lint_document(doc: object, number: int, library: Library) -> list[Finding]:
                 "kind, metadata and spec",
                 f"document {number}",
             )
+        ]
+    if doc.get("kind") in events.KINDS:  # EventSource, Sensor, RBAC: argo_buildpacks/_lint/events
+        return [
+            Finding(i.path, i.message, _label(doc, number), i.severity)
+            for i in events.check(doc, library)
         ]
     issues = list(_check_identity(doc))
     kind = doc.get("kind")

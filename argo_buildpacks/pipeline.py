@@ -57,6 +57,7 @@ from argo_buildpacks.components.buildpacks_build import (
     phase_node,
     registry_secret_volume,
 )
+from argo_buildpacks.components.deploy import add_deploy
 from argo_buildpacks.components.git_clone import git_clone
 from argo_buildpacks.components.pack_build import COMMIT_EPOCH_INPUT, pack_build
 from argo_buildpacks.components.tag_check import tag_check
@@ -121,7 +122,7 @@ def workflow_template(
         else _steps(config, allow_privileged)
     )
     claims = [workspace_claim()] if config.layout == "steps" else None
-    return assemble(config, templates, kind=kind, volume_claims=claims)
+    return add_deploy(assemble(config, templates, kind=kind, volume_claims=claims), config)
 
 
 def workspace_claim() -> PersistentVolumeClaim:
