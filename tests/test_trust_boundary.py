@@ -205,3 +205,22 @@ def test_library_secrets_are_the_namespace_conventions() -> None:
         if "secret" in v
     }
     assert names == {GIT_SECRET, REGISTRY_SECRET}
+
+
+def test_the_executor_role_goes_to_the_one_account_with_a_token() -> None:
+    from argo_buildpacks.rbac import rbac_objects
+
+    config = EXAMPLE.model_copy(
+        update={"service_account": "builds", "executor_service_account": "builds-executor"}
+    )
+    spec = to_manifest(workflow_template(config))["spec"]
+    assert spec["executor"] == {"serviceAccountName": "builds-executor"}
+    objects = rbac_objects(config)
+    binding = next(
+        o
+        for o in objects
+        if o["kind"] == "RoleBinding" and o["roleRef"]["name"].endswith("-executor")
+    )
+    assert [s["name"] for s in binding["subjects"]] == ["builds-executor"]
+    accounts = {o["metadata"]["name"] for o in objects if o["kind"] == "ServiceAccount"}
+    assert {"builds", "builds-executor"} <= accounts
