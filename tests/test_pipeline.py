@@ -236,6 +236,14 @@ def test_privileged_modes_refused_unless_allowed(mode: str) -> None:
         workflow_template(config_for(mode), mode=mode)  # type: ignore[arg-type]
     m = manifest(config_for(mode), mode=mode, allow_privileged=True)
     containers = all_containers(m)
+    # pack never treats the builder as trusted: it would run the lifecycle's creator, app
+    # code and registry credential in one container. It trusts its suggested builders by
+    # their short names only, and reads trusted builders from an (empty) PACK_HOME.
+    pack = next(c for c in containers if c["name"] == "pack")
+    assert "--trust-builder" not in pack["args"]
+    builder = pack["args"][pack["args"].index("--builder") + 1]
+    assert builder == "docker.io/paketobuildpacks/builder-jammy-base:0.4.642"
+    assert {"name": "PACK_HOME", "value": "/workspace/.pack"} in pack["env"]
     if mode == "pack-dind":
         dind = next(c for c in containers if c["name"] == "dind")
         assert dind["securityContext"] == {"privileged": True}
