@@ -25,6 +25,7 @@ _EXPORTS: dict[str, str] = {
     "LintError": "errors",
     "NotFoundError": "errors",
     "PermissionDeniedError": "errors",
+    "PrivilegedError": "errors",
     "ServerError": "errors",
     "ServerUnavailableError": "errors",
     "TagError": "errors",
@@ -110,6 +111,9 @@ if TYPE_CHECKING:
     )
     from argo_buildpacks.errors import (
         PermissionDeniedError as PermissionDeniedError,
+    )
+    from argo_buildpacks.errors import (
+        PrivilegedError as PrivilegedError,
     )
     from argo_buildpacks.errors import (
         ServerError as ServerError,

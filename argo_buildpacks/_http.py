@@ -43,7 +43,6 @@ __all__ = [
     "generate_name",
     "iter_log_lines",
     "manifest_of",
-    "same_template",
     "submit_labels",
     "submit_parameters",
     "transport_error",
@@ -77,7 +76,6 @@ _HINTS: dict[type[ServerError], str] = {
 #: Label carrying the client-generated id of one submission.
 SUBMISSION_LABEL = "argo-buildpacks.io/submission-id"
 # Labels/annotations Argo itself adds (creator, actor...) are not the user's to compare.
-_SERVER_KEY_PREFIXES = ("workflows.argoproj.io/", "kubectl.kubernetes.io/")
 _LABEL_KEY = re.compile(
     r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
     r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
@@ -393,30 +391,6 @@ def manifest_of(template: Any) -> dict[str, Any]:
     raise ConfigError(
         "apply() takes a Hera WorkflowTemplate/ClusterWorkflowTemplate or a manifest dict, "
         f"not {type(template).__name__}"
-    )
-
-
-def _prune(value: Any) -> Any:
-    """Drop null, empty-map and empty-list values, which the server omits when it stores."""
-    if isinstance(value, dict):
-        pruned = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in pruned.items() if v is not None and v != {} and v != []}
-    if isinstance(value, list):
-        return [_prune(v) for v in value]
-    return value
-
-
-def _user_keys(obj: Mapping[str, Any], field: str) -> dict[str, Any]:
-    values = (obj.get("metadata") or {}).get(field) or {}
-    return {k: v for k, v in values.items() if not k.startswith(_SERVER_KEY_PREFIXES)}
-
-
-def same_template(current: Mapping[str, Any], desired: Mapping[str, Any]) -> bool:
-    """Whether the server's template already has the desired spec, labels and annotations."""
-    return (
-        _prune(current.get("spec")) == _prune(desired.get("spec"))
-        and _user_keys(current, "labels") == _user_keys(desired, "labels")
-        and _user_keys(current, "annotations") == _user_keys(desired, "annotations")
     )
 
 

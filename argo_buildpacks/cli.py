@@ -494,7 +494,7 @@ def apply(
     results = []
     with server.connect() as client:
         for _, manifest in items:
-            result = client.apply(manifest)
+            result = client.apply(manifest, allow_privileged=template_options["allow_privileged"])
             results.append(result)
             if output == "text":
                 where = f"{result.namespace}/" if result.namespace else ""

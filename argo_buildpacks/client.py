@@ -32,7 +32,9 @@ import requests
 from hera.workflows.models import SubmitOpts, WorkflowSubmitRequest
 from hera.workflows.service import WorkflowsService
 
+from argo_buildpacks._compare import same_template
 from argo_buildpacks._http import (
+    RETRY_STATUSES,
     SUBMISSION_LABEL,
     Http,
     RetryPolicy,
@@ -42,7 +44,6 @@ from argo_buildpacks._http import (
     generate_name,
     iter_log_lines,
     manifest_of,
-    same_template,
     submit_labels,
     submit_parameters,
     with_hint,
@@ -52,6 +53,7 @@ from argo_buildpacks.errors import (
     ConflictError,
     LintError,
     NotFoundError,
+    PrivilegedError,
     ServerError,
     ServerUnavailableError,
     TransportError,
@@ -231,35 +233,53 @@ class ArgoClient:
 
     # -- templates -----------------------------------------------------------------------
 
-    def apply(self, template: Any) -> ApplyResult:
+    def apply(self, template: Any, *, allow_privileged: bool = False) -> ApplyResult:
         """Create a WorkflowTemplate or ClusterWorkflowTemplate, or update it if it differs.
 
-        The manifest is linted locally first. An existing template whose spec, labels and
-        annotations already match is left alone (``"unchanged"``); otherwise it is replaced
-        with its current ``resourceVersion``, re-reading and retrying when someone else
-        wrote it in between.
+        The manifest is checked locally first: a pod that would get root on the node is
+        refused unless ``allow_privileged``, and lint errors are refused. An existing
+        template whose spec, labels and annotations already match (as the server stores
+        them: see `argo_buildpacks._compare`) is left alone (``"unchanged"``); otherwise it
+        is replaced with its current ``resourceVersion``, re-reading and retrying when
+        someone else wrote it in between. A create that got no answer or a 503 is sent
+        again (the name makes it safe: if the first one landed, the retry's 409 leads to
+        the comparison).
 
         Args:
             template: a Hera ``WorkflowTemplate``/``ClusterWorkflowTemplate`` (anything with
                 ``to_dict()``) or a manifest dict. A WorkflowTemplate without
                 ``metadata.namespace`` goes to the client's namespace.
+            allow_privileged: accept privileged containers, host paths, host namespaces,
+                root users and added capabilities (the ``pack-dind`` and ``pack-socket``
+                modes need them).
 
         Returns:
             What was done, and the resulting resourceVersion.
 
         Raises:
+            PrivilegedError: the manifest gives a pod root on the node and
+                ``allow_privileged`` is false; nothing was sent.
             LintError: the manifest has lint errors; nothing was sent.
             ConfigError: not a template manifest, or it has no ``metadata.name``.
             ServerError: the server failed the request (a subclass per failure).
         """
+        from argo_buildpacks._lint.privileged import privileged_issues
         from argo_buildpacks.linting import lint
 
         manifest = manifest_of(template)
-        findings = lint(manifest)
-        errors = [f for f in findings if f.severity == "error"]
         kind = manifest.get("kind")
         metadata = manifest.get("metadata")
         name = metadata.get("name") if isinstance(metadata, dict) else None
+        issues = [] if allow_privileged else privileged_issues(manifest)
+        if issues:
+            where = "; ".join(f"{issue.path}: {issue.message}" for issue in issues)
+            raise PrivilegedError(
+                f"{kind} {name!r} was not applied: it gives a pod root on the node "
+                f"({where}); pass allow_privileged=True (CLI: --allow-privileged) to accept it",
+                [(issue.path, issue.message) for issue in issues],
+            )
+        findings = lint(manifest)
+        errors = [f for f in findings if f.severity == "error"]
         if errors:
             raise LintError(
                 f"{kind} {name!r} was not applied: {len(errors)} lint error(s): "
@@ -292,15 +312,9 @@ class ArgoClient:
             collection = self._http.url(f"api/v1/workflow-templates/{_seg(namespace)}")
             envelope = {"namespace": namespace}
         item = f"{collection}/{_seg(name)}"
-        try:
-            resp = self._http.request("POST", collection, body={**envelope, "template": desired})
-            return _applied(kind, name, namespace, "created", resp.json())
-        except ConflictError:
-            pass  # AlreadyExists: fall through to compare and update
-        except NotFoundError as exc:
-            raise with_hint(
-                exc, f"{where} does not exist; create it or set ARGO_NAMESPACE"
-            ) from exc
+        created = self._create(collection, {**envelope, "template": desired}, where)
+        if created is not None:
+            return _applied(kind, name, namespace, "created", created)
         attempt = 0
         while True:
             attempt += 1
@@ -328,6 +342,30 @@ class ArgoClient:
                         method="PUT",
                         url=item,
                     ) from exc
+
+    def _create(self, collection: str, body: dict[str, Any], where: str) -> Any:
+        """POST a named template; its JSON, or ``None`` when it already exists.
+
+        A create of a named object cannot make two of it, so a 503 or a lost answer is
+        retried (bounded by the retry policy); a 409 then means it exists, maybe because
+        the first attempt landed, and the caller compares and updates.
+        """
+        attempt = 0
+        while True:
+            try:
+                return self._http.request("POST", collection, body=body).json()
+            except ConflictError:
+                return None  # AlreadyExists: compare and update
+            except NotFoundError as exc:
+                hint = f"{where} does not exist; create it or set ARGO_NAMESPACE"
+                raise with_hint(exc, hint) from exc
+            except (ServerUnavailableError, TransportError) as exc:
+                if exc.status is not None and exc.status not in RETRY_STATUSES:
+                    raise  # a 500 is the server's answer, not a missing one
+                attempt += 1
+                if attempt >= self._http.retry.attempts:
+                    raise
+            self.sleep(self._http.retry.delay(attempt - 1))
 
     # -- runs ----------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ __all__ = [
     "LintError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PrivilegedError",
     "ServerError",
     "ServerUnavailableError",
     "TagError",
@@ -41,6 +42,18 @@ class TagError(ConfigError):
 
 class ImageRefError(ConfigError):
     """A string is not a valid OCI image reference."""
+
+
+class PrivilegedError(ConfigError):
+    """A manifest would give a pod root on the node and privileged pods were not allowed.
+
+    Raised by `ArgoClient.apply` before anything is sent; ``issues`` holds each place, as
+    ``(path, message)`` pairs.
+    """
+
+    def __init__(self, message: str, issues: Sequence[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.issues = list(issues or [])
 
 
 class LintError(ArgoBuildpacksError):

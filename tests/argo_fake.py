@@ -395,6 +395,7 @@ class FakeArgo:
                     GRPC["AlreadyExists"], f'{resource}.argoproj.io "{name}" already exists'
                 )
             _validate_template(template)
+            template = as_stored(template)
             meta = template["metadata"]
             meta.update(
                 uid=str(uuid.uuid4()),
@@ -431,6 +432,7 @@ class FakeArgo:
                 "has been modified; please apply your changes to the latest version and try again",
             )
         _validate_template(template)
+        template = as_stored(template)
         meta = template["metadata"]
         for key in ("uid", "creationTimestamp", "namespace"):
             if key in current["metadata"]:
@@ -737,6 +739,52 @@ def _template_from(body: Any) -> dict[str, Any]:
             "metadata.name: Required value: name or generateName is required",
         )
     return template
+
+
+def _go_container(container: dict[str, Any]) -> None:
+    # k8s Container: `name` has no omitempty; `resources` is a struct (never omitted);
+    # EnvVar.value and VolumeMount.readOnly are omitempty non-pointers.
+    container.setdefault("name", "")
+    container.setdefault("resources", {})
+    for env in container.get("env") or []:
+        if env.get("value") == "":
+            del env["value"]
+    for mount in container.get("volumeMounts") or []:
+        if mount.get("readOnly") is False:
+            del mount["readOnly"]
+
+
+def as_stored(template: dict[str, Any]) -> dict[str, Any]:
+    """A template as argo-server returns it after decoding it into Go structs and encoding it
+    again: fields without ``omitempty`` that were left out come back as zero values
+    (``name: ""`` of a container template, ``inputs: {}``, ``arguments: {}``,
+    ``creationTimestamp: null``...) and omitempty non-pointers sent as zero are left out."""
+    stored = copy.deepcopy(template)
+    spec = stored.setdefault("spec", {})
+    spec.setdefault("arguments", {})
+    for pvc in spec.get("volumeClaimTemplates") or []:
+        pvc.setdefault("metadata", {})["creationTimestamp"] = None
+        pvc.setdefault("spec", {}).setdefault("resources", {})
+        pvc["status"] = {}
+    for tmpl in spec.get("templates") or []:
+        for key in ("inputs", "outputs", "metadata"):
+            tmpl.setdefault(key, {})
+        for key in ("container", "script"):
+            if isinstance(tmpl.get(key), dict):
+                _go_container(tmpl[key])
+        if "script" in tmpl:
+            tmpl["script"].setdefault("source", "")
+        for key in ("initContainers", "sidecars"):
+            for container in tmpl.get(key) or []:
+                _go_container(container)
+        for container in (tmpl.get("containerSet") or {}).get("containers") or []:
+            _go_container(container)
+        for group in tmpl.get("steps") or []:
+            for step in group or []:
+                step.setdefault("arguments", {})
+        for task in (tmpl.get("dag") or {}).get("tasks") or []:
+            task.setdefault("arguments", {})
+    return stored
 
 
 def _validate_template(template: dict[str, Any]) -> None:

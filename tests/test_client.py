@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from argo_fake import FakeArgo, fnv1a32
+from argo_fake import FakeArgo, as_stored, fnv1a32
 from conftest import FakeClock
 from hera.shared import global_config
 
@@ -23,6 +24,7 @@ from argo_buildpacks.errors import (
     LintError,
     NotFoundError,
     PermissionDeniedError,
+    PrivilegedError,
     ServerError,
     ServerUnavailableError,
     TagError,
@@ -32,6 +34,7 @@ from argo_buildpacks.errors import (
 from argo_buildpacks.runs import Run, RunStatus, pod_name
 
 OUTPUT_NAMES = ("image", "digest", "tags", "commit")
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "my-python-app.yaml"
 
 
 def template(name: str = "app-build", **metadata: Any) -> dict[str, Any]:
@@ -251,7 +254,7 @@ def test_apply_creates_then_reports_unchanged_without_writing(
     )
     stored = argo_fake.templates[("argo", "app-build")]
     assert first.resource_version == stored["metadata"]["resourceVersion"]
-    assert stored["spec"] == template()["spec"]
+    assert stored["spec"] == as_stored(template())["spec"]
 
     second = argo_client.apply(template())
     assert second.action == "unchanged"
@@ -283,7 +286,7 @@ def test_apply_updates_a_changed_spec_with_the_current_resource_version(
     assert put.path == "/api/v1/workflow-templates/argo/app-build"
     assert put.body["name"] == "app-build"
     assert put.body["template"]["metadata"]["resourceVersion"] == created.resource_version
-    assert argo_fake.templates[("argo", "app-build")]["spec"] == changed["spec"]
+    assert argo_fake.templates[("argo", "app-build")]["spec"] == as_stored(changed)["spec"]
 
 
 def test_apply_updates_when_only_labels_change(argo_client: ArgoClient) -> None:
@@ -323,7 +326,7 @@ def test_apply_retries_an_update_that_lost_a_race(
     assert race.hits == 2
     assert argo_fake.count("PUT") == 3
     assert argo_fake.count("GET") == 3
-    assert argo_fake.templates[("argo", "app-build")]["spec"] == changed["spec"]
+    assert argo_fake.templates[("argo", "app-build")]["spec"] == as_stored(changed)["spec"]
 
 
 def test_apply_gives_up_after_bounded_conflicts(
@@ -405,24 +408,111 @@ def test_apply_rejects_what_is_not_a_template(
     assert argo_fake.count() == 0
 
 
-def test_apply_create_is_not_retried(argo_client: ArgoClient, argo_fake: FakeArgo) -> None:
-    argo_fake.add_fault("status", method="POST", status=503, times=3)
+def test_apply_retries_a_create_that_got_503(argo_client: ArgoClient, argo_fake: FakeArgo) -> None:
+    argo_fake.add_fault("status", method="POST", status=503, times=2)
+    result = argo_client.apply(template())
+    assert result.action == "created"
+    assert argo_fake.count("POST") == 3
+    assert ("argo", "app-build") in argo_fake.templates
+
+
+def test_apply_gives_up_on_a_create_after_bounded_503s(
+    argo_client: ArgoClient, argo_fake: FakeArgo
+) -> None:
+    argo_fake.add_fault("status", method="POST", status=503, times=10)
     with pytest.raises(ServerUnavailableError) as info:
         argo_client.apply(template())
-    assert argo_fake.count("POST") == 1
+    assert argo_fake.count("POST") == RetryPolicy().attempts
     assert info.value.status == 503
     assert "upstream connect error" in info.value.message
 
 
-def test_apply_create_on_a_dropped_connection_is_not_retried(
+def test_apply_does_not_retry_a_create_the_server_answered_500(
     argo_client: ArgoClient, argo_fake: FakeArgo
 ) -> None:
-    argo_fake.add_fault("drop", method="POST")
-    with pytest.raises(TransportError) as info:
+    argo_fake.add_fault("status", method="POST", status=500, message="etcd says no")
+    with pytest.raises(ServerUnavailableError, match="etcd says no"):
         argo_client.apply(template())
     assert argo_fake.count("POST") == 1
-    assert "ARGO_SERVER" in str(info.value)
-    assert info.value.status is None
+
+
+@pytest.mark.parametrize("fault", ["drop_after", "status_after"])
+def test_apply_create_that_landed_but_lost_its_answer_resolves_to_unchanged(
+    argo_client: ArgoClient, argo_fake: FakeArgo, fault: str
+) -> None:
+    # The first POST created it; its answer was lost (a dropped connection, a proxy's 503).
+    argo_fake.add_fault(fault, method="POST", status=503)
+    result = argo_client.apply(template())
+    assert result.action == "unchanged"
+    assert argo_fake.count("POST") == 2  # the retry's 409 led to the comparison
+    assert argo_fake.count("PUT") == 0
+    stored = argo_fake.templates[("argo", "app-build")]
+    assert result.resource_version == stored["metadata"]["resourceVersion"]
+
+
+@pytest.mark.parametrize("shape", ["single-pod", "steps", "library", "app-of-library"])
+def test_apply_three_times_creates_then_leaves_alone_for_every_template_shape(
+    argo_client: ArgoClient, argo_fake: FakeArgo, shape: str
+) -> None:
+    # The fake stores and returns templates as argo-server does (name: "", inputs: {}...).
+    from argo_buildpacks.config import BuildConfig
+    from argo_buildpacks.library import app_template, library_template
+    from argo_buildpacks.pipeline import workflow_template
+
+    config = BuildConfig.from_file(EXAMPLE)
+    lib = library_template(name="argo-buildpacks", builder=config.builder)
+    made: Any = {
+        "single-pod": workflow_template(config, layout="single-pod"),
+        "steps": workflow_template(config, layout="steps"),
+        "library": lib,
+        "app-of-library": app_template(config, lib),
+    }[shape]
+    actions = [argo_client.apply(made).action for _ in range(3)]
+    assert actions == ["created", "unchanged", "unchanged"]
+    assert argo_fake.count("PUT") == 0
+
+
+def test_apply_updates_when_only_an_annotation_changes(
+    argo_client: ArgoClient, argo_fake: FakeArgo
+) -> None:
+    argo_client.apply(template(annotations={"owner": "ci"}))
+    assert argo_client.apply(template(annotations={"owner": "platform"})).action == "updated"
+    stored = argo_fake.templates[("argo", "app-build")]
+    assert stored["metadata"]["annotations"] == {"owner": "platform"}
+    assert argo_client.apply(template(annotations={"owner": "platform"})).action == "unchanged"
+
+
+@pytest.mark.parametrize(
+    ("change", "value"),
+    [
+        (("securityContext", "readOnlyRootFilesystem"), False),  # a pointer: false is set
+        (("env",), [{"name": "A", "value": "x"}]),
+        (("name",), "renamed"),
+    ],
+)
+def test_apply_sees_a_change_to_a_zero_valued_or_named_field(
+    argo_client: ArgoClient, change: tuple[str, ...], value: Any
+) -> None:
+    argo_client.apply(template())
+    changed = template()
+    target = changed["spec"]["templates"][1]["container"]
+    for key in change[:-1]:
+        target = target.setdefault(key, {})
+    target[change[-1]] = value
+    assert argo_client.apply(changed).action == "updated"
+
+
+def test_apply_refuses_a_privileged_template_and_sends_nothing(
+    argo_client: ArgoClient, argo_fake: FakeArgo
+) -> None:
+    manifest = template()
+    manifest["spec"]["templates"][1]["container"]["securityContext"] = {"privileged": True}
+    with pytest.raises(PrivilegedError) as info:
+        argo_client.apply(manifest)
+    assert info.value.issues[0][0] == "spec.templates[1].container.securityContext.privileged"
+    assert "allow_privileged=True" in str(info.value)
+    assert argo_fake.count() == 0
+    assert argo_client.apply(manifest, allow_privileged=True).action == "created"
 
 
 # -- submit ------------------------------------------------------------------------------------
