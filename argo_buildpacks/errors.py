@@ -8,6 +8,7 @@ the server's own message and a hint of what to do about it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = [
     "ArgoBuildpacksError",
@@ -33,7 +34,23 @@ class ArgoBuildpacksError(Exception):
 
 
 class ConfigError(ArgoBuildpacksError, ValueError):
-    """A build configuration, option or argument is invalid."""
+    """A build configuration, option or argument is invalid.
+
+    A `ValueError`, so ``except ValueError`` catches it too. The message has one line per
+    problem, ``SOURCE: key.path: what is wrong``.
+
+    Attributes:
+        errors: for a config that failed validation, each problem as a dict with ``loc``
+            (the key path, a tuple), ``msg`` and ``type`` (pydantic's error type), like
+            pydantic's ``ValidationError.errors()`` without the input values; otherwise
+            empty.
+    """
+
+    errors: list[dict[str, Any]]
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        self.errors = []
 
 
 class TagError(ConfigError):
