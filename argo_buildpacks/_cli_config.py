@@ -11,7 +11,6 @@ import functools
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -164,24 +163,20 @@ def template_options(func: F) -> F:
 
 
 def read_text(path: str) -> str:
-    """Read a UTF-8 file; ``-`` reads standard input.
+    """Read a UTF-8 file of at most `argo_buildpacks._yaml.MAX_BYTES`; ``-`` reads stdin.
 
     Raises:
-        ConfigError: the file is missing, a directory, unreadable or not UTF-8 text.
+        ConfigError: the file is missing, a directory or a device (``/dev/zero``), too
+            big, unreadable or not UTF-8 text.
     """
+    from argo_buildpacks import _yaml
+
     if path == "-":
-        return sys.stdin.read()
-    p = Path(path)
-    try:
-        return p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a file") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        text = sys.stdin.read(_yaml.MAX_BYTES + 1)
+        if len(text) > _yaml.MAX_BYTES:
+            raise ConfigError(f"<stdin>: larger than {_yaml.MAX_BYTES} characters; not read")
+        return text
+    return _yaml.read_file(path)
 
 
 def looks_like_config(document: object) -> bool:
@@ -220,13 +215,10 @@ def _source(path: str) -> str:
 
 
 def _load_mapping(path: str) -> dict[str, Any]:
-    import yaml
+    from argo_buildpacks import _yaml
 
     source = _source(path)
-    try:
-        data = yaml.safe_load(read_text(path))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+    data = _yaml.load(read_text(path), source=source)
     if data is None:
         raise ConfigError(f"{source}: the file is empty")
     if not isinstance(data, dict):

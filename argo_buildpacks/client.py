@@ -18,11 +18,14 @@ code and the URL) and bounded retries. It makes the other calls itself, on the s
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from queue import Queue
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -56,6 +59,7 @@ from argo_buildpacks.errors import (
     PrivilegedError,
     ServerError,
     ServerUnavailableError,
+    TagError,
     TransportError,
     WaitTimeoutError,
 )
@@ -401,8 +405,10 @@ class ArgoClient:
             The submitted run.
 
         Raises:
-            TagError: ``tag`` is not a valid version.
-            ConfigError: an invalid parameter or label.
+            TagError: ``tag`` is not a valid version, or it is missing and the template
+                does not derive it from git.
+            ConfigError: an invalid parameter or label, or a parameter the template does
+                not declare (the template is read first; nothing is submitted then).
             ServerError: the server failed the request (a subclass per failure).
         """
         if not isinstance(name, str) or not name:
@@ -412,6 +418,7 @@ class ArgoClient:
         label_text = submit_labels(labels, sid)
         ns = namespace or self.namespace
         kind = "ClusterWorkflowTemplate" if cluster else "WorkflowTemplate"
+        self._check_parameters(kind, name, None if cluster else ns, params or [])
         url = self._http.url(f"api/v1/workflows/{_seg(ns)}/submit")
         wf_name = generate_name(name)
         attempt = 0
@@ -440,6 +447,49 @@ class ArgoClient:
                 if isinstance(exc, ConflictError):
                     wf_name = generate_name(name)  # the name is taken by another workflow
             self.sleep(self._http.retry.delay(attempt - 1))
+
+    def _check_parameters(
+        self, kind: str, name: str, namespace: str | None, params: list[str]
+    ) -> None:
+        """Refuse parameters the template does not declare, and a missing required tag.
+
+        The server would accept an undeclared parameter (``revison=main``, a typo) and run
+        with the default; ``workflow_for`` refuses it offline, and so does this, by reading
+        the template first.
+        """
+        if namespace is None:
+            url = self._http.url(f"api/v1/cluster-workflow-templates/{_seg(name)}")
+            where = "the cluster"
+        else:
+            url = self._http.url(f"api/v1/workflow-templates/{_seg(namespace)}/{_seg(name)}")
+            where = f"namespace {namespace!r}"
+        try:
+            template = self._http.request("GET", url, idempotent=True).json()
+        except NotFoundError as exc:
+            hint = f"no {kind} named {name!r} in {where}; apply it first or check the name"
+            raise with_hint(exc, hint) from exc
+        spec = template.get("spec") if isinstance(template, dict) else None
+        arguments = (spec or {}).get("arguments") or {}
+        declared = {
+            p["name"]: p
+            for p in arguments.get("parameters") or []
+            if isinstance(p, dict) and isinstance(p.get("name"), str)
+        }
+        given = [item.partition("=")[0] for item in params]
+        unknown = sorted(set(given) - set(declared))
+        if unknown:
+            listed = ", ".join(sorted(declared)) or "none"
+            raise ConfigError(
+                f"parameter(s) {', '.join(map(repr, unknown))} are not declared by {kind} "
+                f"{name!r} (declared: {listed}); nothing was submitted"
+            )
+        tag = declared.get("tag")
+        required = tag is not None and tag.get("value") is None and tag.get("default") is None
+        if required and "tag" not in given:
+            raise TagError(
+                f"{kind} {name!r} needs a tag: it does not derive one from git; "
+                "give the version to build (tag=..., CLI: --tag)"
+            )
 
     def _find_submission(
         self, namespace: str, wf_name: str, sid: str, cause: ServerError
@@ -543,26 +593,47 @@ class ArgoClient:
         container: str | None = None,
         pod_name: str | None = None,
     ) -> Iterator[LogLine]:
-        """Stream a run's logs (the server's newline-delimited JSON).
+        """Stream a run's logs (the server's newline-delimited JSON), every container's.
+
+        Without ``container``, every container that has a log is read: each container of
+        a containerSet pod (the single-pod layout's tag check, clone and build) and
+        ``main`` of any other pod; each line says its pod and container. Without
+        ``follow`` the containers are read one after the other; with it, together, lines
+        interleaved as they come.
 
         Args:
             run: a :class:`Run` or a workflow name in the client's namespace.
-            follow: keep streaming until the pods finish (no read timeout then).
-            container: the container to read; ``main`` (as the argo CLI) by default.
+            follow: keep streaming until the pods finish (no read timeout then, so a quiet
+                build step longer than the client's timeout does not end the stream).
+            container: read only this container.
             pod_name: only this pod's lines.
 
         Returns:
             An iterator of lines; iterate it to the end or ``close()`` it.
 
         Raises:
-            ServerError: the request failed; also raised while iterating for an error
+            ServerError: a request failed; also raised while iterating for an error
                 element in the stream or a broken connection.
         """
         name, namespace = self._ref(run)
+        if container is not None:
+            names = [container]
+        else:
+            current = self.status(Run(name, namespace) if isinstance(run, str) else run)
+            pairs = [p for p in current.containers() if pod_name in (None, p[0])]
+            names = list(dict.fromkeys(c for _, c in pairs)) or ["main"]
+        streams = [self._log_stream(name, namespace, c, pod_name, follow) for c in names]
+        if len(streams) == 1 or not follow:
+            return _chain(streams)
+        return _merge(streams)
+
+    def _log_stream(
+        self, name: str, namespace: str, container: str, pod_name: str | None, follow: bool
+    ) -> Iterator[LogLine]:
         url = self._http.url(f"api/v1/workflows/{_seg(namespace)}/{_seg(name)}/log")
         params = {
             "podName": pod_name,
-            "logOptions.container": container or "main",
+            "logOptions.container": container,
             "logOptions.follow": "true" if follow else None,
         }
         try:
@@ -576,7 +647,9 @@ class ArgoClient:
             )
         except NotFoundError as exc:
             raise with_hint(exc, f"no workflow {name!r} in namespace {namespace!r}") from exc
-        return iter_log_lines(resp, url)
+        return (
+            LogLine(line.pod_name, line.content, container) for line in iter_log_lines(resp, url)
+        )
 
     def _ref(self, run: Run | str) -> tuple[str, str]:
         if isinstance(run, Run):
@@ -598,6 +671,78 @@ def _applied(
 ) -> ApplyResult:
     version = str((obj.get("metadata") or {}).get("resourceVersion", ""))
     return ApplyResult(kind, name, namespace, action, version)
+
+
+class _ContainerLog(Iterator[LogLine]):
+    """One container's log stream; ``close()`` closes its response from any thread."""
+
+    def __init__(self, resp: requests.Response, lines: Iterator[LogLine], container: str) -> None:
+        self._resp = resp
+        self._lines = lines
+        self._container = container
+
+    def __next__(self) -> LogLine:
+        line = next(self._lines)
+        return LogLine(line.pod_name, line.content, self._container)
+
+    def close(self) -> None:
+        """Close the response (a reader blocked on it gets an error and stops)."""
+        self._resp.close()
+
+
+def _chain(streams: list[Iterator[LogLine]]) -> Iterator[LogLine]:
+    """The streams one after the other; every stream is closed when this one is."""
+    try:
+        for stream in streams:
+            yield from stream
+    finally:
+        for stream in streams:
+            close = getattr(stream, "close", None)
+            if callable(close):
+                close()
+
+
+def _merge(streams: list[Iterator[LogLine]]) -> Iterator[LogLine]:
+    """The streams read together (one thread each), lines in the order they arrive.
+
+    An error in one stream is raised here (after the lines that came before it); closing
+    this iterator closes every stream.
+    """
+    done = object()
+    queue: Queue[Any] = Queue(maxsize=1000)
+    stop = threading.Event()
+
+    def pump(stream: Iterator[LogLine]) -> None:
+        try:
+            for line in stream:
+                if stop.is_set():
+                    break
+                queue.put(line)
+        except BaseException as exc:  # handed to the reader, raised there
+            queue.put(exc)
+        finally:
+            queue.put(done)
+
+    threads = [threading.Thread(target=pump, args=(s,), daemon=True) for s in streams]
+    for thread in threads:
+        thread.start()
+    remaining = len(threads)
+    try:
+        while remaining:
+            item = queue.get()
+            if item is done:
+                remaining -= 1
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                yield item
+    finally:
+        stop.set()
+        for stream in streams:
+            close = getattr(stream, "close", None)
+            if callable(close):
+                with contextlib.suppress(Exception):
+                    close()
 
 
 def _run_from(obj: Mapping[str, Any], sid: str) -> Run:

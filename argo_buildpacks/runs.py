@@ -76,8 +76,12 @@ class NodeStatus:
         type: ``Pod``, ``Steps``, ``DAG``, ``Container``, ``Skipped``...
         phase: ``Pending``, ``Running``, ``Succeeded``, ``Failed``, ``Error``, ``Skipped``...
         message: why the node is in this phase (empty when there is nothing to say).
-        pod_name: the pod that ran a ``Pod`` node, as Argo names it; ``None`` otherwise.
+        pod_name: the pod that ran a ``Pod`` node, as Argo names it; for a ``Container``
+            node (one container of a containerSet pod), the pod it runs in; ``None``
+            otherwise.
         template_name: the template the node ran, if any.
+        children: the ids of the node's children (a containerSet pod's are its
+            ``Container`` nodes).
     """
 
     id: str
@@ -88,6 +92,7 @@ class NodeStatus:
     message: str = ""
     pod_name: str | None = None
     template_name: str | None = None
+    children: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,9 +142,20 @@ class RunStatus:
         if status is None:
             return cls(wf_name, namespace, "Pending")
         nodes = []
+        pods: dict[str, str] = {}  # Container node id -> the pod it runs in
+        for node in (status.nodes or {}).values():
+            if node.type == "Pod":
+                ref = node.template_ref.template if node.template_ref else None
+                owner = pod_name(wf_name, node.id, node.name, node.template_name or ref, v1=v1)
+                pods.update((child, owner) for child in node.children or [])
         for node in (status.nodes or {}).values():
             ref = node.template_ref.template if node.template_ref else None
             template = node.template_name or ref
+            pod: str | None = None
+            if node.type == "Pod":
+                pod = pod_name(wf_name, node.id, node.name, template, v1=v1)
+            elif node.type == "Container":
+                pod = pods.get(node.id)
             nodes.append(
                 NodeStatus(
                     id=node.id,
@@ -148,10 +164,9 @@ class RunStatus:
                     type=node.type,
                     phase=node.phase or "Pending",
                     message=node.message or "",
-                    pod_name=pod_name(wf_name, node.id, node.name, template, v1=v1)
-                    if node.type == "Pod"
-                    else None,
+                    pod_name=pod,
                     template_name=template,
+                    children=tuple(node.children or ()),
                 )
             )
         params = (status.outputs.parameters if status.outputs else None) or []
@@ -166,6 +181,26 @@ class RunStatus:
             nodes=tuple(nodes),
             outputs={p.name: p.value for p in params if p.value is not None},
         )
+
+    def containers(self) -> list[tuple[str, str]]:
+        """Every ``(pod, container)`` whose log is the run's: each container of a
+        containerSet pod (its ``Container`` nodes), and ``main`` of any other pod.
+
+        In the order the server listed the nodes; a pod the run has not created yet
+        (no ``Pod`` node) is not listed.
+        """
+        by_id = {node.id: node for node in self.nodes}
+        pairs: list[tuple[str, str]] = []
+        for node in self.nodes:
+            if node.type != "Pod" or node.pod_name is None:
+                continue
+            names = [
+                by_id[child].display_name
+                for child in node.children
+                if child in by_id and by_id[child].type == "Container"
+            ]
+            pairs += [(node.pod_name, name) for name in names or ["main"]]
+        return pairs
 
     @property
     def finished(self) -> bool:
@@ -211,11 +246,14 @@ class LogLine:
 
     Attributes:
         pod_name: the pod that wrote it.
-        content: the line, without its newline.
+        content: the line, without its newline, as the container wrote it (it may hold
+            control characters: escape it before printing it on a terminal).
+        container: the container that wrote it (``main`` in a one-container pod).
     """
 
     pod_name: str
     content: str
+    container: str = "main"
 
     def __str__(self) -> str:
         return self.content

@@ -248,7 +248,9 @@ class FakeArgo:
         Args:
             namespace: the run's namespace.
             name: the run's name.
-            entries: ``(pod_name, content)`` pairs become ``{"result": ...}`` lines; a dict
+            entries: ``(pod_name, content)`` pairs (container ``main``) and
+                ``(pod_name, container, content)`` triples become ``{"result": ...}`` lines,
+                sent to a request for that container; a dict
                 is sent as one JSON line as it is (e.g. ``{"error": {...}}``); a str is sent
                 as a raw line (e.g. ``""`` for a blank line).
         """
@@ -478,7 +480,8 @@ class FakeArgo:
             if rest[1:] == ["log"]:
                 follow = (query.get("logOptions.follow") or ["false"])[0] == "true"
                 pod = (query.get("podName") or [""])[0]
-                return _LogStream(wf.logs, pod, follow)
+                container = (query.get("logOptions.container") or ["main"])[0]
+                return _LogStream(wf.logs, pod, follow, container)
             if len(rest) == 1:
                 current = self._current(wf)
                 wf.gets += 1
@@ -614,6 +617,7 @@ def _pod_nodes(
         root["type"] = "DAG"
     else:
         root["type"] = "Pod"
+        _add_containers(root, wf_name, main)
         return root, [root]
     pods = [
         {
@@ -625,8 +629,30 @@ def _pod_nodes(
         }
         for full, short, tmpl in children
     ]
+    for pod in pods:
+        _add_containers(pod, wf_name, by_name.get(pod["templateName"], {}))
     root["children"] = [p["id"] for p in pods]
     return root, pods
+
+
+def _add_containers(pod: dict[str, Any], wf_name: str, template: dict[str, Any]) -> None:
+    """Argo's executeContainerSet: one node of type Container per container of a
+    containerSet, named ``<pod node name>.<container>``, a child of the pod node."""
+    containers = (template.get("containerSet") or {}).get("containers") or []
+    names = [c.get("name", "") for c in containers]
+    if not names:
+        return
+    pod["containers"] = [
+        {
+            "id": f"{wf_name}-{fnv1a32(pod['name'] + '.' + name)}",
+            "name": f"{pod['name']}.{name}",
+            "displayName": name,
+            "type": "Container",
+            "templateName": pod["templateName"],
+        }
+        for name in names
+    ]
+    pod["children"] = [c["id"] for c in pod["containers"]]
 
 
 def _timeline(
@@ -650,9 +676,22 @@ def _timeline(
                 node_phase = "Running"
             if i == failed:
                 node_phase = "Failed"
-            nodes[pod["id"]] = {**pod, "phase": node_phase, "startedAt": started}
+            containers = pod.get("containers") or []
+            nodes[pod["id"]] = {
+                **{k: v for k, v in pod.items() if k != "containers"},
+                "phase": node_phase,
+                "startedAt": started,
+            }
             if i == failed:
                 nodes[pod["id"]]["message"] = "Error (exit code 1)"
+            for j, container in enumerate(containers):
+                # Containers run one after another: the last one is the one that fails.
+                phase = node_phase
+                if node_phase in ("Running", "Failed") and j < len(containers) - 1:
+                    phase = "Succeeded"
+                nodes[container["id"]] = {**container, "phase": phase, "startedAt": started}
+                if phase == "Failed":
+                    nodes[container["id"]]["message"] = "Error (exit code 1)"
         if root["type"] != "Pod":
             nodes[root["id"]] = {**root, "phase": phase, "startedAt": started}
         status: dict[str, Any] = {
@@ -700,11 +739,19 @@ def pod_name(wf_name: str, node: dict[str, Any]) -> str:
 
 def _default_logs(wf_name: str, final: dict[str, Any]) -> list[Any]:
     lines: list[Any] = []
-    for node in final["nodes"].values():
+    nodes = final["nodes"]
+    for node in nodes.values():
         if node["type"] == "Pod":
             pod = pod_name(wf_name, node)
-            lines.append((pod, f"{node['templateName']}: started"))
-            lines.append((pod, f"{node['templateName']}: {node['phase'].lower()}"))
+            containers = [nodes[c] for c in node.get("children") or [] if c in nodes]
+            containers = [c for c in containers if c["type"] == "Container"]
+            if not containers:
+                lines.append((pod, f"{node['templateName']}: started"))
+                lines.append((pod, f"{node['templateName']}: {node['phase'].lower()}"))
+            for container in containers:
+                name = container["displayName"]
+                lines.append((pod, name, f"{name}: started"))
+                lines.append((pod, name, f"{name}: {container['phase'].lower()}"))
     return lines
 
 
@@ -713,14 +760,16 @@ class _LogStream:
     entries: list[Any]
     pod: str
     follow: bool
+    container: str = "main"
 
     def lines(self, delay: float) -> Iterator[bytes]:
         for i, entry in enumerate(self.entries):
             if i and delay:
                 time.sleep(delay)
             if isinstance(entry, tuple):
-                pod, content = entry
-                if self.pod and pod != self.pod:
+                # (pod, content) is a line of container main; (pod, container, content).
+                pod, container, content = entry if len(entry) == 3 else (entry[0], "main", entry[1])
+                if (self.pod and pod != self.pod) or container != self.container:
                     continue
                 yield (json.dumps({"result": {"content": content, "podName": pod}}) + "\n").encode()
             elif isinstance(entry, dict):

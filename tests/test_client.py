@@ -220,7 +220,7 @@ def test_one_session_for_every_call_and_closed_by_the_context_manager(
         run = client.submit("app-build", tag="1.2.3")
         client.status(run)
         list(client.logs(run))
-    assert len(spy.calls) == len(argo_fake.requests) == 4
+    assert len(spy.calls) == len(argo_fake.requests) == 6  # submit and logs read first
     assert spy.closed == 1
 
 
@@ -604,10 +604,11 @@ def test_submit_unknown_template_is_not_found_with_a_hint(
     assert err.code == 5
     assert err.message == 'workflowtemplates.argoproj.io "nope" not found'
     assert "no WorkflowTemplate named 'nope' in namespace 'argo'" in err.hint
-    assert err.method == "POST"
-    assert err.url == f"{argo_fake.url}/api/v1/workflows/argo/submit"
-    assert str(err).startswith(f"POST {argo_fake.url}/api/v1/workflows/argo/submit: HTTP 404: ")
-    assert argo_fake.count("POST") == 1
+    # The template is read first (to check the parameters): nothing is submitted.
+    url = f"{argo_fake.url}/api/v1/workflow-templates/argo/nope"
+    assert (err.method, err.url) == ("GET", url)
+    assert str(err).startswith(f"GET {url}: HTTP 404: ")
+    assert argo_fake.count("POST") == 0
 
 
 def test_submit_response_lost_after_the_server_acted_makes_one_run(
@@ -621,6 +622,32 @@ def test_submit_response_lost_after_the_server_acted_makes_one_run(
     lookup = argo_fake.requests[-1]
     assert lookup.method == "GET"
     assert lookup.query["listOptions.labelSelector"] == [f"{SUBMISSION_LABEL}={run.submission_id}"]
+
+
+def test_submit_refuses_an_undeclared_parameter_and_submits_nothing(
+    argo_client: ArgoClient, argo_fake: FakeArgo, applied: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        argo_client.submit(applied, tag="1.0.0", parameters={"revison": "main"})
+    assert "parameter(s) 'revison' are not declared by WorkflowTemplate 'app-build'" in str(
+        info.value
+    )
+    assert "(declared: image, mode, revision, tag)" in str(info.value)
+    assert argo_fake.count("POST", "/submit$") == 0
+    assert argo_fake.workflows == {}
+
+
+def test_submit_without_a_tag_needs_a_template_that_derives_it(
+    argo_client: ArgoClient, argo_fake: FakeArgo
+) -> None:
+    needs_tag = template("needs-tag")
+    needs_tag["spec"]["arguments"]["parameters"][0] = {"name": "tag"}
+    argo_client.apply(needs_tag)
+    with pytest.raises(TagError, match="'needs-tag' needs a tag: it does not derive one from git"):
+        argo_client.submit("needs-tag")
+    assert argo_fake.count("POST", "/submit$") == 0
+    argo_client.apply(template())  # tag: {value: ""}: derived from git
+    assert argo_client.submit("app-build").name.startswith("app-build-")
 
 
 def test_submit_5xx_after_the_server_acted_makes_one_run(
@@ -639,8 +666,10 @@ def test_submit_5xx_burst_checks_before_each_retry(
     run = argo_client.submit(applied, tag="1.0.0")
     assert list(argo_fake.workflows) == [("argo", run.name)]
     calls = [(r.method, r.path.rsplit("/", 1)[-1]) for r in argo_fake.requests[1:]]
-    # submit, look up (by label, then by name), submit again... never two submits in a row
+    # read the template; submit, look up (by label, then by name), submit again... never
+    # two submits in a row
     assert calls == [
+        ("GET", applied),
         ("POST", "submit"),
         ("GET", "argo"),
         ("GET", run.name),
@@ -784,6 +813,7 @@ def test_get_is_retried_through_a_503_burst(
     argo_client: ArgoClient, argo_fake: FakeArgo, applied: str, fake_clock: FakeClock
 ) -> None:
     run = argo_client.submit(applied, tag="1.0.0")
+    argo_fake.requests.clear()
     argo_fake.add_fault("status", method="GET", status=503, times=2)
     assert argo_client.status(run).name == run.name
     assert argo_fake.count("GET") == 3
@@ -794,6 +824,7 @@ def test_get_is_retried_after_a_dropped_connection(
     argo_client: ArgoClient, argo_fake: FakeArgo, applied: str
 ) -> None:
     run = argo_client.submit(applied, tag="1.0.0")
+    argo_fake.requests.clear()
     argo_fake.add_fault("drop", method="GET")
     assert argo_client.status(run).phase == "Pending"
     assert argo_fake.count("GET") == 2
@@ -967,9 +998,9 @@ def test_logs_of_a_pod_and_container(
     argo_client: ArgoClient, argo_fake: FakeArgo, applied: str
 ) -> None:
     run = argo_client.submit(applied, tag="1.0.0")
-    argo_fake.set_logs("argo", run.name, [("p1", "one"), ("p2", "two")])
+    argo_fake.set_logs("argo", run.name, [("p1", "build", "one"), ("p2", "build", "two")])
     lines = list(argo_client.logs(run, pod_name="p2", container="build"))
-    assert [line.content for line in lines] == ["two"]
+    assert [(line.content, line.container) for line in lines] == [("two", "build")]
     assert argo_fake.requests[-1].query["podName"] == ["p2"]
     assert argo_fake.requests[-1].query["logOptions.container"] == ["build"]
 
@@ -1028,6 +1059,79 @@ def test_logs_follow_streams_lines_as_they_come(
     lines = list(argo_client.logs(run, follow=True))
     assert [line.content for line in lines] == [f"line {i}" for i in range(8)]
     assert argo_fake.requests[-1].query["logOptions.follow"] == ["true"]
+
+
+def single_pod_template() -> dict[str, Any]:
+    """The single-pod layout's shape: the entrypoint is a containerSet of three containers."""
+    manifest = template("one-pod")
+    manifest["spec"]["templates"] = [
+        {
+            "name": "main",
+            "containerSet": {
+                "containers": [
+                    {"name": "tag-check", "image": "busybox:1.36"},
+                    {"name": "git-clone", "image": "alpine/git", "dependencies": ["tag-check"]},
+                    {"name": "build", "image": "busybox:1.36", "dependencies": ["git-clone"]},
+                ]
+            },
+        }
+    ]
+    return manifest
+
+
+def test_status_of_a_single_pod_run_lists_every_container(
+    argo_client: ArgoClient, argo_fake: FakeArgo
+) -> None:
+    argo_client.apply(single_pod_template())
+    argo_fake.final_phase = "Failed"
+    final = argo_client.wait(argo_client.submit("one-pod", tag="1.0.0"))
+    containers = [n for n in final.nodes if n.type == "Container"]
+    assert sorted((n.display_name, n.phase) for n in containers) == [
+        ("build", "Failed"),
+        ("git-clone", "Succeeded"),
+        ("tag-check", "Succeeded"),
+    ]
+    assert {n.pod_name for n in containers} == {final.name}
+    assert sorted(final.containers()) == [
+        (final.name, "build"),
+        (final.name, "git-clone"),
+        (final.name, "tag-check"),
+    ]
+
+
+@pytest.mark.parametrize("follow", [False, True])
+def test_logs_of_a_single_pod_run_read_every_container(
+    argo_client: ArgoClient, argo_fake: FakeArgo, follow: bool
+) -> None:
+    argo_client.apply(single_pod_template())
+    run = argo_client.submit("one-pod", tag="1.0.0")
+    argo_client.wait(run)
+    argo_fake.follow_delay = 0.01
+    lines = list(argo_client.logs(run, follow=follow))
+    got = sorted((line.pod_name, line.container, line.content) for line in lines)
+    assert got == sorted(
+        (run.name, c, f"{c}: {word}")
+        for c in ("tag-check", "git-clone", "build")
+        for word in ("started", "succeeded")
+    )
+    asked = [
+        r.query["logOptions.container"][0] for r in argo_fake.requests if r.path.endswith("/log")
+    ]
+    assert sorted(asked) == ["build", "git-clone", "tag-check"]
+    only = list(argo_client.logs(run, container="git-clone"))
+    assert [line.content for line in only] == ["git-clone: started", "git-clone: succeeded"]
+
+
+def test_logs_follow_survives_a_quiet_period_longer_than_the_timeout(
+    argo_fake: FakeArgo, fake_clock: Any
+) -> None:
+    with ArgoClient(argo_fake.url, token=argo_fake.token, timeout=0.3) as client:
+        client.apply(template())
+        run = client.submit("app-build", tag="1.0.0")
+        argo_fake.set_logs("argo", run.name, [("p", "before"), ("p", "after a quiet minute")])
+        argo_fake.follow_delay = 1.0  # > the client's 0.3 s timeout between the two lines
+        lines = [line.content for line in client.logs(run, follow=True, container="main")]
+    assert lines == ["before", "after a quiet minute"]
 
 
 def test_logs_of_a_missing_run_fail_at_the_call(argo_client: ArgoClient) -> None:
