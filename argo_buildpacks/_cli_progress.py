@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
+from argo_buildpacks._text import escape
+
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
@@ -157,12 +159,12 @@ class PlainProgress:
         run = (status.phase, status.progress)
         if run != self._run:
             self._run = run
-            self._echo(f"{status.name}  {status.phase}  {status.progress}".rstrip())
+            self._echo(escape(f"{status.name}  {status.phase}  {status.progress}".rstrip()))
         for node in steps_of(status):
             if self._steps.get(node.id) != node.phase:
                 self._steps[node.id] = node.phase
                 message = f"  {node.message}" if node.message else ""
-                self._echo(f"  {node.display_name:<20} {node.phase}{message}")
+                self._echo(escape(f"  {node.display_name:<20} {node.phase}{message}"))
 
     def __enter__(self) -> PlainProgress:
         return self
@@ -197,7 +199,7 @@ class LiveProgress:
         from rich.text import Text
 
         title = Text.assemble(
-            (f"{status.namespace}/{status.name}", "bold"),
+            (escape(f"{status.namespace}/{status.name}"), "bold"),
             "  ",
             (status.phase, _PHASE_STYLE.get(status.phase, "")),
             f"  {status.progress}  {_duration(status)}".rstrip(),
@@ -215,7 +217,12 @@ class LiveProgress:
             else:
                 mark = Text({"Succeeded": "✔", "Failed": "✖", "Error": "✖"}.get(node.phase, "·"))
                 mark.stylize(style)
-            table.add_row(mark, node.display_name, Text(node.phase, style=style), node.message)
+            table.add_row(
+                mark,
+                Text(escape(node.display_name)),
+                Text(node.phase, style=style),
+                Text(escape(node.message)),
+            )
         return Group(title, table)
 
     def __enter__(self) -> LiveProgress:

@@ -1105,3 +1105,15 @@ def test_make_demo_never_talks_to_a_server_whatever_argo_server_holds(
     assert "no findings in 1 file" in done.stderr
     assert "make demo-apply" in done.stdout
     assert argo_fake.requests == []
+
+
+def test_progress_escapes_what_the_server_says() -> None:
+    node = NodeStatus("n1", "run.build", "build", "Pod", "Failed", message="oom\x1b[2J\rok")
+    status = RunStatus("run", "argo", "Failed", nodes=(node,))
+    plain: list[str] = []
+    PlainProgress(plain.append)(status)
+    assert plain[-1] == "  build                Failed  oom\\x1b[2J\\x0dok"
+    screen = io.StringIO()
+    with LiveProgress(screen, force_terminal=True) as live:
+        live(status)
+    assert "[2J" not in screen.getvalue().replace("\\x1b[2J", "")
