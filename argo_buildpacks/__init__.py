@@ -147,7 +147,7 @@ if TYPE_CHECKING:
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext argo_buildpacks``: Hera workflows and templates display as a diagram of
-    their pods beside their YAML (see :mod:`argo_buildpacks.display`)."""
+    their pods beside their YAML (see `argo_buildpacks.display`)."""
     from argo_buildpacks.display import load_ipython_extension as load
 
     load(ipython)

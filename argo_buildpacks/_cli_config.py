@@ -1,7 +1,7 @@
 """The command line's inputs: reading files, and a build config from a file and/or flags.
 
 A config built from flags goes through the same validation as a config file
-(:meth:`BuildConfig.from_dict`), and each problem is reported against the flag that
+(`BuildConfig.from_dict`), and each problem is reported against the flag that
 supplied the value (``--image: ...``) rather than a config key.
 """
 
@@ -189,7 +189,7 @@ def config_from(path: str | None, flags: Mapping[str, Any]) -> BuildConfig:
 
     Args:
         path: a config file, ``-`` for standard input, or ``None``.
-        flags: the click parameters of :func:`build_flag_options` (``None``/empty: not given).
+        flags: the click parameters of `build_flag_options` (``None``/empty: not given).
 
     Raises:
         ConfigError: one line per problem, naming the flag (``--image: ...``) for values

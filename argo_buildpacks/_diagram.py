@@ -1,4 +1,4 @@
-"""The pipeline diagram behind :mod:`argo_buildpacks.display`: a manifest read as pods and
+"""The pipeline diagram behind `argo_buildpacks.display`: a manifest read as pods and
 their order, drawn as SVG or written as Mermaid.
 
 Works on plain manifest dicts only (standard library, no Hera), so any workflow can be drawn,

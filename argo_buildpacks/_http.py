@@ -1,7 +1,7 @@
-"""HTTP plumbing and request building for :class:`~argo_buildpacks.client.ArgoClient`.
+"""HTTP plumbing and request building for `ArgoClient`.
 
-One :class:`requests.Session` per client; every failure becomes a typed
-:class:`~argo_buildpacks.errors.ServerError` carrying the server's own message (the
+One `requests.Session` per client; every failure becomes a typed
+`ServerError` carrying the server's own message (the
 grpc-gateway body ``{"code": <grpc code>, "message": ...}``), the method and the URL; bounded
 retries with exponential backoff, for idempotent calls only.
 """
@@ -122,7 +122,7 @@ def error_from_body(
         url: the URL, for the error text.
 
     Returns:
-        An instance of the :class:`ServerError` subclass for the status.
+        An instance of the `ServerError` subclass for the status.
     """
     code = body.get("code", body.get("grpc_code"))
     grpc_code = code if isinstance(code, int) else None
@@ -155,7 +155,7 @@ def _error_from_response(resp: requests.Response, method: str, url: str) -> Serv
 
 
 def transport_error(exc: requests.RequestException, method: str, url: str) -> TransportError:
-    """Build the :class:`TransportError` for a request that got no response."""
+    """Build the `TransportError` for a request that got no response."""
     hint = TRANSPORT_HINT
     if isinstance(exc, requests.exceptions.SSLError):
         hint = "TLS failed; " + hint
@@ -259,7 +259,7 @@ class Http:
 
         Args:
             method: the HTTP method.
-            url: the absolute URL (see :meth:`url`).
+            url: the absolute URL (see `url`).
             params: query parameters; ``None`` values are left out.
             body: a JSON-serialisable request body.
             data: an already serialised JSON body (instead of ``body``).
@@ -322,7 +322,7 @@ class Http:
 def iter_log_lines(resp: requests.Response, url: str) -> Iterator[LogLine]:
     """Parse a ``/log`` response: one ``{"result": {...}}`` or ``{"error": {...}}`` a line.
 
-    Blank lines are skipped; an error element raises the matching :class:`ServerError`;
+    Blank lines are skipped; an error element raises the matching `ServerError`;
     the response is closed when the iterator ends or is closed.
     """
     try:

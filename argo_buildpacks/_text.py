@@ -2,7 +2,7 @@
 
 A log line or an error message holding ``ESC [2J``, a carriage return or a bidirectional
 override could clear the screen, overwrite what was printed before it, or show text in an
-order that hides what it says. :func:`escape` writes such characters as visible escapes.
+order that hides what it says. `escape` writes such characters as visible escapes.
 """
 
 from __future__ import annotations
@@ -46,5 +46,5 @@ def escape(text: str, *, keep_tabs: bool = True) -> str:
 
 
 def escape_lines(text: str) -> str:
-    """Each line of ``text`` escaped (see :func:`escape`), the newlines between them kept."""
+    """Each line of ``text`` escaped (see `escape`), the newlines between them kept."""
     return "\n".join(escape(line) for line in text.split("\n"))

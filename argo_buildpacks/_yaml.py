@@ -5,15 +5,15 @@ with one line naming the place:
 
 - deep nesting (thousands of ``[``) exhausts Python's recursion (``RecursionError``): the
   nesting is measured on the event stream, which PyYAML produces without recursion, and
-  more than :data:`MAX_DEPTH` levels is refused before anything is built;
+  more than `MAX_DEPTH` levels is refused before anything is built;
 - aliases that multiply (the "billion laughs") build a small graph that expands to
   billions of nodes as soon as it is walked or dumped: the expanded size is counted and
-  more than :data:`MAX_NODES` is refused;
+  more than `MAX_NODES` is refused;
 - a key given twice in one mapping silently keeps the last value: refused, as
   ``kubectl`` does (a config with two ``image:`` keys is a mistake, not a preference);
 - a string holding a lone surrogate (``"\\ud800"``) cannot be encoded later; a NUL cannot
   reach a container's argument or environment: both refused with the key path;
-- text larger than :data:`MAX_BYTES` is refused (see :func:`read_file` for files, which
+- text larger than `MAX_BYTES` is refused (see `read_file` for files, which
   also must be regular files: ``/dev/zero`` is not read).
 """
 
@@ -177,10 +177,10 @@ def load_all(text: str, *, source: str = "<yaml>") -> Iterator[Any]:
 
 
 def load(text: str, *, source: str = "<yaml>") -> Any:
-    """Parse ``text`` as exactly one YAML document (see :func:`load_all`).
+    """Parse ``text`` as exactly one YAML document (see `load_all`).
 
     Raises:
-        ConfigError: as :func:`load_all`, or the text holds several documents.
+        ConfigError: as `load_all`, or the text holds several documents.
     """
     documents = list(load_all(text, source=source))
     if len(documents) > 1:
@@ -189,7 +189,7 @@ def load(text: str, *, source: str = "<yaml>") -> Any:
 
 
 def read_file(path: str | os.PathLike[str], *, what: str = "file") -> str:
-    """Read a UTF-8 text file of at most :data:`MAX_BYTES`; it must be a regular file.
+    """Read a UTF-8 text file of at most `MAX_BYTES`; it must be a regular file.
 
     Raises:
         ConfigError: missing, a directory or device, too big, unreadable or not UTF-8.

@@ -1,8 +1,8 @@
 """Talk to an Argo Workflows server: apply templates, submit runs, wait, read status and logs.
 
-:class:`ArgoClient` reads and lists workflows through Hera's ``WorkflowsService``, built with
+`ArgoClient` reads and lists workflows through Hera's ``WorkflowsService``, built with
 every setting passed explicitly (never Hera's ``global_config``) and with its requests routed
-through :class:`~argo_buildpacks._http.Http`, which gives each call a timeout, typed errors
+through `Http`, which gives each call a timeout, typed errors
 that keep the server's message (Hera's own exceptions drop the status of 502/503/504, the gRPC
 code and the URL) and bounded retries. It makes the other calls itself, on the same session:
 
@@ -82,7 +82,7 @@ _SERVER_METADATA = (
 
 
 class _HeraService(WorkflowsService):
-    """Hera's service with every request sent through :class:`Http`."""
+    """Hera's service with every request sent through `Http`."""
 
     def __init__(self, http: Http, namespace: str) -> None:
         super().__init__(
@@ -124,9 +124,9 @@ class ArgoClient:
         timeout: connect and read timeout of each request, in seconds.
         retry: bounded retries for idempotent calls.
         sleep: how to wait between retries and polls (tests pass a fake).
-        clock: a monotonic clock, for :meth:`wait`'s timeout.
-        session: the :class:`requests.Session` to use (one is created otherwise); every
-            call goes through it, and :meth:`close` closes it.
+        clock: a monotonic clock, for `wait`'s timeout.
+        session: the `requests.Session` to use (one is created otherwise); every
+            call goes through it, and `close` closes it.
 
     Raises:
         ConfigError: a setting is invalid.
@@ -182,7 +182,7 @@ class ArgoClient:
 
         Args:
             environ: the variables to read; ``os.environ`` by default.
-            **options: further keyword arguments for :class:`ArgoClient` (``timeout``...).
+            **options: further keyword arguments for `ArgoClient` (``timeout``...).
 
         Returns:
             The configured client.
@@ -520,7 +520,7 @@ class ArgoClient:
         """Read a run's current status.
 
         Args:
-            run: a :class:`Run` or a workflow name in the client's namespace.
+            run: a `Run` or a workflow name in the client's namespace.
 
         Returns:
             The phase, progress, nodes and outputs.
@@ -549,7 +549,7 @@ class ArgoClient:
         """Poll a run until its phase is final (Succeeded, Failed or Error).
 
         Args:
-            run: a :class:`Run` or a workflow name in the client's namespace.
+            run: a `Run` or a workflow name in the client's namespace.
             timeout: seconds to wait at most (finite).
             poll_interval: seconds between polls.
             on_update: called with the status whenever its phase, progress or a node's phase
@@ -602,7 +602,7 @@ class ArgoClient:
         interleaved as they come.
 
         Args:
-            run: a :class:`Run` or a workflow name in the client's namespace.
+            run: a `Run` or a workflow name in the client's namespace.
             follow: keep streaming until the pods finish (no read timeout then, so a quiet
                 build step longer than the client's timeout does not end the stream).
             container: read only this container.

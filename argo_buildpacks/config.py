@@ -1,6 +1,6 @@
 """The build configuration: one app's build, as a validated pydantic model.
 
-:class:`BuildConfig` mirrors the YAML config file key for key (see DESIGN.md and
+`BuildConfig` mirrors the YAML config file key for key (see DESIGN.md and
 ``docs/config.md``). Everything is validated where it is declared, so a bad value is
 reported with its location (``source.revision``), the value and what is allowed. Secrets
 appear only as references (Secret names), never as values.
@@ -206,7 +206,7 @@ class Builder(_Model):
 
     The uid/gid must match the builder's ``CNB_USER_ID``/``CNB_GROUP_ID``: the daemonless
     build runs every container as that user (never root), so a mismatch shows up as
-    permission errors. Known builders are resolved by :meth:`from_image`; for any other
+    permission errors. Known builders are resolved by `from_image`; for any other
     builder give ``{image, uid, gid}``.
     """
 
@@ -391,7 +391,7 @@ def _image_name_only(value: ImageRef) -> ImageRef:
 
 
 class BuildConfig(_Model):
-    """The whole description of one app's build; loadable from YAML with :meth:`from_file`.
+    """The whole description of one app's build; loadable from YAML with `from_file`.
 
     >>> cfg = BuildConfig(name="app", source={"url": "https://github.com/acme/app.git"},
     ...                   image="ghcr.io/acme/app")
@@ -486,7 +486,7 @@ class BuildConfig(_Model):
 
     @property
     def image_ref(self) -> ImageRef:
-        """:attr:`image` (an alias kept for readability at call sites)."""
+        """`image` (an alias kept for readability at call sites)."""
         return self.image
 
     @classmethod

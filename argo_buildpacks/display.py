@@ -1,14 +1,14 @@
 """Jupyter display: pipelines drawn as pods and containers, runs and versions as small tables.
 
-:func:`pipeline_html` shows a template or workflow as a diagram of its pods (a
+`pipeline_html` shows a template or workflow as a diagram of its pods (a
 ``containerSet`` is one pod with its containers in order; ``steps`` and ``dag`` are one box
 per step; ``templateRef`` calls name the library they call) beside its collapsible YAML.
-The diagram is inline SVG drawn in Python (:mod:`argo_buildpacks._diagram`): it needs no
+The diagram is inline SVG drawn in Python (`argo_buildpacks._diagram`): it needs no
 JavaScript and no network, so it
 shows the same in JupyterLab, VS Code, nbviewer, GitHub's notebook viewer and exported HTML.
-:func:`pipeline_mermaid` gives the same picture as Mermaid text, for Markdown pages.
+`pipeline_mermaid` gives the same picture as Mermaid text, for Markdown pages.
 
-``%load_ext argo_buildpacks`` (:func:`load_ipython_extension`) makes Hera's ``Workflow``,
+``%load_ext argo_buildpacks`` (`load_ipython_extension`) makes Hera's ``Workflow``,
 ``WorkflowTemplate`` and ``ClusterWorkflowTemplate`` display this way. Every value shown is
 HTML-escaped. The module imports only the standard library; Hera and YAML are loaded when
 something is rendered.
@@ -60,7 +60,7 @@ def pipeline_mermaid(obj: object) -> str:
     """The pipeline of a workflow or template as a Mermaid flowchart (for Markdown pages).
 
     Args:
-        obj: what :func:`pipeline_svg` accepts.
+        obj: what `pipeline_svg` accepts.
 
     Returns:
         ``flowchart LR`` text: a subgraph per pod holding its containers and their
@@ -93,7 +93,7 @@ def _parameters_html(manifest: Mapping[str, Any]) -> str:
 
 def pipeline_html(obj: object, *, yaml: bool = True) -> str:
     """A template or workflow as HTML: a title line, its parameters, the pipeline diagram
-    (:func:`pipeline_svg`) and, when ``yaml``, its YAML in a collapsed ``<details>``.
+    (`pipeline_svg`) and, when ``yaml``, its YAML in a collapsed ``<details>``.
 
     Args:
         obj: a Hera workflow or template, a manifest dict, its YAML text, or a list of these
@@ -148,7 +148,7 @@ def run_status_html(status: RunStatus) -> str:
     """A run's status as a compact HTML table: phase, progress, times, outputs and nodes.
 
     Args:
-        status: the snapshot from :meth:`ArgoClient.status` or :meth:`ArgoClient.wait`.
+        status: the snapshot from `ArgoClient.status` or `ArgoClient.wait`.
 
     Returns:
         HTML; every value is escaped.
@@ -187,7 +187,7 @@ def run_status_html(status: RunStatus) -> str:
 
 def semver_html(tag: SemverTag, *, floating: bool = True, latest: bool = False) -> str:
     """A version in one line: the version, release or pre-release, and the image tags a
-    build of it pushes (as :meth:`SemverTag.oci_tags` with ``floating`` and ``latest``).
+    build of it pushes (as `SemverTag.oci_tags` with ``floating`` and ``latest``).
 
     Args:
         tag: the version.
@@ -225,7 +225,7 @@ _HERA_TYPES = (
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext argo_buildpacks``: show Hera workflows and templates as
-    :func:`pipeline_html` (diagram and collapsible YAML).
+    `pipeline_html` (diagram and collapsible YAML).
 
     Args:
         ipython: the running ``InteractiveShell`` (anything with a ``display_formatter``).

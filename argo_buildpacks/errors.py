@@ -1,6 +1,6 @@
 """The exception tree.
 
-Everything the library raises on purpose derives from :class:`ArgoBuildpacksError`, so
+Everything the library raises on purpose derives from `ArgoBuildpacksError`, so
 callers can catch one type. Input errors are also ``ValueError``\\ s; server failures carry
 the server's own message and a hint of what to do about it.
 """

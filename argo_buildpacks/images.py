@@ -1,6 +1,6 @@
 """OCI image references.
 
-:class:`ImageRef` parses and validates an image reference with the grammar of
+`ImageRef` parses and validates an image reference with the grammar of
 ``github.com/distribution/reference`` (the one Docker, containerd and registries use)::
 
     reference        := name [ ":" tag ] [ "@" digest ]
@@ -18,7 +18,7 @@
 
 The first ``/``-separated component is the registry only when it contains ``.`` or ``:``
 or is ``localhost`` (Docker's rule); otherwise the whole name is a Docker Hub repository and
-is kept as given: ``alpine`` stays ``alpine`` (:attr:`ImageRef.canonical` expands it to
+is kept as given: ``alpine`` stays ``alpine`` (`ImageRef.canonical` expands it to
 ``docker.io/library/alpine``). Host names may use upper case (they are case-insensitive);
 repository paths may not.
 
@@ -82,7 +82,7 @@ _ALGORITHM_RULE = (
 class ImageRef:
     """A validated OCI image reference: ``[registry/]repository[:tag][@digest]``.
 
-    Parse one with :meth:`parse`, or build it from its parts (which are validated the
+    Parse one with `parse`, or build it from its parts (which are validated the
     same way). It is immutable and hashable, compares by its parts, and ``str()`` gives the
     reference back exactly as written: a Docker Hub short name stays short.
 

@@ -1,4 +1,4 @@
-"""What :class:`~argo_buildpacks.client.ArgoClient` returns: apply results, runs, their
+"""What `ArgoClient` returns: apply results, runs, their
 status and log lines. Plain frozen dataclasses; Hera is imported for type checking only.
 """
 
@@ -30,7 +30,7 @@ ApplyAction = Literal["created", "updated", "unchanged"]
 
 @dataclass(frozen=True)
 class ApplyResult:
-    """The outcome of :meth:`ArgoClient.apply`.
+    """The outcome of `ArgoClient.apply`.
 
     Attributes:
         kind: ``WorkflowTemplate`` or ``ClusterWorkflowTemplate``.

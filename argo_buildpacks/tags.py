@@ -1,9 +1,9 @@
 """Semantic versions as image tags.
 
-:class:`SemverTag` is a SemVer 2.0.0 version (parsed by the ``semver`` package) plus what a
+`SemverTag` is a SemVer 2.0.0 version (parsed by the ``semver`` package) plus what a
 build needs from it: the OCI tag it is pushed as, the floating tags a stable release may also
 move, and the mapping from ``git describe --tags --long`` output. The in-cluster tag check
-(:mod:`argo_buildpacks.components.tag_check`) applies exactly these rules in POSIX ``sh``.
+(`argo_buildpacks.components.tag_check`) applies exactly these rules in POSIX ``sh``.
 """
 
 from __future__ import annotations
@@ -77,8 +77,8 @@ def _explain(text: str) -> str | None:
 class SemverTag:
     """A validated SemVer 2.0.0 version, used as an image tag.
 
-    Create one with :meth:`parse` (which accepts one leading ``v``) or
-    :meth:`from_git_describe`. Versions compare by SemVer precedence (build metadata is
+    Create one with `parse` (which accepts one leading ``v``) or
+    `from_git_describe`. Versions compare by SemVer precedence (build metadata is
     ignored for ordering); ``==`` compares the whole version, build metadata included.
 
     >>> v = SemverTag.parse("v1.4.2+build.7")
@@ -127,7 +127,7 @@ class SemverTag:
           pre-release tag the pre-release is extended instead, so the result still sorts
           before the coming release: ``v2.0.0-rc.1-3-gabc1234`` gives
           ``2.0.0-rc.1.dev.3+gabc1234``.
-        * ``abc1234`` (no tag reachable, from ``--always``): a :class:`TagError`, unless
+        * ``abc1234`` (no tag reachable, from ``--always``): a `TagError`, unless
           ``fallback=True``, which gives ``0.0.0-dev+gabc1234``.
 
         Build metadata of the tag itself is dropped when commits follow it.
@@ -221,7 +221,7 @@ class SemverTag:
         return tags
 
     def oci_tags(self, floating: bool = True, latest: bool = False) -> list[str]:
-        """Every tag a build of this version pushes: :attr:`oci_tag` first."""
+        """Every tag a build of this version pushes: `oci_tag` first."""
         return [self.oci_tag, *(self.floating_tags(latest) if floating else [])]
 
     def __str__(self) -> str:
