@@ -503,3 +503,33 @@ def test_svg_draws_one_arrow_per_dag_edge() -> None:
     drawing = pipeline_svg(_branching_dag())
     ET.fromstring(drawing)  # noqa: S314 - our own output; well-formed
     assert drawing.count("<polygon") == len(_DAG_EDGES)
+
+
+def test_the_model_never_imports_the_display_module() -> None:
+    # display uses tags/runs; tags/runs draw themselves with _html and never import display
+    # (an import circle before: display -> tags/runs -> display).
+    import ast as python_ast
+
+    package = Path(argo_buildpacks.__file__).parent
+    for name in ("tags", "runs", "images", "config", "errors", "_html", "_diagram"):
+        tree = python_ast.parse((package / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {
+            node.module
+            for node in python_ast.walk(tree)
+            if isinstance(node, python_ast.ImportFrom) and node.module
+        } | {
+            alias.name
+            for node in python_ast.walk(tree)
+            if isinstance(node, python_ast.Import)
+            for alias in node.names
+        }
+        upward = {"argo_buildpacks.display", "argo_buildpacks.pipeline", "argo_buildpacks.cli"}
+        assert not imported & upward, (name, imported & upward)
+    code = (
+        "import sys, argo_buildpacks.runs, argo_buildpacks.tags; "
+        "print('argo_buildpacks.display' in sys.modules)"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "False"
+    tag = SemverTag.parse("1.4.2")
+    assert tag._repr_html_() == semver_html(tag)
