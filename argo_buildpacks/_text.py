@@ -29,8 +29,9 @@ def escape(text: str, *, keep_tabs: bool = True) -> str:
     """``text`` with control characters written as ``\\xNN``/``\\uNNNN``.
 
     Escaped: C0 controls (newline and carriage return included; tab unless
-    ``keep_tabs=False``), DEL, C1 controls, and the line separators and bidirectional
-    formatting characters. Everything else, including any other non-ASCII text, is kept.
+    ``keep_tabs=False``), DEL, C1 controls, lone surrogates (bytes of a file name that
+    were not UTF-8), and the line separators and bidirectional formatting characters.
+    Everything else, including any other non-ASCII text, is kept.
     """
     if text.isprintable() and not any(c in _FORMAT for c in text):
         return text
@@ -38,7 +39,7 @@ def escape(text: str, *, keep_tabs: bool = True) -> str:
     for char in text:
         if char == "\t" and keep_tabs:
             out.append(char)
-        elif char in _FORMAT or unicodedata.category(char) == "Cc":
+        elif char in _FORMAT or unicodedata.category(char) in ("Cc", "Cs"):
             out.append(_escaped(char))
         else:
             out.append(char)

@@ -91,20 +91,19 @@ class _Model(BaseModel, metaclass=_RaisesConfigError):
         except ValidationError as exc:
             raise _config_error(exc, f"{type(self).__name__}.model_copy", type(self)) from None
 
-    @model_validator(mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _no_nul_or_surrogate(cls, data: Any) -> Any:
+    def _no_nul_or_surrogate(cls, value: Any) -> Any:
         # A NUL cannot reach a container's argument or environment, and a lone surrogate
         # cannot be encoded at all: refuse both where they are given (YAML goes through
-        # _yaml, which refuses them too; this covers the Python API).
-        if isinstance(data, Mapping):
-            for key, value in data.items():
-                for text, where in _strings(value, str(key)):
-                    if "\x00" in text:
-                        raise ValueError(f"{where}: contains a NUL character")
-                    if any("\ud800" <= c <= "\udfff" for c in text):
-                        raise ValueError(f"{where}: contains a lone surrogate, not a character")
-        return data
+        # _yaml, which refuses them too; this covers the Python API and the CLI's flags).
+        for text, where in _strings(value, ""):
+            where = f"{where.lstrip('.')}: " if where else ""
+            if "\x00" in text:
+                raise ValueError(f"{where}contains a NUL character")
+            if any("\ud800" <= c <= "\udfff" for c in text):
+                raise ValueError(f"{where}contains a lone surrogate, not a character")
+        return value
 
 
 def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:

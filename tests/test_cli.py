@@ -190,6 +190,11 @@ def test_server_commands_through_the_console_script(argo_fake: FakeArgo) -> None
         (("lint",), 2, ("give at least one file", "argo-buildpacks lint --help")),
         (("render", "-f", "/dev/zero"), 2, ("/dev/zero: not a regular file",)),
         (("render", "-o", "out.yaml"), 2, ("-o is the output format", "--output-file")),
+        # Bytes that are not UTF-8 arrive as lone surrogates: refused, named, and printed
+        # as escapes (never a UnicodeEncodeError).
+        (("render", "--name", "\udcff", "--repo", "https://x.test/a.git", "--image", "a/b"), 2,
+         ("--name: contains a lone surrogate",)),
+        (("render", "-f", "\udcff.yaml"), 2, ("\\udcff.yaml: no such file",)),
     ],
 )  # fmt: skip
 def test_bad_input_through_the_console_script(
