@@ -1,4 +1,5 @@
-"""mkdocs hooks: draw the docs' pipeline diagrams offline, as SVG, at build time.
+"""mkdocs hooks: draw the docs' pipeline diagrams offline, as SVG, at build time, and keep
+Sphinx roles out of the API reference.
 
 The Markdown sources keep their ```mermaid blocks (GitHub and editors render them), but the
 site must work offline and must not load Mermaid's JavaScript from a CDN. Each block is
@@ -14,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+_ROLE = re.compile(r":(?:py:)?(?:class|meth|func|data|attr|mod|exc|obj):<code>(~?)([^<]+)</code>")
 _BLOCK = re.compile(r"^```mermaid\n(.*?)^```\n", re.MULTILINE | re.DOTALL)
 _EXAMPLE = Path(__file__).resolve().parent / "examples" / "my-python-app.yaml"
 
@@ -58,3 +60,20 @@ def mermaid_to_svg(markdown: str, where: str = "page") -> str:
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     """mkdocs: replace the page's Mermaid blocks by inline SVG."""
     return mermaid_to_svg(markdown, str(page.file.src_path))
+
+
+def strip_sphinx_roles(html: str) -> str:
+    """``:class:<code>~a.b.C</code>`` (a Sphinx role mkdocstrings left as text) as
+    ``<code>C</code>``; the docstrings are Markdown, and a test keeps new roles out of them,
+    but this keeps the pages clean whatever a docstring still says."""
+
+    def replace(match: re.Match[str]) -> str:
+        target = match.group(2)
+        return f"<code>{target.rsplit('.', 1)[-1] if match.group(1) else target}</code>"
+
+    return _ROLE.sub(replace, html)
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    """mkdocs: no raw Sphinx roles in the rendered page."""
+    return strip_sphinx_roles(html)

@@ -173,14 +173,30 @@ def test_no_sphinx_roles_in_the_json_schema() -> None:
 # -- diagrams on the site: inline SVG drawn at build time, no Mermaid script from a CDN -----
 
 
-def test_the_site_draws_every_mermaid_block_offline() -> None:
+def _hooks() -> Any:
     import sys
 
     sys.path.insert(0, str(ROOT))
     try:
-        from mkdocs_hooks import mermaid_to_svg
+        import mkdocs_hooks
     finally:
         sys.path.remove(str(ROOT))
+    return mkdocs_hooks
+
+
+def test_the_site_strips_sphinx_roles_left_in_docstrings() -> None:
+    html = (
+        "Prefer :func:<code>~argo_buildpacks.components.buildpacks_build</code> "
+        "or :class:<code>a.B</code>."
+    )
+    assert (
+        _hooks().strip_sphinx_roles(html)
+        == "Prefer <code>buildpacks_build</code> or <code>a.B</code>."
+    )
+
+
+def test_the_site_draws_every_mermaid_block_offline() -> None:
+    mermaid_to_svg = _hooks().mermaid_to_svg
     for page in sorted((ROOT / "docs").rglob("*.md")):
         text = page.read_text(encoding="utf-8")
         drawn = mermaid_to_svg(text, str(page))  # raises for a block it cannot draw
