@@ -147,7 +147,8 @@ def template_options(func: F) -> F:
         click.option(
             "--allow-privileged",
             is_flag=True,
-            help="Accept the privileged pack-dind and pack-socket modes.",
+            help="Accept privileged pods: the pack-dind and pack-socket modes, and (apply) "
+            "templates that give a pod root on the node.",
         ),
     ]
 
