@@ -135,8 +135,11 @@ class SemverTag:
         Build metadata of the tag itself is dropped when commits follow it.
 
         Raises:
-            TagError: the output is not describe output, or its tag is not SemVer.
+            TagError: the output is not a string or not describe output, or its tag is
+                not SemVer.
         """
+        if not isinstance(text, str):
+            raise TagError(f"git describe output must be a string, got {type(text).__name__}")
         # ASCII whitespace only, as the in-cluster script strips it: git writes a newline.
         out = text.strip(_ASCII_SPACE)
         match = _DESCRIBE.fullmatch(out)

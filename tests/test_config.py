@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from argo_buildpacks import BuildConfig, Builder, ConfigError, GitSource
+from argo_buildpacks import BuildConfig, Builder, ConfigError, GitSource, SemverTag
 from argo_buildpacks.config import BUILDER_PRESETS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -329,6 +329,7 @@ def test_a_device_or_a_huge_file_is_not_read(tmp_path: Path) -> None:
         (lambda: BuildConfig.from_file(None), "from_file: path must be a str or os.PathLike"),  # type: ignore[arg-type]
         (lambda: BuildConfig.from_yaml(b"name: x"), "from_yaml: text must be a str, not bytes"),  # type: ignore[arg-type]
         (lambda: BuildConfig.from_dict([1]), "expected a mapping of config keys, got list"),  # type: ignore[arg-type]
+        (lambda: SemverTag.from_git_describe(None), "git describe output must be a string"),  # type: ignore[arg-type]
     ],
 )
 def test_python_api_wrong_types_raise_config_error(call: Any, message: str) -> None:
