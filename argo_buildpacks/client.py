@@ -146,6 +146,10 @@ class ArgoClient:
         clock: Callable[[], float] = time.monotonic,
         session: requests.Session | None = None,
     ) -> None:
+        if not isinstance(server, str):
+            raise ConfigError(f"server must be a URL string, not {type(server).__name__}")
+        if not isinstance(namespace, str):
+            raise ConfigError(f"namespace must be a string, not {type(namespace).__name__}")
         parts = urlsplit(server.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(
@@ -191,6 +195,9 @@ class ArgoClient:
             ConfigError: ``ARGO_SERVER`` is missing or a variable has an invalid value.
         """
         env = os.environ if environ is None else environ
+        wrong = [k for k, v in env.items() if k.startswith("ARGO_") and not isinstance(v, str)]
+        if wrong:
+            raise ConfigError(f"{wrong[0]} must be a string, not {type(env[wrong[0]]).__name__}")
         server = env.get("ARGO_SERVER", "").strip()
         if not server:
             raise ConfigError(

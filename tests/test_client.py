@@ -126,6 +126,19 @@ def test_from_env_defaults_to_https_argo_namespace_and_verification() -> None:
     assert "Authorization" not in spy.calls[-1][2]["headers"]
 
 
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: ArgoClient(None), "server must be a URL string, not NoneType"),  # type: ignore[arg-type]
+        (lambda: ArgoClient("http://x", namespace=3), "namespace must be a string, not int"),  # type: ignore[arg-type]
+        (lambda: ArgoClient.from_env({"ARGO_SERVER": 5}), "ARGO_SERVER must be a string"),  # type: ignore[dict-item]
+    ],
+)
+def test_wrong_argument_types_raise_config_error(make: Any, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        make()
+
+
 def test_from_env_insecure_skip_verify_turns_verification_off() -> None:
     spy = SpySession()
     env = {"ARGO_SERVER": "127.0.0.1:9", "ARGO_INSECURE_SKIP_VERIFY": "true"}
