@@ -31,6 +31,9 @@ def test_docstring_examples(name: str) -> None:
     assert result.failed == 0
 
 
+_PRINTS = re.compile(r"\A\s*(?:It prints|Output):\n\n```text\n(.*?)```", re.DOTALL)
+
+
 def _python_blocks() -> list[tuple[str, int, str]]:
     blocks = []
     for page in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
@@ -42,9 +45,22 @@ def _python_blocks() -> list[tuple[str, int, str]]:
     return blocks
 
 
+def _expected_output(page: str, index: int) -> str | None:
+    """The ```text block after "It prints:" right below the page's ``index``-th python block."""
+    part = (ROOT / page).read_text().split("```python\n")[index]
+    after = part.split("```", 1)[1] if "```" in part else ""
+    match = _PRINTS.match(after.lstrip("\n")) if after.startswith("\n") else None
+    return match.group(1) if match else None
+
+
 @pytest.mark.parametrize(("page", "index", "code"), _python_blocks(), ids=lambda v: str(v)[:30])
 def test_python_blocks_in_docs_run(
-    monkeypatch: pytest.MonkeyPatch, argo_fake: FakeArgo, page: str, index: int, code: str
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argo_fake: FakeArgo,
+    page: str,
+    index: int,
+    code: str,
 ) -> None:
     # Examples that talk to Argo talk to the local Argo API.
     monkeypatch.setenv("ARGO_SERVER", argo_fake.address)
@@ -76,6 +92,21 @@ def test_python_blocks_in_docs_run(
         exec(compile(module, f"{page}#{index}", "exec"), namespace)  # noqa: S102 - our docs
     if (page, index) in _CLAIMS:
         assert checked == _CLAIMS[(page, index)], f"{page}#{index}: {checked} value claims checked"
+    # A block followed by "It prints:" and a text block must print that ("..." matches
+    # anything, as in doctest).
+    expected = _expected_output(page, index)
+    if expected is not None:
+        printed = capsys.readouterr().out
+        checker = doctest.OutputChecker()
+        assert checker.check_output(expected, printed, doctest.ELLIPSIS), (
+            f"{page}#{index} printed:\n{printed}\nnot:\n{expected}"
+        )
+    if (page, index) in _PRINTED:
+        assert expected is not None, f"{page}#{index} lost its 'It prints:' block"
+
+
+# Blocks known to show what they print (so the check cannot be skipped by a layout change).
+_PRINTED = {("docs/troubleshooting.md", 2), ("docs/getting-started.md", 1)}
 
 
 # Blocks known to make claims about values (so the checker cannot silently skip them).
