@@ -1166,3 +1166,30 @@ def test_logs_stream_is_json_lines_on_the_wire(
     assert [json.loads(line) for line in raw.text.splitlines()] == [
         {"result": {"content": "x", "podName": "p"}}
     ]
+
+
+def test_normalise_drops_only_what_the_go_types_cannot_tell_from_absent() -> None:
+    from argo_buildpacks._compare import normalise
+
+    sent = {
+        "templates": [
+            {
+                "name": "build",
+                "container": {
+                    "image": "busybox",
+                    "env": [{"name": "EMPTY", "value": ""}],
+                    "securityContext": {"runAsNonRoot": False, "privileged": False},
+                },
+                "nodeSelector": {"disk": ""},
+                "inputs": {"parameters": [{"name": "tag", "value": ""}]},
+            }
+        ]
+    }
+    stored = as_stored({"spec": sent})["spec"]
+    assert stored["templates"][0]["container"]["name"] == ""  # as argo-server answers
+    assert normalise(stored, "WorkflowSpec") == normalise(sent, "WorkflowSpec")
+    kept = normalise(sent, "WorkflowSpec")["templates"][0]
+    assert kept["container"]["securityContext"] == {"runAsNonRoot": False, "privileged": False}
+    assert kept["nodeSelector"] == {"disk": ""}  # a label value "" is a value
+    assert kept["inputs"]["parameters"] == [{"name": "tag", "value": ""}]  # a pointer: kept
+    assert kept["container"]["env"] == [{"name": "EMPTY"}]  # omitempty: "" is absent
