@@ -117,6 +117,10 @@ def lint_command(
             findings = lint(documents, context=context)
         except (ConfigError, RecursionError) as exc:
             findings = [_file_finding(path, exc)]
+        except Exception as exc:  # a checker's bug must not hide the other files' results
+            if click.get_current_context().find_root().params.get("debug"):
+                raise
+            findings = [_file_finding(path, RuntimeError(f"could not be checked: {exc!r}"))]
         results += [(path, f, count > 1) for f in findings]
     order = {path: i for i, path in enumerate(paths)}
     results.sort(key=lambda r: order[r[0]])

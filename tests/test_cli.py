@@ -1122,3 +1122,31 @@ def test_progress_escapes_what_the_server_says() -> None:
     with LiveProgress(screen, force_terminal=True) as live:
         live(status)
     assert "[2J" not in screen.getvalue().replace("\\x1b[2J", "")
+
+
+def test_lint_a_checker_crash_on_one_file_keeps_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from argo_buildpacks import linting
+
+    real = linting.lint
+
+    def crashes_on_bad(documents: Any, **kwargs: Any) -> Any:
+        if any((d.get("metadata") or {}).get("name") == "Bad_Name" for d in documents):
+            raise TypeError("a bug")
+        return real(documents, **kwargs)
+
+    monkeypatch.setattr(linting, "lint", crashes_on_bad)
+    bad = write(tmp_path / "bad.yaml", _BAD_TEMPLATE)
+    done = invoke("lint", bad, str(EXAMPLE), "-o", "json")
+    assert done.exit_code == 1
+    findings = json.loads(done.stdout)
+    assert findings == [
+        {
+            "file": bad,
+            "document": "",
+            "path": "",
+            "message": "could not be checked: TypeError('a bug')",
+            "severity": "error",
+        }
+    ]
