@@ -1150,3 +1150,26 @@ def test_lint_a_checker_crash_on_one_file_keeps_the_others(
             "severity": "error",
         }
     ]
+
+
+def test_status_lists_steps_in_run_order_with_containers_under_their_pod() -> None:
+    from argo_buildpacks._cli_progress import format_status
+
+    root = NodeStatus("r", "run", "run", "Steps", "Failed", children=("g",))
+    group = NodeStatus("g", "run[0]", "[0]", "StepGroup", "Failed", children=("p",))
+    pod = NodeStatus("p", "run[0].build", "build", "Pod", "Failed", children=("c1", "c2", "c3"))
+    containers = [
+        NodeStatus(f"c{i}", f"run[0].build.{name}", name, "Container", phase)
+        for i, (name, phase) in enumerate(
+            [("tag-check", "Succeeded"), ("git-clone", "Failed"), ("main", "Pending")], start=1
+        )
+    ]
+    # The server lists status.nodes by id (a Go map), not in run order.
+    shuffled = (containers[2], pod, containers[0], root, containers[1], group)
+    text = format_status(RunStatus("run", "argo", "Failed", nodes=shuffled))
+    assert text.split("STEP", 1)[1].splitlines()[1:] == [
+        "build        Failed",
+        "  tag-check  Succeeded",
+        "  git-clone  Failed",
+        "  main       Pending",
+    ]
