@@ -122,12 +122,13 @@ def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
 
 
 def _config_error(exc: ValidationError, source: str, model: type[BaseModel]) -> ConfigError:
-    error = ConfigError(format_validation_error(exc, source=source, model=model))
-    error.errors = [
-        {"loc": tuple(e["loc"]), "msg": str(e["msg"]), "type": e["type"]}
-        for e in exc.errors(include_url=False)
-    ]
-    return error
+    return ConfigError(
+        format_validation_error(exc, source=source, model=model),
+        errors=[
+            {"loc": tuple(e["loc"]), "msg": str(e["msg"]), "type": e["type"]}
+            for e in exc.errors(include_url=False)
+        ],
+    )
 
 
 class GitCredentials(_Model):

@@ -7,7 +7,7 @@ the server's own message and a hint of what to do about it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
@@ -37,20 +37,23 @@ class ConfigError(ArgoBuildpacksError, ValueError):
     """A build configuration, option or argument is invalid.
 
     A `ValueError`, so ``except ValueError`` catches it too. The message has one line per
-    problem, ``SOURCE: key.path: what is wrong``.
-
-    Attributes:
-        errors: for a config that failed validation, each problem as a dict with ``loc``
-            (the key path, a tuple), ``msg`` and ``type`` (pydantic's error type), like
-            pydantic's ``ValidationError.errors()`` without the input values; otherwise
-            empty.
+    problem, ``SOURCE: key.path: what is wrong``. Code written for pydantic's
+    ``ValidationError`` keeps working with ``error.errors()`` and ``error.error_count()``.
     """
 
-    errors: list[dict[str, Any]]
-
-    def __init__(self, *args: object) -> None:
+    def __init__(self, *args: object, errors: Sequence[Mapping[str, Any]] = ()) -> None:
         super().__init__(*args)
-        self.errors = []
+        self._errors = [dict(error) for error in errors]
+
+    def errors(self) -> list[dict[str, Any]]:
+        """Each problem of a config that failed validation, as pydantic's
+        ``ValidationError.errors()`` gives them without the input values: dicts with
+        ``loc`` (the key path, a tuple), ``msg`` and ``type``. Empty for other errors."""
+        return [dict(error) for error in self._errors]
+
+    def error_count(self) -> int:
+        """How many problems `errors` lists."""
+        return len(self._errors)
 
 
 class TagError(ConfigError):

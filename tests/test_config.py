@@ -351,7 +351,8 @@ def test_constructor_raises_config_error_with_did_you_mean() -> None:
         BuildConfig(**base(imagee="x"))
     assert "BuildConfig: imagee: unknown key 'imagee'; did you mean 'image'?" in str(info.value)
     assert isinstance(info.value, ValueError)  # `except ValueError` keeps working
-    assert ("imagee",) in [e["loc"] for e in info.value.errors]
+    assert ("imagee",) in [e["loc"] for e in info.value.errors()]  # as pydantic's
+    assert info.value.error_count() == 1
     with pytest.raises(ConfigError, match="GitSource: revision: revision '-x'"):
         GitSource(url="https://github.com/acme/app.git", revision="-x")
 
