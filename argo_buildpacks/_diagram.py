@@ -79,14 +79,14 @@ def manifest_of(obj: object) -> dict[str, Any]:
     """A plain manifest from a Hera object (``to_dict``), a mapping or YAML text.
 
     Raises:
-        ConfigError: ``obj`` is none of these.
+        ConfigError: ``obj`` is none of these, or YAML text the safe loader refuses.
     """
     if isinstance(obj, Mapping):
         return dict(obj)
     if isinstance(obj, str):
-        import yaml
+        from argo_buildpacks import _yaml
 
-        loaded = yaml.safe_load(obj)
+        loaded = _yaml.load(obj, source="YAML text")
         if isinstance(loaded, dict):
             return loaded
         raise ConfigError("YAML text to display must hold one manifest (a mapping)")

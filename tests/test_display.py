@@ -533,3 +533,10 @@ def test_the_model_never_imports_the_display_module() -> None:
     assert shown.stdout.strip() == "False"
     tag = SemverTag.parse("1.4.2")
     assert tag._repr_html_() == semver_html(tag)
+
+
+def test_yaml_text_to_display_goes_through_the_safe_loader() -> None:
+    with pytest.raises(ConfigError, match="nested more than 100 levels deep"):
+        pipeline_svg("a: " + "[" * 5000 + "]" * 5000)
+    with pytest.raises(ConfigError, match="duplicate key 'kind'"):
+        pipeline_svg("kind: Workflow\nkind: WorkflowTemplate\n")
