@@ -47,7 +47,7 @@ def load_templates(
         LintError: a template has lint errors.
     """
     from argo_buildpacks import _yaml
-    from argo_buildpacks._lint.privileged import privileged_issues
+    from argo_buildpacks.client import privileged_problems
     from argo_buildpacks.config import BuildConfig
     from argo_buildpacks.linting import lint
     from argo_buildpacks.pipeline import to_manifest, workflow_template
@@ -82,14 +82,14 @@ def load_templates(
                 )
     if not options.get("allow_privileged"):
         for source, manifest in items:
-            issues = privileged_issues(manifest)
+            issues = privileged_problems(manifest)
             if issues:
-                where = "; ".join(f"{i.path}: {i.message}" for i in issues)
+                where = "; ".join(f"{path}: {message}" for path, message in issues)
                 raise PrivilegedError(
                     f"{source}: not applied: {manifest['kind']} "
                     f"{(manifest.get('metadata') or {}).get('name')!r} gives a pod root on the "
                     f"node ({where}); pass --allow-privileged to accept it",
-                    [(i.path, i.message) for i in issues],
+                    issues,
                 )
     findings = lint([m for _, m in items])
     errors = [f for f in findings if f.severity == "error"]

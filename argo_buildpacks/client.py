@@ -65,7 +65,13 @@ from argo_buildpacks.errors import (
 )
 from argo_buildpacks.runs import ApplyResult, LogLine, Run, RunStatus
 
-__all__ = ["DEFAULT_NAMESPACE", "SUBMISSION_LABEL", "ArgoClient", "RetryPolicy"]
+__all__ = [
+    "DEFAULT_NAMESPACE",
+    "SUBMISSION_LABEL",
+    "ArgoClient",
+    "RetryPolicy",
+    "privileged_problems",
+]
 
 #: Used when neither ``namespace=`` nor ``ARGO_NAMESPACE`` is given. (The argo CLI falls
 #: back to the kube context's namespace; this library does not read kubeconfig.)
@@ -274,20 +280,19 @@ class ArgoClient:
             ConfigError: not a template manifest, or it has no ``metadata.name``.
             ServerError: the server failed the request (a subclass per failure).
         """
-        from argo_buildpacks._lint.privileged import privileged_issues
         from argo_buildpacks.linting import lint
 
         manifest = manifest_of(template)
         kind = manifest.get("kind")
         metadata = manifest.get("metadata")
         name = metadata.get("name") if isinstance(metadata, dict) else None
-        issues = [] if allow_privileged else privileged_issues(manifest)
+        issues = [] if allow_privileged else privileged_problems(manifest)
         if issues:
-            where = "; ".join(f"{issue.path}: {issue.message}" for issue in issues)
+            where = "; ".join(f"{path}: {message}" for path, message in issues)
             raise PrivilegedError(
                 f"{kind} {name!r} was not applied: it gives a pod root on the node "
                 f"({where}); pass allow_privileged=True (CLI: --allow-privileged) to accept it",
-                [(issue.path, issue.message) for issue in issues],
+                issues,
             )
         findings = lint(manifest)
         errors = [f for f in findings if f.severity == "error"]
@@ -667,6 +672,20 @@ class ArgoClient:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def privileged_problems(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Where ``manifest`` gives a pod root on the node, as ``(path, message)`` pairs.
+
+    Fails closed: a manifest the check cannot read to the end (a ``podSpecPatch`` nested
+    thousands of levels deep) is one problem, not a crash and not a pass.
+    """
+    from argo_buildpacks._lint.privileged import privileged_issues
+
+    try:
+        return [(issue.path, issue.message) for issue in privileged_issues(manifest)]
+    except RecursionError:
+        return [("spec", "too deeply nested to be checked for privileges")]
 
 
 def _seg(text: str) -> str:

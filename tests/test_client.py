@@ -515,6 +515,16 @@ def test_apply_sees_a_change_to_a_zero_valued_or_named_field(
     assert argo_client.apply(changed).action == "updated"
 
 
+def test_apply_gate_fails_closed_on_a_patch_too_deep_to_check(
+    argo_client: ArgoClient, argo_fake: FakeArgo
+) -> None:
+    manifest = template()
+    manifest["spec"]["podSpecPatch"] = "a: " + "[" * 5000 + "]" * 5000
+    with pytest.raises(PrivilegedError, match="too deeply nested to be checked"):
+        argo_client.apply(manifest)
+    assert argo_fake.count() == 0
+
+
 def test_apply_refuses_a_privileged_template_and_sends_nothing(
     argo_client: ArgoClient, argo_fake: FakeArgo
 ) -> None:
