@@ -1,4 +1,4 @@
-# `make demo`: the main job (render and check the example pipeline; no server needed).
+# `make demo`: the main job (render and check the example pipeline; offline, never a server).
 # `make test`: everything CI checks (ruff, mypy --strict, the docs build, pytest).
 # Both bootstrap .venv on a fresh machine that has python3, make, git and apt.
 
@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck docs pytest tools clean bench
+.PHONY: demo demo-apply test lint typecheck docs pytest tools clean bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -25,27 +25,26 @@ tools:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq busybox >/dev/null; \
 	  else echo "busybox not installed (need root for apt); tests fall back to /bin/sh" >&2; fi; }
 
-# The demo drives the command line: render the example app, lint it, show the tags a
-# version pushes and how to run it; with ARGO_SERVER (and ARGO_TOKEN) set, apply and submit.
+# The demo drives the command line, offline, whatever ARGO_SERVER holds: render the example
+# app, lint it, show the tags a version pushes and how to run it. Talking to a server is the
+# separate, explicit `make demo-apply` (ARGO_SERVER and ARGO_TOKEN must be set).
 DEMO_CONFIG := examples/my-python-app.yaml
 DEMO_OUT    := build/my-python-app.workflowtemplate.yaml
 DEMO_TAG    ?= 1.4.2
 ABP         := $(BIN)/argo-buildpacks
 
 demo: $(STAMP)
-	$(ABP) render -f $(DEMO_CONFIG) -o $(DEMO_OUT)
+	$(ABP) render -f $(DEMO_CONFIG) --output-file $(DEMO_OUT)
 	$(ABP) lint $(DEMO_OUT)
 	$(ABP) tags $(DEMO_TAG) --image registry.example.com:5000/acme/my-python-app
-	@if [ -n "$$ARGO_SERVER" ]; then \
-	  set -e; \
-	  echo "+ argo-buildpacks apply $(DEMO_OUT)"; $(ABP) apply $(DEMO_OUT); \
-	  echo "+ argo-buildpacks submit my-python-app --tag $(DEMO_TAG)"; \
-	  $(ABP) submit my-python-app --tag $(DEMO_TAG); \
-	else \
-	  echo "run it (set ARGO_SERVER and ARGO_TOKEN, or run 'make demo' with them set):"; \
-	  echo "  argo-buildpacks apply $(DEMO_OUT)"; \
-	  echo "  argo-buildpacks submit my-python-app --tag $(DEMO_TAG) --wait"; \
-	fi
+	@echo "to run it on an Argo server (ARGO_SERVER, ARGO_TOKEN): make demo-apply, or"
+	@echo "  argo-buildpacks apply -f $(DEMO_OUT)"
+	@echo "  argo-buildpacks submit my-python-app --tag $(DEMO_TAG) --wait"
+
+demo-apply: demo
+	@test -n "$$ARGO_SERVER" || { echo "demo-apply: set ARGO_SERVER (and ARGO_TOKEN) first" >&2; exit 2; }
+	$(ABP) apply -f $(DEMO_OUT)
+	$(ABP) submit my-python-app --tag $(DEMO_TAG)
 
 # Benchmarks (not part of `make test`): prints one table and writes docs/performance.md.
 bench: $(STAMP)

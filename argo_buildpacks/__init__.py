@@ -25,6 +25,7 @@ _EXPORTS: dict[str, str] = {
     "LintError": "errors",
     "NotFoundError": "errors",
     "PermissionDeniedError": "errors",
+    "PrivilegedError": "errors",
     "ServerError": "errors",
     "ServerUnavailableError": "errors",
     "TagError": "errors",
@@ -121,6 +122,9 @@ if TYPE_CHECKING:
         PermissionDeniedError as PermissionDeniedError,
     )
     from argo_buildpacks.errors import (
+        PrivilegedError as PrivilegedError,
+    )
+    from argo_buildpacks.errors import (
         ServerError as ServerError,
     )
     from argo_buildpacks.errors import (
@@ -160,7 +164,7 @@ if TYPE_CHECKING:
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext argo_buildpacks``: Hera workflows and templates display as a diagram of
-    their pods beside their YAML (see :mod:`argo_buildpacks.display`)."""
+    their pods beside their YAML (see `argo_buildpacks.display`)."""
     from argo_buildpacks.display import load_ipython_extension as load
 
     load(ipython)

@@ -1,7 +1,7 @@
 """The command line's inputs: reading files, and a build config from a file and/or flags.
 
 A config built from flags goes through the same validation as a config file
-(:meth:`BuildConfig.from_dict`), and each problem is reported against the flag that
+(`BuildConfig.from_dict`), and each problem is reported against the flag that
 supplied the value (``--image: ...``) rather than a config key.
 """
 
@@ -11,7 +11,6 @@ import functools
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -148,7 +147,8 @@ def template_options(func: F) -> F:
         click.option(
             "--allow-privileged",
             is_flag=True,
-            help="Accept the privileged pack-dind and pack-socket modes.",
+            help="Accept privileged pods: the pack-dind and pack-socket modes, and (apply) "
+            "templates that give a pod root on the node.",
         ),
     ]
 
@@ -164,24 +164,20 @@ def template_options(func: F) -> F:
 
 
 def read_text(path: str) -> str:
-    """Read a UTF-8 file; ``-`` reads standard input.
+    """Read a UTF-8 file of at most `argo_buildpacks._yaml.MAX_BYTES`; ``-`` reads stdin.
 
     Raises:
-        ConfigError: the file is missing, a directory, unreadable or not UTF-8 text.
+        ConfigError: the file is missing, a directory or a device (``/dev/zero``), too
+            big, unreadable or not UTF-8 text.
     """
+    from argo_buildpacks import _yaml
+
     if path == "-":
-        return sys.stdin.read()
-    p = Path(path)
-    try:
-        return p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a file") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        text = sys.stdin.read(_yaml.MAX_BYTES + 1)
+        if len(text) > _yaml.MAX_BYTES:
+            raise ConfigError(f"<stdin>: larger than {_yaml.MAX_BYTES} characters; not read")
+        return text
+    return _yaml.read_file(path)
 
 
 def looks_like_config(document: object) -> bool:
@@ -194,7 +190,7 @@ def config_from(path: str | None, flags: Mapping[str, Any]) -> BuildConfig:
 
     Args:
         path: a config file, ``-`` for standard input, or ``None``.
-        flags: the click parameters of :func:`build_flag_options` (``None``/empty: not given).
+        flags: the click parameters of `build_flag_options` (``None``/empty: not given).
 
     Raises:
         ConfigError: one line per problem, naming the flag (``--image: ...``) for values
@@ -220,13 +216,10 @@ def _source(path: str) -> str:
 
 
 def _load_mapping(path: str) -> dict[str, Any]:
-    import yaml
+    from argo_buildpacks import _yaml
 
     source = _source(path)
-    try:
-        data = yaml.safe_load(read_text(path))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+    data = _yaml.load(read_text(path), source=source)
     if data is None:
         raise ConfigError(f"{source}: the file is empty")
     if not isinstance(data, dict):

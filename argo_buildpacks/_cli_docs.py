@@ -33,8 +33,16 @@ Conventions shared by every command:
 - Exit status: `0` success; `1` failure (lint findings, a run that did not succeed, a
   server error); `2` usage error or bad input (invalid config, version, image, unreadable
   file). Errors are printed as `Error: ...` lines on stderr, without a traceback
-  (`--debug` or `ARGO_BUILDPACKS_DEBUG=1` shows it).
-- `--output json` wherever a tool may parse the result.
+  (`--debug` or `ARGO_BUILDPACKS_DEBUG=1` shows it). With no command, the help is printed
+  and the exit status is `0`.
+- `-o`/`--output` is the output *format*, as in argo and kubectl: `-o json` (and
+  `-o yaml`) wherever a tool may parse the result, `-o name` for the names of what was
+  made (`workflowtemplate.argoproj.io/NAME`, a run's name). Files are written with
+  `--output-file FILE` or by redirection.
+- `-f`/`--file FILE` names an input file for `render`, `lint` and `apply`; repeat it for
+  several (every one is used), or give the files as arguments.
+- Text from a server or a container (log lines, error messages) is printed with its
+  control characters escaped (`\x1b`...), so it cannot rewrite the terminal.
 - The server commands (`apply`, `submit`, `status`, `logs`) take the argo CLI's flags and
   environment variables: `-s/--argo-server` (`ARGO_SERVER`), `-n/--namespace`
   (`ARGO_NAMESPACE`), `--token` (`ARGO_TOKEN`), `-e/--secure` (`ARGO_SECURE`),

@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
+from argo_buildpacks._text import escape
+
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
@@ -43,8 +45,27 @@ _PHASE_STYLE = {
 
 
 def steps_of(status: RunStatus) -> list[NodeStatus]:
-    """The nodes that do work (pods, containers), without the grouping nodes."""
-    return [n for n in status.nodes if n.type not in _GROUP_TYPES and n.name != status.name]
+    """The nodes that do work (pods, containers), without the grouping nodes, in run order:
+    the workflow's tree walked from its root (a pod, then its containers), then any node
+    the tree does not reach, in the order the server listed them."""
+    by_id = {n.id: n for n in status.nodes}
+    ordered: list[NodeStatus] = []
+    seen: set[str] = set()
+    stack = [n for n in status.nodes if n.name == status.name][:1]
+    while stack:
+        node = stack.pop()
+        if node.id in seen:
+            continue
+        seen.add(node.id)
+        ordered.append(node)
+        stack += [by_id[c] for c in reversed(node.children) if c in by_id]
+    ordered += [n for n in status.nodes if n.id not in seen]
+    return [n for n in ordered if n.type not in _GROUP_TYPES and n.name != status.name]
+
+
+def _label(node: NodeStatus) -> str:
+    """A step's name; a container of a one-pod step is indented under its pod."""
+    return f"  {node.display_name}" if node.type == "Container" else node.display_name
 
 
 def status_json(status: RunStatus) -> dict[str, Any]:
@@ -99,9 +120,9 @@ def format_status(status: RunStatus) -> str:
     lines = [f"{label + ':':<11} {value}" for label, value in fields if value]
     steps = steps_of(status)
     if steps:
-        width = max(len("STEP"), *(len(n.display_name) for n in steps))
+        width = max(len("STEP"), *(len(_label(n)) for n in steps))
         lines += ["", f"{'STEP':<{width}}  {'PHASE':<9}  MESSAGE"]
-        lines += [f"{n.display_name:<{width}}  {n.phase:<9}  {n.message}".rstrip() for n in steps]
+        lines += [f"{_label(n):<{width}}  {n.phase:<9}  {n.message}".rstrip() for n in steps]
     outputs = _outputs(status)
     if outputs:
         lines += ["", "Outputs:"]
@@ -157,12 +178,12 @@ class PlainProgress:
         run = (status.phase, status.progress)
         if run != self._run:
             self._run = run
-            self._echo(f"{status.name}  {status.phase}  {status.progress}".rstrip())
+            self._echo(escape(f"{status.name}  {status.phase}  {status.progress}".rstrip()))
         for node in steps_of(status):
             if self._steps.get(node.id) != node.phase:
                 self._steps[node.id] = node.phase
                 message = f"  {node.message}" if node.message else ""
-                self._echo(f"  {node.display_name:<20} {node.phase}{message}")
+                self._echo(escape(f"  {node.display_name:<20} {node.phase}{message}"))
 
     def __enter__(self) -> PlainProgress:
         return self
@@ -197,7 +218,7 @@ class LiveProgress:
         from rich.text import Text
 
         title = Text.assemble(
-            (f"{status.namespace}/{status.name}", "bold"),
+            (escape(f"{status.namespace}/{status.name}"), "bold"),
             "  ",
             (status.phase, _PHASE_STYLE.get(status.phase, "")),
             f"  {status.progress}  {_duration(status)}".rstrip(),
@@ -215,7 +236,12 @@ class LiveProgress:
             else:
                 mark = Text({"Succeeded": "✔", "Failed": "✖", "Error": "✖"}.get(node.phase, "·"))
                 mark.stylize(style)
-            table.add_row(mark, node.display_name, Text(node.phase, style=style), node.message)
+            table.add_row(
+                mark,
+                Text(escape(_label(node))),
+                Text(node.phase, style=style),
+                Text(escape(node.message)),
+            )
         return Group(title, table)
 
     def __enter__(self) -> LiveProgress:

@@ -83,7 +83,7 @@ class ServerSettings:
 
     @contextmanager
     def connect(self) -> Iterator[ArgoClient]:
-        """An :class:`ArgoClient` for these settings, closed afterwards.
+        """An `ArgoClient` for these settings, closed afterwards.
 
         Server errors raised inside get hints in terms of this command line's flags.
 

@@ -1,4 +1,4 @@
-"""The pipeline diagram behind :mod:`argo_buildpacks.display`: a manifest read as pods and
+"""The pipeline diagram behind `argo_buildpacks.display`: a manifest read as pods and
 their order, drawn as SVG or written as Mermaid.
 
 Works on plain manifest dicts only (standard library, no Hera), so any workflow can be drawn,
@@ -7,6 +7,7 @@ including one fetched from a server.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,12 +58,17 @@ class _Call:
 @dataclass(frozen=True)
 class _Group:
     """Steps or DAG tasks: stages run in order, the nodes of one stage side by side.
-    ``ordered=False``: independent templates (a library), drawn in rows without arrows."""
+    ``ordered=False``: independent templates (a library), drawn in rows without arrows.
+
+    ``edges``: for a DAG, its true dependencies as ``(before, after)`` indices into the
+    nodes listed stage by stage; ``None`` for steps, where every node of a stage follows
+    every node of the stage before it."""
 
     title: str
     stages: tuple[tuple[_Node, ...], ...]
     ordered: bool = True
     notes: tuple[str, ...] = ()
+    edges: tuple[tuple[int, int], ...] | None = None
 
 
 _Node: TypeAlias = "_Pod | _Call | _Group"
@@ -73,14 +79,14 @@ def manifest_of(obj: object) -> dict[str, Any]:
     """A plain manifest from a Hera object (``to_dict``), a mapping or YAML text.
 
     Raises:
-        ConfigError: ``obj`` is none of these.
+        ConfigError: ``obj`` is none of these, or YAML text the safe loader refuses.
     """
     if isinstance(obj, Mapping):
         return dict(obj)
     if isinstance(obj, str):
-        import yaml
+        from argo_buildpacks import _yaml
 
-        loaded = yaml.safe_load(obj)
+        loaded = _yaml.load(obj, source="YAML text")
         if isinstance(loaded, dict):
             return loaded
         raise ConfigError("YAML text to display must hold one manifest (a mapping)")
@@ -122,8 +128,9 @@ def _model(manifest: Mapping[str, Any]) -> _Group:
     entry = spec.get("entrypoint")
     if entry in templates:
         node = _node(templates[str(entry)], str(entry), templates, ())
-        stages = node.stages if isinstance(node, _Group) else ((node,),)
-        return _Group(title, stages)
+        if isinstance(node, _Group):
+            return _Group(title, node.stages, edges=node.edges)
+        return _Group(title, ((node,),))
     # A library: no entrypoint, every template stands alone.
     nodes = tuple(_node(t, n, templates, ()) for n, t in templates.items())
     return _Group(title, tuple((n,) for n in nodes), ordered=False)
@@ -146,14 +153,21 @@ def _node(
     if "dag" in template:
         tasks = [t for t in (template["dag"] or {}).get("tasks") or [] if isinstance(t, Mapping)]
         names = [str(t.get("name", "")) for t in tasks]
-        levels = _levels(names, {str(t.get("name", "")): _task_deps(t, names) for t in tasks})
+        deps = {str(t.get("name", "")): _task_deps(t, names) for t in tasks}
+        levels = _levels(names, deps)
         depth = max(levels.values(), default=-1) + 1
+        by_level = [[t for t in tasks if levels[str(t["name"])] == i] for i in range(depth)]
+        index = {str(t["name"]): i for i, t in enumerate(t for row in by_level for t in row)}
+        edges = tuple(
+            (index[dep], index[name])
+            for name in index
+            for dep in deps[name]
+            if dep in index and levels[dep] < levels[name]
+        )
         return _Group(
             title,
-            tuple(
-                tuple(_step(t, templates, inner) for t in tasks if levels[str(t["name"])] == i)
-                for i in range(depth)
-            ),
+            tuple(tuple(_step(t, templates, inner) for t in row) for row in by_level),
+            edges=edges,
         )
     return _pod(template, title)
 
@@ -179,7 +193,7 @@ def _step(step: Mapping[str, Any], templates: Mapping[str, Any], path: tuple[str
             node.title, node.template, node.kind, node.boxes, notes + node.notes, node.warnings
         )
     if isinstance(node, _Group):
-        return _Group(node.title, node.stages, node.ordered, notes)
+        return _Group(node.title, node.stages, node.ordered, notes, node.edges)
     return node
 
 
@@ -320,8 +334,16 @@ def _rect(
 def _arrow(x1: float, y1: float, x2: float, y2: float) -> str:
     if x1 == x2:  # downwards
         head = f"{x2 - 4:.1f},{y2 - 6:.1f} {x2 + 4:.1f},{y2 - 6:.1f} {x2:.1f},{y2:.1f}"
-    else:  # rightwards
+    elif y1 == y2:  # rightwards
         head = f"{x2 - 7:.1f},{y2 - 4:.1f} {x2 - 7:.1f},{y2 + 4:.1f} {x2:.1f},{y2:.1f}"
+    else:  # any direction: a head of the same size along the line
+        length = math.hypot(x2 - x1, y2 - y1) or 1.0
+        ux, uy = (x2 - x1) / length, (y2 - y1) / length
+        bx, by = x2 - 7 * ux, y2 - 7 * uy
+        head = (
+            f"{bx - 4 * uy:.1f},{by + 4 * ux:.1f} {bx + 4 * uy:.1f},{by - 4 * ux:.1f} "
+            f"{x2:.1f},{y2:.1f}"
+        )
     return (
         f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{_MUTED}"/>'
         f'<polygon points="{head}" fill="{_MUTED}"/>'
@@ -417,12 +439,19 @@ def _layout_group(group: _Group, *, framed: bool = True) -> _Drawn:
         flat = [d for stage in stages for d in stage]
         rows = [flat[i : i + _ROW] for i in range(0, len(flat), _ROW)]
         return _frame(group, _grid(rows, across=True), framed)
-    return _frame(group, _grid(stages, across=False), framed)
+    return _frame(group, _grid(stages, across=False, edges=group.edges), framed)
 
 
-def _grid(stages: list[list[_Drawn]], *, across: bool) -> _Drawn:
-    """``across=False``: stages left to right with arrows, nodes of a stage stacked.
-    ``across=True``: each item of ``stages`` is a row of nodes, rows stacked, no arrows."""
+def _grid(
+    stages: list[list[_Drawn]],
+    *,
+    across: bool,
+    edges: tuple[tuple[int, int], ...] | None = None,
+) -> _Drawn:
+    """``across=False``: stages left to right with arrows, nodes of a stage stacked: one
+    arrow between consecutive stages, or with ``edges`` (a DAG) one arrow per dependency,
+    from node to node. ``across=True``: each item of ``stages`` is a row of nodes, rows
+    stacked, no arrows."""
     if across:
         row_w = [sum(d.width for d in row) + _PAD * (len(row) - 1) for row in stages]
         row_h = [max((d.height for d in row), default=0) for row in stages]
@@ -448,14 +477,20 @@ def _grid(stages: list[list[_Drawn]], *, across: bool) -> _Drawn:
     def draw_cols(x: float, y: float) -> list[str]:
         out: list[str] = []
         mid = y + height / 2
+        boxes: list[tuple[float, float, float, float]] = []  # x, y, width, height per node
         for i, (col, w, h) in enumerate(zip(stages, col_w, col_h, strict=True)):
             cy = y + (height - h) / 2
             for d in col:
+                boxes.append((x + (w - d.width) / 2, cy, d.width, d.height))
                 out += d.draw(x + (w - d.width) / 2, cy)
                 cy += d.height + _PAD
-            if i + 1 < len(stages):
+            if edges is None and i + 1 < len(stages):
                 out.append(_arrow(x + w + 3, mid, x + w + _GAP - 3, mid))
             x += w + _GAP
+        for before, after in edges or ():
+            bx, by, bw, bh = boxes[before]
+            ax, ay, _, ah = boxes[after]
+            out.append(_arrow(bx + bw + 3, by + bh / 2, ax - 3, ay + ah / 2))
         return out
 
     return _Drawn(width, height, draw_cols)
@@ -555,11 +590,15 @@ class _Mermaid:
 
     def stages(self, group: _Group, indent: str) -> None:
         previous: list[str] = []
+        ids: list[str] = []
         for stage in group.stages:
             current = [self.node(n, indent) for n in stage]
-            if group.ordered:
+            ids += current
+            if group.ordered and group.edges is None:
                 self.lines += [f"{indent}{a} --> {b}" for a in previous for b in current]
             previous = current
+        # A DAG: one arrow per dependency, not every node of a stage to every one of the next.
+        self.lines += [f"{indent}{ids[a]} --> {ids[b]}" for a, b in group.edges or ()]
 
 
 def mermaid(manifest: Mapping[str, Any]) -> str:

@@ -1,7 +1,7 @@
-"""HTTP plumbing and request building for :class:`~argo_buildpacks.client.ArgoClient`.
+"""HTTP plumbing and request building for `ArgoClient`.
 
-One :class:`requests.Session` per client; every failure becomes a typed
-:class:`~argo_buildpacks.errors.ServerError` carrying the server's own message (the
+One `requests.Session` per client; every failure becomes a typed
+`ServerError` carrying the server's own message (the
 grpc-gateway body ``{"code": <grpc code>, "message": ...}``), the method and the URL; bounded
 retries with exponential backoff, for idempotent calls only.
 """
@@ -43,7 +43,6 @@ __all__ = [
     "generate_name",
     "iter_log_lines",
     "manifest_of",
-    "same_template",
     "submit_labels",
     "submit_parameters",
     "transport_error",
@@ -77,7 +76,6 @@ _HINTS: dict[type[ServerError], str] = {
 #: Label carrying the client-generated id of one submission.
 SUBMISSION_LABEL = "argo-buildpacks.io/submission-id"
 # Labels/annotations Argo itself adds (creator, actor...) are not the user's to compare.
-_SERVER_KEY_PREFIXES = ("workflows.argoproj.io/", "kubectl.kubernetes.io/")
 _LABEL_KEY = re.compile(
     r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
     r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
@@ -124,7 +122,7 @@ def error_from_body(
         url: the URL, for the error text.
 
     Returns:
-        An instance of the :class:`ServerError` subclass for the status.
+        An instance of the `ServerError` subclass for the status.
     """
     code = body.get("code", body.get("grpc_code"))
     grpc_code = code if isinstance(code, int) else None
@@ -157,7 +155,7 @@ def _error_from_response(resp: requests.Response, method: str, url: str) -> Serv
 
 
 def transport_error(exc: requests.RequestException, method: str, url: str) -> TransportError:
-    """Build the :class:`TransportError` for a request that got no response."""
+    """Build the `TransportError` for a request that got no response."""
     hint = TRANSPORT_HINT
     if isinstance(exc, requests.exceptions.SSLError):
         hint = "TLS failed; " + hint
@@ -261,7 +259,7 @@ class Http:
 
         Args:
             method: the HTTP method.
-            url: the absolute URL (see :meth:`url`).
+            url: the absolute URL (see `url`).
             params: query parameters; ``None`` values are left out.
             body: a JSON-serialisable request body.
             data: an already serialised JSON body (instead of ``body``).
@@ -324,7 +322,7 @@ class Http:
 def iter_log_lines(resp: requests.Response, url: str) -> Iterator[LogLine]:
     """Parse a ``/log`` response: one ``{"result": {...}}`` or ``{"error": {...}}`` a line.
 
-    Blank lines are skipped; an error element raises the matching :class:`ServerError`;
+    Blank lines are skipped; an error element raises the matching `ServerError`;
     the response is closed when the iterator ends or is closed.
     """
     try:
@@ -393,30 +391,6 @@ def manifest_of(template: Any) -> dict[str, Any]:
     raise ConfigError(
         "apply() takes a Hera WorkflowTemplate/ClusterWorkflowTemplate or a manifest dict, "
         f"not {type(template).__name__}"
-    )
-
-
-def _prune(value: Any) -> Any:
-    """Drop null, empty-map and empty-list values, which the server omits when it stores."""
-    if isinstance(value, dict):
-        pruned = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in pruned.items() if v is not None and v != {} and v != []}
-    if isinstance(value, list):
-        return [_prune(v) for v in value]
-    return value
-
-
-def _user_keys(obj: Mapping[str, Any], field: str) -> dict[str, Any]:
-    values = (obj.get("metadata") or {}).get(field) or {}
-    return {k: v for k, v in values.items() if not k.startswith(_SERVER_KEY_PREFIXES)}
-
-
-def same_template(current: Mapping[str, Any], desired: Mapping[str, Any]) -> bool:
-    """Whether the server's template already has the desired spec, labels and annotations."""
-    return (
-        _prune(current.get("spec")) == _prune(desired.get("spec"))
-        and _user_keys(current, "labels") == _user_keys(desired, "labels")
-        and _user_keys(current, "annotations") == _user_keys(desired, "annotations")
     )
 
 

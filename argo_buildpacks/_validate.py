@@ -13,6 +13,39 @@ _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+_LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+
+
+def label_key(value: str, *, what: str = "label key") -> str:
+    """A Kubernetes label key (a qualified name): ``[prefix/]name``, as ``IsQualifiedName``.
+
+    The name is at most 63 letters, digits, '-', '_' or '.', starting and ending with a
+    letter or digit; the optional prefix is a DNS-1123 subdomain.
+    """
+    prefix, slash, name = value.rpartition("/")
+    if slash and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix)):
+        raise ValueError(
+            f"{what} {value!r}: the prefix {prefix!r} must be a DNS-1123 subdomain "
+            "(lower-case letters, digits, '-' and '.')"
+        )
+    if not _LABEL_NAME.fullmatch(name) or len(name) > 63:
+        raise ValueError(
+            f"{what} {value!r} is not a valid label key: the name part must be 1 to 63 "
+            "letters, digits, '-', '_' or '.', starting and ending with a letter or digit, "
+            "with an optional DNS subdomain prefix and '/'"
+        )
+    return value
+
+
+def label_value(value: str, *, what: str = "label value") -> str:
+    """A Kubernetes label value: empty, or at most 63 letters, digits, '-', '_' or '.',
+    starting and ending with a letter or digit."""
+    if value and (not _LABEL_NAME.fullmatch(value) or len(value) > 63):
+        raise ValueError(
+            f"{what} {value!r} is invalid: empty, or at most 63 letters, digits, '-', '_' or "
+            "'.', starting and ending with a letter or digit"
+        )
+    return value
 
 
 def dns_label(value: str, *, what: str = "name", max_length: int = 63) -> str:

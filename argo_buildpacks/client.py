@@ -1,8 +1,8 @@
 """Talk to an Argo Workflows server: apply templates, submit runs, wait, read status and logs.
 
-:class:`ArgoClient` reads and lists workflows through Hera's ``WorkflowsService``, built with
+`ArgoClient` reads and lists workflows through Hera's ``WorkflowsService``, built with
 every setting passed explicitly (never Hera's ``global_config``) and with its requests routed
-through :class:`~argo_buildpacks._http.Http`, which gives each call a timeout, typed errors
+through `Http`, which gives each call a timeout, typed errors
 that keep the server's message (Hera's own exceptions drop the status of 502/503/504, the gRPC
 code and the URL) and bounded retries. It makes the other calls itself, on the same session:
 
@@ -18,11 +18,14 @@ code and the URL) and bounded retries. It makes the other calls itself, on the s
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from queue import Queue
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -32,7 +35,9 @@ import requests
 from hera.workflows.models import SubmitOpts, WorkflowSubmitRequest
 from hera.workflows.service import WorkflowsService
 
+from argo_buildpacks._compare import same_template
 from argo_buildpacks._http import (
+    RETRY_STATUSES,
     SUBMISSION_LABEL,
     Http,
     RetryPolicy,
@@ -42,7 +47,6 @@ from argo_buildpacks._http import (
     generate_name,
     iter_log_lines,
     manifest_of,
-    same_template,
     submit_labels,
     submit_parameters,
     with_hint,
@@ -52,14 +56,22 @@ from argo_buildpacks.errors import (
     ConflictError,
     LintError,
     NotFoundError,
+    PrivilegedError,
     ServerError,
     ServerUnavailableError,
+    TagError,
     TransportError,
     WaitTimeoutError,
 )
 from argo_buildpacks.runs import ApplyResult, LogLine, Run, RunStatus
 
-__all__ = ["DEFAULT_NAMESPACE", "SUBMISSION_LABEL", "ArgoClient", "RetryPolicy"]
+__all__ = [
+    "DEFAULT_NAMESPACE",
+    "SUBMISSION_LABEL",
+    "ArgoClient",
+    "RetryPolicy",
+    "privileged_problems",
+]
 
 #: Used when neither ``namespace=`` nor ``ARGO_NAMESPACE`` is given. (The argo CLI falls
 #: back to the kube context's namespace; this library does not read kubeconfig.)
@@ -76,7 +88,7 @@ _SERVER_METADATA = (
 
 
 class _HeraService(WorkflowsService):
-    """Hera's service with every request sent through :class:`Http`."""
+    """Hera's service with every request sent through `Http`."""
 
     def __init__(self, http: Http, namespace: str) -> None:
         super().__init__(
@@ -118,9 +130,9 @@ class ArgoClient:
         timeout: connect and read timeout of each request, in seconds.
         retry: bounded retries for idempotent calls.
         sleep: how to wait between retries and polls (tests pass a fake).
-        clock: a monotonic clock, for :meth:`wait`'s timeout.
-        session: the :class:`requests.Session` to use (one is created otherwise); every
-            call goes through it, and :meth:`close` closes it.
+        clock: a monotonic clock, for `wait`'s timeout.
+        session: the `requests.Session` to use (one is created otherwise); every
+            call goes through it, and `close` closes it.
 
     Raises:
         ConfigError: a setting is invalid.
@@ -140,6 +152,10 @@ class ArgoClient:
         clock: Callable[[], float] = time.monotonic,
         session: requests.Session | None = None,
     ) -> None:
+        if not isinstance(server, str):
+            raise ConfigError(f"server must be a URL string, not {type(server).__name__}")
+        if not isinstance(namespace, str):
+            raise ConfigError(f"namespace must be a string, not {type(namespace).__name__}")
         parts = urlsplit(server.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(
@@ -176,7 +192,7 @@ class ArgoClient:
 
         Args:
             environ: the variables to read; ``os.environ`` by default.
-            **options: further keyword arguments for :class:`ArgoClient` (``timeout``...).
+            **options: further keyword arguments for `ArgoClient` (``timeout``...).
 
         Returns:
             The configured client.
@@ -185,6 +201,9 @@ class ArgoClient:
             ConfigError: ``ARGO_SERVER`` is missing or a variable has an invalid value.
         """
         env = os.environ if environ is None else environ
+        wrong = [k for k, v in env.items() if k.startswith("ARGO_") and not isinstance(v, str)]
+        if wrong:
+            raise ConfigError(f"{wrong[0]} must be a string, not {type(env[wrong[0]]).__name__}")
         server = env.get("ARGO_SERVER", "").strip()
         if not server:
             raise ConfigError(
@@ -231,23 +250,32 @@ class ArgoClient:
 
     # -- templates -----------------------------------------------------------------------
 
-    def apply(self, template: Any) -> ApplyResult:
+    def apply(self, template: Any, *, allow_privileged: bool = False) -> ApplyResult:
         """Create a WorkflowTemplate or ClusterWorkflowTemplate, or update it if it differs.
 
-        The manifest is linted locally first. An existing template whose spec, labels and
-        annotations already match is left alone (``"unchanged"``); otherwise it is replaced
-        with its current ``resourceVersion``, re-reading and retrying when someone else
-        wrote it in between.
+        The manifest is checked locally first: a pod that would get root on the node is
+        refused unless ``allow_privileged``, and lint errors are refused. An existing
+        template whose spec, labels and annotations already match (as the server stores
+        them: see `argo_buildpacks._compare`) is left alone (``"unchanged"``); otherwise it
+        is replaced with its current ``resourceVersion``, re-reading and retrying when
+        someone else wrote it in between. A create that got no answer or a 503 is sent
+        again (the name makes it safe: if the first one landed, the retry's 409 leads to
+        the comparison).
 
         Args:
             template: a Hera ``WorkflowTemplate``/``ClusterWorkflowTemplate`` (anything with
                 ``to_dict()``) or a manifest dict. A WorkflowTemplate without
                 ``metadata.namespace`` goes to the client's namespace.
+            allow_privileged: accept privileged containers, host paths, host namespaces,
+                root users and added capabilities (the ``pack-dind`` and ``pack-socket``
+                modes need them).
 
         Returns:
             What was done, and the resulting resourceVersion.
 
         Raises:
+            PrivilegedError: the manifest gives a pod root on the node and
+                ``allow_privileged`` is false; nothing was sent.
             LintError: the manifest has lint errors; nothing was sent.
             ConfigError: not a template manifest, or it has no ``metadata.name``.
             ServerError: the server failed the request (a subclass per failure).
@@ -255,11 +283,19 @@ class ArgoClient:
         from argo_buildpacks.linting import lint
 
         manifest = manifest_of(template)
-        findings = lint(manifest)
-        errors = [f for f in findings if f.severity == "error"]
         kind = manifest.get("kind")
         metadata = manifest.get("metadata")
         name = metadata.get("name") if isinstance(metadata, dict) else None
+        issues = [] if allow_privileged else privileged_problems(manifest)
+        if issues:
+            where = "; ".join(f"{path}: {message}" for path, message in issues)
+            raise PrivilegedError(
+                f"{kind} {name!r} was not applied: it gives a pod root on the node "
+                f"({where}); pass allow_privileged=True (CLI: --allow-privileged) to accept it",
+                issues,
+            )
+        findings = lint(manifest)
+        errors = [f for f in findings if f.severity == "error"]
         if errors:
             raise LintError(
                 f"{kind} {name!r} was not applied: {len(errors)} lint error(s): "
@@ -292,15 +328,9 @@ class ArgoClient:
             collection = self._http.url(f"api/v1/workflow-templates/{_seg(namespace)}")
             envelope = {"namespace": namespace}
         item = f"{collection}/{_seg(name)}"
-        try:
-            resp = self._http.request("POST", collection, body={**envelope, "template": desired})
-            return _applied(kind, name, namespace, "created", resp.json())
-        except ConflictError:
-            pass  # AlreadyExists: fall through to compare and update
-        except NotFoundError as exc:
-            raise with_hint(
-                exc, f"{where} does not exist; create it or set ARGO_NAMESPACE"
-            ) from exc
+        created = self._create(collection, {**envelope, "template": desired}, where)
+        if created is not None:
+            return _applied(kind, name, namespace, "created", created)
         attempt = 0
         while True:
             attempt += 1
@@ -328,6 +358,30 @@ class ArgoClient:
                         method="PUT",
                         url=item,
                     ) from exc
+
+    def _create(self, collection: str, body: dict[str, Any], where: str) -> Any:
+        """POST a named template; its JSON, or ``None`` when it already exists.
+
+        A create of a named object cannot make two of it, so a 503 or a lost answer is
+        retried (bounded by the retry policy); a 409 then means it exists, maybe because
+        the first attempt landed, and the caller compares and updates.
+        """
+        attempt = 0
+        while True:
+            try:
+                return self._http.request("POST", collection, body=body).json()
+            except ConflictError:
+                return None  # AlreadyExists: compare and update
+            except NotFoundError as exc:
+                hint = f"{where} does not exist; create it or set ARGO_NAMESPACE"
+                raise with_hint(exc, hint) from exc
+            except (ServerUnavailableError, TransportError) as exc:
+                if exc.status is not None and exc.status not in RETRY_STATUSES:
+                    raise  # a 500 is the server's answer, not a missing one
+                attempt += 1
+                if attempt >= self._http.retry.attempts:
+                    raise
+            self.sleep(self._http.retry.delay(attempt - 1))
 
     # -- runs ----------------------------------------------------------------------------
 
@@ -366,8 +420,10 @@ class ArgoClient:
             The submitted run.
 
         Raises:
-            TagError: ``tag`` is not a valid version.
-            ConfigError: an invalid parameter or label.
+            TagError: ``tag`` is not a valid version, or it is missing and the template
+                does not derive it from git.
+            ConfigError: an invalid parameter or label, or a parameter the template does
+                not declare (the template is read first; nothing is submitted then).
             ServerError: the server failed the request (a subclass per failure).
         """
         if not isinstance(name, str) or not name:
@@ -381,6 +437,7 @@ class ArgoClient:
         label_text = submit_labels(labels, sid)
         ns = namespace or self.namespace
         kind = "ClusterWorkflowTemplate" if cluster else "WorkflowTemplate"
+        self._check_parameters(kind, name, None if cluster else ns, params or [])
         url = self._http.url(f"api/v1/workflows/{_seg(ns)}/submit")
         wf_name = generate_name(name)
         attempt = 0
@@ -409,6 +466,49 @@ class ArgoClient:
                 if isinstance(exc, ConflictError):
                     wf_name = generate_name(name)  # the name is taken by another workflow
             self.sleep(self._http.retry.delay(attempt - 1))
+
+    def _check_parameters(
+        self, kind: str, name: str, namespace: str | None, params: list[str]
+    ) -> None:
+        """Refuse parameters the template does not declare, and a missing required tag.
+
+        The server would accept an undeclared parameter (``revison=main``, a typo) and run
+        with the default; ``workflow_for`` refuses it offline, and so does this, by reading
+        the template first.
+        """
+        if namespace is None:
+            url = self._http.url(f"api/v1/cluster-workflow-templates/{_seg(name)}")
+            where = "the cluster"
+        else:
+            url = self._http.url(f"api/v1/workflow-templates/{_seg(namespace)}/{_seg(name)}")
+            where = f"namespace {namespace!r}"
+        try:
+            template = self._http.request("GET", url, idempotent=True).json()
+        except NotFoundError as exc:
+            hint = f"no {kind} named {name!r} in {where}; apply it first or check the name"
+            raise with_hint(exc, hint) from exc
+        spec = template.get("spec") if isinstance(template, dict) else None
+        arguments = (spec or {}).get("arguments") or {}
+        declared = {
+            p["name"]: p
+            for p in arguments.get("parameters") or []
+            if isinstance(p, dict) and isinstance(p.get("name"), str)
+        }
+        given = [item.partition("=")[0] for item in params]
+        unknown = sorted(set(given) - set(declared))
+        if unknown:
+            listed = ", ".join(sorted(declared)) or "none"
+            raise ConfigError(
+                f"parameter(s) {', '.join(map(repr, unknown))} are not declared by {kind} "
+                f"{name!r} (declared: {listed}); nothing was submitted"
+            )
+        tag = declared.get("tag")
+        required = tag is not None and tag.get("value") is None and tag.get("default") is None
+        if required and "tag" not in given:
+            raise TagError(
+                f"{kind} {name!r} needs a tag: it does not derive one from git; "
+                "give the version to build (tag=..., CLI: --tag)"
+            )
 
     def _find_submission(
         self, namespace: str, wf_name: str, sid: str, cause: ServerError
@@ -439,7 +539,7 @@ class ArgoClient:
         """Read a run's current status.
 
         Args:
-            run: a :class:`Run` or a workflow name in the client's namespace.
+            run: a `Run` or a workflow name in the client's namespace.
 
         Returns:
             The phase, progress, nodes and outputs.
@@ -468,7 +568,7 @@ class ArgoClient:
         """Poll a run until its phase is final (Succeeded, Failed or Error).
 
         Args:
-            run: a :class:`Run` or a workflow name in the client's namespace.
+            run: a `Run` or a workflow name in the client's namespace.
             timeout: seconds to wait at most (finite).
             poll_interval: seconds between polls.
             on_update: called with the status whenever its phase, progress or a node's phase
@@ -512,26 +612,47 @@ class ArgoClient:
         container: str | None = None,
         pod_name: str | None = None,
     ) -> Iterator[LogLine]:
-        """Stream a run's logs (the server's newline-delimited JSON).
+        """Stream a run's logs (the server's newline-delimited JSON), every container's.
+
+        Without ``container``, every container that has a log is read: each container of
+        a containerSet pod (the single-pod layout's tag check, clone and build) and
+        ``main`` of any other pod; each line says its pod and container. Without
+        ``follow`` the containers are read one after the other; with it, together, lines
+        interleaved as they come.
 
         Args:
-            run: a :class:`Run` or a workflow name in the client's namespace.
-            follow: keep streaming until the pods finish (no read timeout then).
-            container: the container to read; ``main`` (as the argo CLI) by default.
+            run: a `Run` or a workflow name in the client's namespace.
+            follow: keep streaming until the pods finish (no read timeout then, so a quiet
+                build step longer than the client's timeout does not end the stream).
+            container: read only this container.
             pod_name: only this pod's lines.
 
         Returns:
             An iterator of lines; iterate it to the end or ``close()`` it.
 
         Raises:
-            ServerError: the request failed; also raised while iterating for an error
+            ServerError: a request failed; also raised while iterating for an error
                 element in the stream or a broken connection.
         """
         name, namespace = self._ref(run)
+        if container is not None:
+            names = [container]
+        else:
+            current = self.status(Run(name, namespace) if isinstance(run, str) else run)
+            pairs = [p for p in current.containers() if pod_name in (None, p[0])]
+            names = list(dict.fromkeys(c for _, c in pairs)) or ["main"]
+        streams = [self._log_stream(name, namespace, c, pod_name, follow) for c in names]
+        if len(streams) == 1 or not follow:
+            return _chain(streams)
+        return _merge(streams)
+
+    def _log_stream(
+        self, name: str, namespace: str, container: str, pod_name: str | None, follow: bool
+    ) -> Iterator[LogLine]:
         url = self._http.url(f"api/v1/workflows/{_seg(namespace)}/{_seg(name)}/log")
         params = {
             "podName": pod_name,
-            "logOptions.container": container or "main",
+            "logOptions.container": container,
             "logOptions.follow": "true" if follow else None,
         }
         try:
@@ -545,7 +666,9 @@ class ArgoClient:
             )
         except NotFoundError as exc:
             raise with_hint(exc, f"no workflow {name!r} in namespace {namespace!r}") from exc
-        return iter_log_lines(resp, url)
+        return (
+            LogLine(line.pod_name, line.content, container) for line in iter_log_lines(resp, url)
+        )
 
     def _ref(self, run: Run | str) -> tuple[str, str]:
         if isinstance(run, Run):
@@ -558,6 +681,20 @@ class ArgoClient:
 # -- helpers ---------------------------------------------------------------------------------
 
 
+def privileged_problems(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Where ``manifest`` gives a pod root on the node, as ``(path, message)`` pairs.
+
+    Fails closed: a manifest the check cannot read to the end (a ``podSpecPatch`` nested
+    thousands of levels deep) is one problem, not a crash and not a pass.
+    """
+    from argo_buildpacks._lint.privileged import privileged_issues
+
+    try:
+        return [(issue.path, issue.message) for issue in privileged_issues(manifest)]
+    except RecursionError:
+        return [("spec", "too deeply nested to be checked for privileges")]
+
+
 def _seg(text: str) -> str:
     return quote(text, safe="")
 
@@ -567,6 +704,78 @@ def _applied(
 ) -> ApplyResult:
     version = str((obj.get("metadata") or {}).get("resourceVersion", ""))
     return ApplyResult(kind, name, namespace, action, version)
+
+
+class _ContainerLog(Iterator[LogLine]):
+    """One container's log stream; ``close()`` closes its response from any thread."""
+
+    def __init__(self, resp: requests.Response, lines: Iterator[LogLine], container: str) -> None:
+        self._resp = resp
+        self._lines = lines
+        self._container = container
+
+    def __next__(self) -> LogLine:
+        line = next(self._lines)
+        return LogLine(line.pod_name, line.content, self._container)
+
+    def close(self) -> None:
+        """Close the response (a reader blocked on it gets an error and stops)."""
+        self._resp.close()
+
+
+def _chain(streams: list[Iterator[LogLine]]) -> Iterator[LogLine]:
+    """The streams one after the other; every stream is closed when this one is."""
+    try:
+        for stream in streams:
+            yield from stream
+    finally:
+        for stream in streams:
+            close = getattr(stream, "close", None)
+            if callable(close):
+                close()
+
+
+def _merge(streams: list[Iterator[LogLine]]) -> Iterator[LogLine]:
+    """The streams read together (one thread each), lines in the order they arrive.
+
+    An error in one stream is raised here (after the lines that came before it); closing
+    this iterator closes every stream.
+    """
+    done = object()
+    queue: Queue[Any] = Queue(maxsize=1000)
+    stop = threading.Event()
+
+    def pump(stream: Iterator[LogLine]) -> None:
+        try:
+            for line in stream:
+                if stop.is_set():
+                    break
+                queue.put(line)
+        except BaseException as exc:  # handed to the reader, raised there
+            queue.put(exc)
+        finally:
+            queue.put(done)
+
+    threads = [threading.Thread(target=pump, args=(s,), daemon=True) for s in streams]
+    for thread in threads:
+        thread.start()
+    remaining = len(threads)
+    try:
+        while remaining:
+            item = queue.get()
+            if item is done:
+                remaining -= 1
+            elif isinstance(item, BaseException):
+                raise item
+            else:
+                yield item
+    finally:
+        stop.set()
+        for stream in streams:
+            close = getattr(stream, "close", None)
+            if callable(close):
+                with contextlib.suppress(Exception):
+                    close()
 
 
 def _run_from(obj: Mapping[str, Any], sid: str) -> Run:

@@ -1,6 +1,6 @@
 """The build configuration: one app's build, as a validated pydantic model.
 
-:class:`BuildConfig` mirrors the YAML config file key for key (see DESIGN.md and
+`BuildConfig` mirrors the YAML config file key for key (see DESIGN.md and
 ``docs/config.md``). Everything is validated where it is declared, so a bad value is
 reported with its location (``source.revision``), the value and what is allowed. Secrets
 appear only as references (Secret names), never as values.
@@ -9,9 +9,9 @@ appear only as references (Secret names), never as values.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import (
     AfterValidator,
@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic._internal._model_construction import ModelMetaclass
 
 from argo_buildpacks import _validate as v
 from argo_buildpacks._giturl import git_url_kind
@@ -53,10 +54,86 @@ Namespace = Annotated[str, AfterValidator(lambda s: v.dns_label(s, what="namespa
 SecretName = Annotated[str, AfterValidator(lambda s: v.dns_subdomain(s, what="Secret name"))]
 SecretKey = Annotated[str, AfterValidator(v.secret_key)]
 EnvName = Annotated[str, AfterValidator(v.env_name)]
+LabelKey = Annotated[str, AfterValidator(lambda s: v.label_key(s, what="label key"))]
+LabelValue = Annotated[str, AfterValidator(lambda s: v.label_value(s, what="label value"))]
 
 
-class _Model(BaseModel):
+class _RaisesConfigError(ModelMetaclass):
+    """Turns the constructor's ``ValidationError`` into `ConfigError`.
+
+    On the metaclass, not in ``__init__``: pydantic calls a model's own ``__init__`` when it
+    validates it as a nested field too, and the error must stay pydantic's there so that it
+    keeps its location.
+    """
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValidationError as exc:
+            raise _config_error(exc, cls.__name__, cast("type[BaseModel]", cls)) from None
+
+
+class _Model(BaseModel, metaclass=_RaisesConfigError):
+    """Frozen, no unknown keys; constructing or copying one raises `ConfigError`."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
+        """A copy; the fields in ``update`` are validated as the constructor validates them.
+
+        Raises:
+            ConfigError: an updated value is invalid (pydantic's own ``model_copy`` would
+                store it unchecked).
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        if not isinstance(update, Mapping):
+            raise ConfigError(f"model_copy: update must be a mapping, not {type(update).__name__}")
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        data.update(update)
+        try:
+            return type(self).model_validate(data)
+        except ValidationError as exc:
+            raise _config_error(exc, f"{type(self).__name__}.model_copy", type(self)) from None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul_or_surrogate(cls, value: Any) -> Any:
+        # A NUL cannot reach a container's argument or environment, and a lone surrogate
+        # cannot be encoded at all: refuse both where they are given (YAML goes through
+        # _yaml, which refuses them too; this covers the Python API and the CLI's flags).
+        for text, where in _strings(value, ""):
+            where = f"{where.lstrip('.')}: " if where else ""
+            if "\x00" in text:
+                raise ValueError(f"{where}contains a NUL character")
+            if any("\ud800" <= c <= "\udfff" for c in text):
+                raise ValueError(f"{where}contains a lone surrogate, not a character")
+        return value
+
+
+def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield value, where
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str):
+                yield key, where
+            if not isinstance(item, BaseModel):
+                yield from _strings(item, f"{where}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            if not isinstance(item, BaseModel):
+                yield from _strings(item, f"{where}[{i}]")
+
+
+def _config_error(exc: ValidationError, source: str, model: type[BaseModel]) -> ConfigError:
+    return ConfigError(
+        format_validation_error(exc, source=source, model=model),
+        errors=[
+            {"loc": tuple(e["loc"]), "msg": str(e["msg"]), "type": e["type"]}
+            for e in exc.errors(include_url=False)
+        ],
+    )
 
 
 class GitCredentials(_Model):
@@ -144,7 +221,7 @@ class Builder(_Model):
 
     The uid/gid must match the builder's ``CNB_USER_ID``/``CNB_GROUP_ID``: the daemonless
     build runs every container as that user (never root), so a mismatch shows up as
-    permission errors. Known builders are resolved by :meth:`from_image`; for any other
+    permission errors. Known builders are resolved by `from_image`; for any other
     builder give ``{image, uid, gid}``.
     """
 
@@ -240,9 +317,12 @@ class ResourceSpec(_Model):
         import re
 
         for key, qty in value.items():
-            if not re.fullmatch(r"[a-z0-9A-Z./-]+", key):
+            if not re.fullmatch(r"[a-z0-9A-Z./-]+", key, re.ASCII):
                 raise ValueError(f"resource name {key!r} is invalid")
-            if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i?|[mun]|k)?", qty):
+            # ASCII digits only: Python's \d also matches the digits of other scripts.
+            if not re.fullmatch(
+                r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i?|[mun]|k)?", qty
+            ):
                 raise ValueError(
                     f"{key}: {qty!r} is not a Kubernetes quantity (e.g. 500m, 2, 512Mi, 4Gi)"
                 )
@@ -286,6 +366,26 @@ class Toleration(_Model):
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
     toleration_seconds: int | None = Field(None, ge=0)
 
+    @model_validator(mode="after")
+    def _as_kubernetes_validates(self) -> Toleration:
+        # Kubernetes' validateTolerations (pkg/apis/core/validation).
+        if self.key:
+            v.label_key(self.key, what="toleration key")
+        elif self.operator != "Exists":
+            raise ValueError(
+                "operator must be 'Exists' when key is empty (which matches every taint), "
+                f"not {self.operator!r}"
+            )
+        if self.operator == "Exists" and self.value:
+            raise ValueError(f"value must be empty when operator is 'Exists', not {self.value!r}")
+        if self.operator == "Equal" and self.value:
+            v.label_value(self.value, what="toleration value")
+        if self.toleration_seconds is not None and self.effect != "NoExecute":
+            raise ValueError(
+                f"effect must be 'NoExecute' when toleration_seconds is set, not {self.effect!r}"
+            )
+        return self
+
 
 class Images(_Model):
     """The helper images, pinned. Override to use a mirror or a digest."""
@@ -307,7 +407,7 @@ def _image_name_only(value: ImageRef) -> ImageRef:
 
 
 class BuildConfig(_Model):
-    """The whole description of one app's build; loadable from YAML with :meth:`from_file`.
+    """The whole description of one app's build; loadable from YAML with `from_file`.
 
     >>> cfg = BuildConfig(name="app", source={"url": "https://github.com/acme/app.git"},
     ...                   image="ghcr.io/acme/app")
@@ -349,7 +449,9 @@ class BuildConfig(_Model):
     mode: Literal["daemonless", "pack-dind", "pack-socket"] = "daemonless"
     log_level: Literal["debug", "info", "warn", "error"] = "info"
     service_account: SecretName | None = Field(None, description="ServiceAccount of the pods.")
-    node_selector: dict[str, str] = Field(default_factory=dict)
+    node_selector: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict, description="Node labels the pods must match (label key: value)."
+    )
     tolerations: list[Toleration] = Field(default_factory=list)
     resources: Resources = Resources()
     retries: Retries = Retries()
@@ -422,7 +524,7 @@ class BuildConfig(_Model):
 
     @property
     def image_ref(self) -> ImageRef:
-        """:attr:`image` (an alias kept for readability at call sites)."""
+        """`image` (an alias kept for readability at call sites)."""
         return self.image
 
     @classmethod
@@ -439,17 +541,23 @@ class BuildConfig(_Model):
         try:
             return cls.model_validate(dict(data))
         except ValidationError as exc:
-            raise ConfigError(format_validation_error(exc, source=source)) from None
+            raise _config_error(exc, source, cls) from None
 
     @classmethod
     def from_yaml(cls, text: str, *, source: str = "<yaml>") -> BuildConfig:
-        """Parse and validate YAML text (one document)."""
-        import yaml
+        """Parse and validate YAML text (one document).
 
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+        The text is read by the package's safe loader: duplicate keys, deep nesting,
+        expanding aliases, NUL characters and lone surrogates are refused.
+
+        Raises:
+            ConfigError: ``text`` is not a str, not valid YAML, or the config is invalid.
+        """
+        from argo_buildpacks import _yaml
+
+        if not isinstance(text, str):
+            raise ConfigError(f"from_yaml: text must be a str, not {type(text).__name__}")
+        data = _yaml.load(text, source=source)
         if data is None:
             raise ConfigError(f"{source}: the file is empty")
         return cls.from_dict(data, source=source)
@@ -459,16 +567,20 @@ class BuildConfig(_Model):
         """Load a config file (YAML).
 
         Raises:
-            ConfigError: the file is missing or unreadable, is not YAML, or any key is wrong
-                (unknown keys are named, with the closest known key).
+            ConfigError: ``path`` is not a path, the file is missing, unreadable, not a
+                regular file or too big, is not YAML, or any key is wrong (unknown keys are
+                named, with the closest known key).
         """
+        import os
+
+        from argo_buildpacks import _yaml
+
+        if not isinstance(path, (str, os.PathLike)):
+            raise ConfigError(
+                f"from_file: path must be a str or os.PathLike, not {type(path).__name__}"
+            )
         p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(f"{p}: no such config file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{p}: cannot read config file: {exc}") from None
+        text = _yaml.read_file(p, what="config file")
         return cls.from_yaml(text, source=str(p))
 
     def to_yaml(self) -> str:
@@ -495,9 +607,11 @@ class BuildConfig(_Model):
         return schema
 
 
-def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+def _model_at(
+    loc: tuple[int | str, ...], root: type[BaseModel] | None = None
+) -> type[BaseModel] | None:
     """The model class whose fields live at ``loc`` (for "did you mean" on unknown keys)."""
-    model: Any = BuildConfig
+    model: Any = root or BuildConfig
     for part in loc:
         if isinstance(part, int):
             continue
@@ -514,14 +628,22 @@ def _model_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
-def format_validation_error(exc: ValidationError, *, source: str) -> str:
-    """Turn a pydantic error into one line per problem: ``source: key.path: message``."""
+def format_validation_error(
+    exc: ValidationError, *, source: str, model: type[BaseModel] | None = None
+) -> str:
+    """Turn a pydantic error into one line per problem: ``source: key.path: message``.
+
+    Args:
+        exc: the error.
+        source: what the lines start with (a file name, ``BuildConfig``...).
+        model: the model validated (for "did you mean"); `BuildConfig` by default.
+    """
     lines = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         path = ".".join(str(p) for p in loc if p != "[key]") or "(top level)"
         if err["type"] == "extra_forbidden":
-            parent = _model_at(loc[:-1])
+            parent = _model_at(loc[:-1], model)
             key = str(loc[-1])
             allowed = sorted(parent.model_fields) if parent else []
             close = difflib.get_close_matches(key, allowed, n=1)

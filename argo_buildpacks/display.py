@@ -1,17 +1,21 @@
 """Jupyter display: pipelines drawn as pods and containers, runs and versions as small tables.
 
-:func:`pipeline_html` shows a template or workflow as a diagram of its pods (a
+`pipeline_html` shows a template or workflow as a diagram of its pods (a
 ``containerSet`` is one pod with its containers in order; ``steps`` and ``dag`` are one box
 per step; ``templateRef`` calls name the library they call) beside its collapsible YAML.
-The diagram is inline SVG drawn in Python (:mod:`argo_buildpacks._diagram`): it needs no
+The diagram is inline SVG drawn in Python (`argo_buildpacks._diagram`): it needs no
 JavaScript and no network, so it
 shows the same in JupyterLab, VS Code, nbviewer, GitHub's notebook viewer and exported HTML.
-:func:`pipeline_mermaid` gives the same picture as Mermaid text, for Markdown pages.
+`pipeline_mermaid` gives the same picture as Mermaid text, for Markdown pages.
 
-``%load_ext argo_buildpacks`` (:func:`load_ipython_extension`) makes Hera's ``Workflow``,
+``%load_ext argo_buildpacks`` (`load_ipython_extension`) makes Hera's ``Workflow``,
 ``WorkflowTemplate`` and ``ClusterWorkflowTemplate`` display this way. Every value shown is
 HTML-escaped. The module imports only the standard library; Hera and YAML are loaded when
 something is rendered.
+
+Imports run one way: this module uses the model (`argo_buildpacks.tags`,
+`argo_buildpacks.runs`), never the reverse: a `SemverTag` or `RunStatus` draws its own
+HTML (with the small helpers of `argo_buildpacks._html`), and the functions here call it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from argo_buildpacks._diagram import clip, identity, manifest_of, mermaid, svg
+from argo_buildpacks._html import CODE
 
 if TYPE_CHECKING:
     from argo_buildpacks.runs import RunStatus
@@ -60,7 +65,7 @@ def pipeline_mermaid(obj: object) -> str:
     """The pipeline of a workflow or template as a Mermaid flowchart (for Markdown pages).
 
     Args:
-        obj: what :func:`pipeline_svg` accepts.
+        obj: what `pipeline_svg` accepts.
 
     Returns:
         ``flowchart LR`` text: a subgraph per pod holding its containers and their
@@ -76,7 +81,7 @@ def pipeline_mermaid(obj: object) -> str:
 
 # ----------------------------------------------------------------------------- HTML
 
-_CODE = "<code>{}</code>"
+_CODE = CODE
 
 
 def _parameters_html(manifest: Mapping[str, Any]) -> str:
@@ -93,7 +98,7 @@ def _parameters_html(manifest: Mapping[str, Any]) -> str:
 
 def pipeline_html(obj: object, *, yaml: bool = True) -> str:
     """A template or workflow as HTML: a title line, its parameters, the pipeline diagram
-    (:func:`pipeline_svg`) and, when ``yaml``, its YAML in a collapsed ``<details>``.
+    (`pipeline_svg`) and, when ``yaml``, its YAML in a collapsed ``<details>``.
 
     Args:
         obj: a Hera workflow or template, a manifest dict, its YAML text, or a list of these
@@ -130,64 +135,28 @@ def pipeline_html(obj: object, *, yaml: bool = True) -> str:
     return "".join(parts)
 
 
-_PHASE_COLOURS = {
-    "Succeeded": "#1a7f37",
-    "Failed": "#b3261e",
-    "Error": "#b3261e",
-    "Running": "#0969da",
-    "Pending": "#57606a",
-}
-
-
-def _phase(phase: str) -> str:
-    colour = _PHASE_COLOURS.get(phase, "#57606a")
-    return f'<b style="color:{colour}">\u25cf {escape(phase)}</b>'
-
-
 def run_status_html(status: RunStatus) -> str:
     """A run's status as a compact HTML table: phase, progress, times, outputs and nodes.
 
+    The same as ``status._repr_html_()`` (what Jupyter shows for a `RunStatus`).
+
     Args:
-        status: the snapshot from :meth:`ArgoClient.status` or :meth:`ArgoClient.wait`.
+        status: the snapshot from `ArgoClient.status` or `ArgoClient.wait`.
 
     Returns:
         HTML; every value is escaped.
     """
-    rows = [
-        ("run", _CODE.format(escape(f"{status.namespace}/{status.name}"))),
-        ("phase", _phase(status.phase) + (f" {escape(status.message)}" if status.message else "")),
-    ]
-    if status.progress:
-        rows.append(("progress", escape(status.progress)))
-    if status.started_at:
-        when = escape(status.started_at.isoformat())
-        if status.finished_at:
-            took = status.finished_at - status.started_at
-            when += f" \u2192 {escape(status.finished_at.isoformat())} ({escape(str(took))})"
-        rows.append(("time", when))
-    rows += [(escape(k), _CODE.format(escape(v))) for k, v in status.outputs.items()]
-    table = "".join(
-        f'<tr><th style="text-align:left">{key}</th><td style="text-align:left">{value}</td></tr>'
-        for key, value in rows
-    )
-    html = f'<table class="argo-buildpacks-run">{table}</table>'
-    if status.nodes:
-        cells = "".join(
-            f"<tr><td>{escape(n.display_name)}</td><td>{escape(n.type)}</td>"
-            f"<td>{_phase(n.phase)}</td><td>{escape(n.message)}</td></tr>"
-            for n in status.nodes
-        )
-        html += (
-            f"<details><summary>nodes ({len(status.nodes)})</summary><table>"
-            "<tr><th>node</th><th>type</th><th>phase</th><th>message</th></tr>"
-            f"{cells}</table></details>"
-        )
-    return html
+    from argo_buildpacks.runs import run_status_html as html
+
+    return html(status)
 
 
 def semver_html(tag: SemverTag, *, floating: bool = True, latest: bool = False) -> str:
     """A version in one line: the version, release or pre-release, and the image tags a
-    build of it pushes (as :meth:`SemverTag.oci_tags` with ``floating`` and ``latest``).
+    build of it pushes (as `SemverTag.oci_tags` with ``floating`` and ``latest``).
+
+    The same as ``tag._repr_html_()`` with the defaults (what Jupyter shows for a
+    `SemverTag`).
 
     Args:
         tag: the version.
@@ -197,20 +166,9 @@ def semver_html(tag: SemverTag, *, floating: bool = True, latest: bool = False) 
     Returns:
         HTML; a version too long for an OCI tag says so instead of raising.
     """
-    from argo_buildpacks.errors import TagError
+    from argo_buildpacks.tags import semver_html as html
 
-    kind = "pre-release" if tag.is_prerelease else "release"
-    try:
-        tags = ", ".join(_CODE.format(escape(t)) for t in tag.oci_tags(floating, latest))
-        pushes = f"pushes {tags}"
-    except TagError as exc:
-        pushes = f'<span style="color:#b3261e">{escape(str(exc))}</span>'
-    if tag.is_prerelease:
-        pushes += " (no floating tags for a pre-release)"
-    return (
-        f'<span class="argo-buildpacks-semver"><b>{escape(str(tag))}</b> '
-        f"<i>{kind}</i> \u00b7 {pushes}</span>"
-    )
+    return html(tag, floating=floating, latest=latest)
 
 
 # ----------------------------------------------------------------------------- IPython
@@ -225,7 +183,7 @@ _HERA_TYPES = (
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext argo_buildpacks``: show Hera workflows and templates as
-    :func:`pipeline_html` (diagram and collapsible YAML).
+    `pipeline_html` (diagram and collapsible YAML).
 
     Args:
         ipython: the running ``InteractiveShell`` (anything with a ``display_formatter``).

@@ -1,13 +1,14 @@
 """The exception tree.
 
-Everything the library raises on purpose derives from :class:`ArgoBuildpacksError`, so
+Everything the library raises on purpose derives from `ArgoBuildpacksError`, so
 callers can catch one type. Input errors are also ``ValueError``\\ s; server failures carry
 the server's own message and a hint of what to do about it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 __all__ = [
     "ArgoBuildpacksError",
@@ -19,6 +20,7 @@ __all__ = [
     "LintError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PrivilegedError",
     "ServerError",
     "ServerUnavailableError",
     "TagError",
@@ -32,7 +34,26 @@ class ArgoBuildpacksError(Exception):
 
 
 class ConfigError(ArgoBuildpacksError, ValueError):
-    """A build configuration, option or argument is invalid."""
+    """A build configuration, option or argument is invalid.
+
+    A `ValueError`, so ``except ValueError`` catches it too. The message has one line per
+    problem, ``SOURCE: key.path: what is wrong``. Code written for pydantic's
+    ``ValidationError`` keeps working with ``error.errors()`` and ``error.error_count()``.
+    """
+
+    def __init__(self, *args: object, errors: Sequence[Mapping[str, Any]] = ()) -> None:
+        super().__init__(*args)
+        self._errors = [dict(error) for error in errors]
+
+    def errors(self) -> list[dict[str, Any]]:
+        """Each problem of a config that failed validation, as pydantic's
+        ``ValidationError.errors()`` gives them without the input values: dicts with
+        ``loc`` (the key path, a tuple), ``msg`` and ``type``. Empty for other errors."""
+        return [dict(error) for error in self._errors]
+
+    def error_count(self) -> int:
+        """How many problems `errors` lists."""
+        return len(self._errors)
 
 
 class TagError(ConfigError):
@@ -41,6 +62,18 @@ class TagError(ConfigError):
 
 class ImageRefError(ConfigError):
     """A string is not a valid OCI image reference."""
+
+
+class PrivilegedError(ConfigError):
+    """A manifest would give a pod root on the node and privileged pods were not allowed.
+
+    Raised by `ArgoClient.apply` before anything is sent; ``issues`` holds each place, as
+    ``(path, message)`` pairs.
+    """
+
+    def __init__(self, message: str, issues: Sequence[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.issues = list(issues or [])
 
 
 class LintError(ArgoBuildpacksError):

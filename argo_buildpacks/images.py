@@ -1,6 +1,6 @@
 """OCI image references.
 
-:class:`ImageRef` parses and validates an image reference with the grammar of
+`ImageRef` parses and validates an image reference with the grammar of
 ``github.com/distribution/reference`` (the one Docker, containerd and registries use)::
 
     reference        := name [ ":" tag ] [ "@" digest ]
@@ -18,13 +18,14 @@
 
 The first ``/``-separated component is the registry only when it contains ``.`` or ``:``
 or is ``localhost`` (Docker's rule); otherwise the whole name is a Docker Hub repository and
-is kept as given: ``alpine`` stays ``alpine`` (:attr:`ImageRef.canonical` expands it to
+is kept as given: ``alpine`` stays ``alpine`` (`ImageRef.canonical` expands it to
 ``docker.io/library/alpine``). Host names may use upper case (they are case-insensitive);
 repository paths may not.
 
-Two checks go beyond the grammar, as ``go-digest`` and the network do: the hex of a
-``sha256``, ``sha384`` or ``sha512`` digest is exactly 64, 96 or 128 lower-case hex digits,
-and a port is a number from 1 to 65535.
+Checks beyond the grammar, as ``go-digest`` and the network make them: the algorithm is one
+``go-digest`` registers (``sha256``, ``sha384``, ``sha512``; any other is "unsupported", as
+distribution's ``reference.Parse`` says), its hex is exactly 64, 96 or 128 lower-case hex
+digits, and a port is a number from 1 to 65535.
 """
 
 from __future__ import annotations
@@ -62,8 +63,6 @@ _PORT = re.compile(r"[0-9]+")
 _TAG_FIRST = frozenset(string.ascii_letters + string.digits + "_")
 _TAG_CHARS = _TAG_FIRST | frozenset(".-")
 _ALGORITHM = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*")
-_HEX = re.compile(r"[0-9a-fA-F]{32,}")
-_HEX_CHARS = frozenset(string.hexdigits)
 _LOWER_HEX_CHARS = frozenset(string.digits + "abcdef")
 # go-digest's registered algorithms and the exact length of their lower-case hex.
 _DIGEST_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
@@ -83,7 +82,7 @@ _ALGORITHM_RULE = (
 class ImageRef:
     """A validated OCI image reference: ``[registry/]repository[:tag][@digest]``.
 
-    Parse one with :meth:`parse`, or build it from its parts (which are validated the
+    Parse one with `parse`, or build it from its parts (which are validated the
     same way). It is immutable and hashable, compares by its parts, and ``str()`` gives the
     reference back exactly as written: a Docker Hub short name stays short.
 
@@ -387,19 +386,16 @@ def _digest_problem(digest: str) -> str | None:
     if _ALGORITHM.fullmatch(algorithm) is None:
         return f"digest {digest!r} has algorithm {algorithm!r} ({_ALGORITHM_RULE})"
     length = _DIGEST_LENGTHS.get(algorithm)
-    if length is not None:
-        bad = next((c for c in hex_part if c not in _LOWER_HEX_CHARS), None)
-        if bad is not None or len(hex_part) != length:
-            found = f"contains {bad!r}" if bad is not None else f"has {len(hex_part)}"
-            return (
-                f"digest {digest!r}: a {algorithm} digest is exactly {length} lower-case hex "
-                f"digits (0-9, a-f), this one {found}"
-            )
-    elif _HEX.fullmatch(hex_part) is None:
-        bad = next((c for c in hex_part if c not in _HEX_CHARS), None)
+    if length is None:
+        # go-digest's Digest.Validate: a well-formed digest of an algorithm it does not
+        # know is ErrDigestUnsupported, and distribution's reference.Parse refuses it.
+        known = ", ".join(_DIGEST_LENGTHS)
+        return f"digest {digest!r}: unsupported digest algorithm {algorithm!r} (known: {known})"
+    bad = next((c for c in hex_part if c not in _LOWER_HEX_CHARS), None)
+    if bad is not None or len(hex_part) != length:
         found = f"contains {bad!r}" if bad is not None else f"has {len(hex_part)}"
         return (
-            f"digest {digest!r}: the part after ':' must be at least 32 hex digits, "
-            f"this one {found}"
+            f"digest {digest!r}: a {algorithm} digest is exactly {length} lower-case hex "
+            f"digits (0-9, a-f), this one {found}"
         )
     return None

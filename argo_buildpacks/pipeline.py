@@ -108,9 +108,14 @@ def workflow_template(
         allow_privileged: required for the ``pack-*`` modes.
 
     Raises:
-        ConfigError: an option is not one of the allowed values, or a privileged mode was
-            not allowed.
+        ConfigError: ``config`` is not a `BuildConfig`, an option is not one of the allowed
+            values, or a privileged mode was not allowed.
     """
+    if not isinstance(config, BuildConfig):
+        raise ConfigError(
+            f"workflow_template: config must be a BuildConfig, not {type(config).__name__} "
+            "(for a dict use BuildConfig.from_dict(...), for a file BuildConfig.from_file(...))"
+        )
     _check_choice("kind", kind, _KINDS)
     config = _with_overrides(config, layout=layout, mode=mode)
     if config.mode != "daemonless" and not allow_privileged:

@@ -1,4 +1,4 @@
-"""What :class:`~argo_buildpacks.client.ArgoClient` returns: apply results, runs, their
+"""What `ArgoClient` returns: apply results, runs, their
 status and log lines. Plain frozen dataclasses; Hera is imported for type checking only.
 """
 
@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import escape
 from typing import TYPE_CHECKING, Literal
+
+from argo_buildpacks._html import CODE, phase_html
 
 if TYPE_CHECKING:
     from hera.workflows.models import Workflow
@@ -20,6 +23,7 @@ __all__ = [
     "Run",
     "RunStatus",
     "pod_name",
+    "run_status_html",
 ]
 
 #: Workflow phases after which nothing changes any more.
@@ -30,7 +34,7 @@ ApplyAction = Literal["created", "updated", "unchanged"]
 
 @dataclass(frozen=True)
 class ApplyResult:
-    """The outcome of :meth:`ArgoClient.apply`.
+    """The outcome of `ArgoClient.apply`.
 
     Attributes:
         kind: ``WorkflowTemplate`` or ``ClusterWorkflowTemplate``.
@@ -76,8 +80,12 @@ class NodeStatus:
         type: ``Pod``, ``Steps``, ``DAG``, ``Container``, ``Skipped``...
         phase: ``Pending``, ``Running``, ``Succeeded``, ``Failed``, ``Error``, ``Skipped``...
         message: why the node is in this phase (empty when there is nothing to say).
-        pod_name: the pod that ran a ``Pod`` node, as Argo names it; ``None`` otherwise.
+        pod_name: the pod that ran a ``Pod`` node, as Argo names it; for a ``Container``
+            node (one container of a containerSet pod), the pod it runs in; ``None``
+            otherwise.
         template_name: the template the node ran, if any.
+        children: the ids of the node's children (a containerSet pod's are its
+            ``Container`` nodes).
     """
 
     id: str
@@ -88,6 +96,7 @@ class NodeStatus:
     message: str = ""
     pod_name: str | None = None
     template_name: str | None = None
+    children: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,9 +146,20 @@ class RunStatus:
         if status is None:
             return cls(wf_name, namespace, "Pending")
         nodes = []
+        pods: dict[str, str] = {}  # Container node id -> the pod it runs in
+        for node in (status.nodes or {}).values():
+            if node.type == "Pod":
+                ref = node.template_ref.template if node.template_ref else None
+                owner = pod_name(wf_name, node.id, node.name, node.template_name or ref, v1=v1)
+                pods.update((child, owner) for child in node.children or [])
         for node in (status.nodes or {}).values():
             ref = node.template_ref.template if node.template_ref else None
             template = node.template_name or ref
+            pod: str | None = None
+            if node.type == "Pod":
+                pod = pod_name(wf_name, node.id, node.name, template, v1=v1)
+            elif node.type == "Container":
+                pod = pods.get(node.id)
             nodes.append(
                 NodeStatus(
                     id=node.id,
@@ -148,10 +168,9 @@ class RunStatus:
                     type=node.type,
                     phase=node.phase or "Pending",
                     message=node.message or "",
-                    pod_name=pod_name(wf_name, node.id, node.name, template, v1=v1)
-                    if node.type == "Pod"
-                    else None,
+                    pod_name=pod,
                     template_name=template,
+                    children=tuple(node.children or ()),
                 )
             )
         params = (status.outputs.parameters if status.outputs else None) or []
@@ -166,6 +185,26 @@ class RunStatus:
             nodes=tuple(nodes),
             outputs={p.name: p.value for p in params if p.value is not None},
         )
+
+    def containers(self) -> list[tuple[str, str]]:
+        """Every ``(pod, container)`` whose log is the run's: each container of a
+        containerSet pod (its ``Container`` nodes), and ``main`` of any other pod.
+
+        In the order the server listed the nodes; a pod the run has not created yet
+        (no ``Pod`` node) is not listed.
+        """
+        by_id = {node.id: node for node in self.nodes}
+        pairs: list[tuple[str, str]] = []
+        for node in self.nodes:
+            if node.type != "Pod" or node.pod_name is None:
+                continue
+            names = [
+                by_id[child].display_name
+                for child in node.children
+                if child in by_id and by_id[child].type == "Container"
+            ]
+            pairs += [(node.pod_name, name) for name in names or ["main"]]
+        return pairs
 
     @property
     def finished(self) -> bool:
@@ -200,8 +239,6 @@ class RunStatus:
 
     def _repr_html_(self) -> str:
         """Jupyter: phase, progress, times, outputs and nodes as a compact table."""
-        from argo_buildpacks.display import run_status_html
-
         return run_status_html(self)
 
 
@@ -211,11 +248,14 @@ class LogLine:
 
     Attributes:
         pod_name: the pod that wrote it.
-        content: the line, without its newline.
+        content: the line, without its newline, as the container wrote it (it may hold
+            control characters: escape it before printing it on a terminal).
+        container: the container that wrote it (``main`` in a one-container pod).
     """
 
     pod_name: str
     content: str
+    container: str = "main"
 
     def __str__(self) -> str:
         return self.content
@@ -251,3 +291,48 @@ def pod_name(
         return workflow
     prefix = f"{workflow}-{template}" if template else workflow
     return f"{prefix[:242]}-{_fnv1a32(node_name)}"
+
+
+def run_status_html(status: RunStatus) -> str:
+    """A run's status as a compact HTML table: phase, progress, times, outputs and nodes
+    (see `argo_buildpacks.display.run_status_html`).
+
+    Args:
+        status: the snapshot.
+
+    Returns:
+        HTML; every value is escaped.
+    """
+    rows = [
+        ("run", CODE.format(escape(f"{status.namespace}/{status.name}"))),
+        (
+            "phase",
+            phase_html(status.phase) + (f" {escape(status.message)}" if status.message else ""),
+        ),
+    ]
+    if status.progress:
+        rows.append(("progress", escape(status.progress)))
+    if status.started_at:
+        when = escape(status.started_at.isoformat())
+        if status.finished_at:
+            took = status.finished_at - status.started_at
+            when += f" \u2192 {escape(status.finished_at.isoformat())} ({escape(str(took))})"
+        rows.append(("time", when))
+    rows += [(escape(k), CODE.format(escape(v))) for k, v in status.outputs.items()]
+    table = "".join(
+        f'<tr><th style="text-align:left">{key}</th><td style="text-align:left">{value}</td></tr>'
+        for key, value in rows
+    )
+    html = f'<table class="argo-buildpacks-run">{table}</table>'
+    if status.nodes:
+        cells = "".join(
+            f"<tr><td>{escape(n.display_name)}</td><td>{escape(n.type)}</td>"
+            f"<td>{phase_html(n.phase)}</td><td>{escape(n.message)}</td></tr>"
+            for n in status.nodes
+        )
+        html += (
+            f"<details><summary>nodes ({len(status.nodes)})</summary><table>"
+            "<tr><th>node</th><th>type</th><th>phase</th><th>message</th></tr>"
+            f"{cells}</table></details>"
+        )
+    return html

@@ -1,19 +1,21 @@
 """Semantic versions as image tags.
 
-:class:`SemverTag` is a SemVer 2.0.0 version (parsed by the ``semver`` package) plus what a
+`SemverTag` is a SemVer 2.0.0 version (parsed by the ``semver`` package) plus what a
 build needs from it: the OCI tag it is pushed as, the floating tags a stable release may also
 move, and the mapping from ``git describe --tags --long`` output. The in-cluster tag check
-(:mod:`argo_buildpacks.components.tag_check`) applies exactly these rules in POSIX ``sh``.
+(`argo_buildpacks.components.tag_check`) applies exactly these rules in POSIX ``sh``.
 """
 
 from __future__ import annotations
 
 import re
 from functools import total_ordering
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 import semver
 
+from argo_buildpacks._html import CODE
 from argo_buildpacks.errors import TagError
 
 if TYPE_CHECKING:
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from pydantic.json_schema import JsonSchemaValue
     from pydantic_core import CoreSchema
 
-__all__ = ["OCI_TAG_MAX_LENGTH", "OCI_TAG_PATTERN", "SemverTag"]
+__all__ = ["OCI_TAG_MAX_LENGTH", "OCI_TAG_PATTERN", "SemverTag", "semver_html"]
 
 #: The OCI distribution spec's tag grammar.
 OCI_TAG_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}"
@@ -77,8 +79,8 @@ def _explain(text: str) -> str | None:
 class SemverTag:
     """A validated SemVer 2.0.0 version, used as an image tag.
 
-    Create one with :meth:`parse` (which accepts one leading ``v``) or
-    :meth:`from_git_describe`. Versions compare by SemVer precedence (build metadata is
+    Create one with `parse` (which accepts one leading ``v``) or
+    `from_git_describe`. Versions compare by SemVer precedence (build metadata is
     ignored for ordering); ``==`` compares the whole version, build metadata included.
 
     >>> v = SemverTag.parse("v1.4.2+build.7")
@@ -134,14 +136,17 @@ class SemverTag:
           pre-release tag the pre-release is extended instead, so the result still sorts
           before the coming release: ``v2.0.0-rc.1-3-gabc1234`` gives
           ``2.0.0-rc.1.dev.3+gabc1234``.
-        * ``abc1234`` (no tag reachable, from ``--always``): a :class:`TagError`, unless
+        * ``abc1234`` (no tag reachable, from ``--always``): a `TagError`, unless
           ``fallback=True``, which gives ``0.0.0-dev+gabc1234``.
 
         Build metadata of the tag itself is dropped when commits follow it.
 
         Raises:
-            TagError: the output is not describe output, or its tag is not SemVer.
+            TagError: the output is not a string or not describe output, or its tag is
+                not SemVer.
         """
+        if not isinstance(text, str):
+            raise TagError(f"git describe output must be a string, got {type(text).__name__}")
         # ASCII whitespace only, as the in-cluster script strips it: git writes a newline.
         out = text.strip(_ASCII_SPACE)
         match = _DESCRIBE.fullmatch(out)
@@ -228,7 +233,7 @@ class SemverTag:
         return tags
 
     def oci_tags(self, floating: bool = True, latest: bool = False) -> list[str]:
-        """Every tag a build of this version pushes: :attr:`oci_tag` first."""
+        """Every tag a build of this version pushes: `oci_tag` first."""
         return [self.oci_tag, *(self.floating_tags(latest) if floating else [])]
 
     def __str__(self) -> str:
@@ -257,8 +262,6 @@ class SemverTag:
 
     def _repr_html_(self) -> str:
         """Jupyter: the version, release or pre-release, and the image tags it pushes."""
-        from argo_buildpacks.display import semver_html
-
         return semver_html(self)
 
     @classmethod
@@ -304,3 +307,29 @@ def _parse_semver(bare: str, original: str) -> semver.Version:
     elif original.startswith("V"):
         why = "only a lower-case leading 'v' is allowed"
     raise TagError(f"{original!r} is not a SemVer 2.0.0 version: {why}")
+
+
+def semver_html(tag: SemverTag, *, floating: bool = True, latest: bool = False) -> str:
+    """A version in one line: the version, release or pre-release, and the image tags a
+    build of it pushes (as `SemverTag.oci_tags` with ``floating`` and ``latest``).
+
+    Args:
+        tag: the version.
+        floating: include ``MAJOR.MINOR`` and ``MAJOR`` for releases.
+        latest: include ``latest`` for releases.
+
+    Returns:
+        HTML; a version too long for an OCI tag says so instead of raising.
+    """
+    kind = "pre-release" if tag.is_prerelease else "release"
+    try:
+        tags = ", ".join(CODE.format(escape(t)) for t in tag.oci_tags(floating, latest))
+        pushes = f"pushes {tags}"
+    except TagError as exc:
+        pushes = f'<span style="color:#b3261e">{escape(str(exc))}</span>'
+    if tag.is_prerelease:
+        pushes += " (no floating tags for a pre-release)"
+    return (
+        f'<span class="argo-buildpacks-semver"><b>{escape(str(tag))}</b> '
+        f"<i>{kind}</i> \u00b7 {pushes}</span>"
+    )

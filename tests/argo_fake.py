@@ -248,7 +248,9 @@ class FakeArgo:
         Args:
             namespace: the run's namespace.
             name: the run's name.
-            entries: ``(pod_name, content)`` pairs become ``{"result": ...}`` lines; a dict
+            entries: ``(pod_name, content)`` pairs (container ``main``) and
+                ``(pod_name, container, content)`` triples become ``{"result": ...}`` lines,
+                sent to a request for that container; a dict
                 is sent as one JSON line as it is (e.g. ``{"error": {...}}``); a str is sent
                 as a raw line (e.g. ``""`` for a blank line).
         """
@@ -395,6 +397,7 @@ class FakeArgo:
                     GRPC["AlreadyExists"], f'{resource}.argoproj.io "{name}" already exists'
                 )
             _validate_template(template)
+            template = as_stored(template)
             meta = template["metadata"]
             meta.update(
                 uid=str(uuid.uuid4()),
@@ -431,6 +434,7 @@ class FakeArgo:
                 "has been modified; please apply your changes to the latest version and try again",
             )
         _validate_template(template)
+        template = as_stored(template)
         meta = template["metadata"]
         for key in ("uid", "creationTimestamp", "namespace"):
             if key in current["metadata"]:
@@ -476,7 +480,8 @@ class FakeArgo:
             if rest[1:] == ["log"]:
                 follow = (query.get("logOptions.follow") or ["false"])[0] == "true"
                 pod = (query.get("podName") or [""])[0]
-                return _LogStream(wf.logs, pod, follow)
+                container = (query.get("logOptions.container") or ["main"])[0]
+                return _LogStream(wf.logs, pod, follow, container)
             if len(rest) == 1:
                 current = self._current(wf)
                 wf.gets += 1
@@ -612,6 +617,7 @@ def _pod_nodes(
         root["type"] = "DAG"
     else:
         root["type"] = "Pod"
+        _add_containers(root, wf_name, main)
         return root, [root]
     pods = [
         {
@@ -623,8 +629,30 @@ def _pod_nodes(
         }
         for full, short, tmpl in children
     ]
+    for pod in pods:
+        _add_containers(pod, wf_name, by_name.get(pod["templateName"], {}))
     root["children"] = [p["id"] for p in pods]
     return root, pods
+
+
+def _add_containers(pod: dict[str, Any], wf_name: str, template: dict[str, Any]) -> None:
+    """Argo's executeContainerSet: one node of type Container per container of a
+    containerSet, named ``<pod node name>.<container>``, a child of the pod node."""
+    containers = (template.get("containerSet") or {}).get("containers") or []
+    names = [c.get("name", "") for c in containers]
+    if not names:
+        return
+    pod["containers"] = [
+        {
+            "id": f"{wf_name}-{fnv1a32(pod['name'] + '.' + name)}",
+            "name": f"{pod['name']}.{name}",
+            "displayName": name,
+            "type": "Container",
+            "templateName": pod["templateName"],
+        }
+        for name in names
+    ]
+    pod["children"] = [c["id"] for c in pod["containers"]]
 
 
 def _timeline(
@@ -648,9 +676,22 @@ def _timeline(
                 node_phase = "Running"
             if i == failed:
                 node_phase = "Failed"
-            nodes[pod["id"]] = {**pod, "phase": node_phase, "startedAt": started}
+            containers = pod.get("containers") or []
+            nodes[pod["id"]] = {
+                **{k: v for k, v in pod.items() if k != "containers"},
+                "phase": node_phase,
+                "startedAt": started,
+            }
             if i == failed:
                 nodes[pod["id"]]["message"] = "Error (exit code 1)"
+            for j, container in enumerate(containers):
+                # Containers run one after another: the last one is the one that fails.
+                phase = node_phase
+                if node_phase in ("Running", "Failed") and j < len(containers) - 1:
+                    phase = "Succeeded"
+                nodes[container["id"]] = {**container, "phase": phase, "startedAt": started}
+                if phase == "Failed":
+                    nodes[container["id"]]["message"] = "Error (exit code 1)"
         if root["type"] != "Pod":
             nodes[root["id"]] = {**root, "phase": phase, "startedAt": started}
         status: dict[str, Any] = {
@@ -698,11 +739,19 @@ def pod_name(wf_name: str, node: dict[str, Any]) -> str:
 
 def _default_logs(wf_name: str, final: dict[str, Any]) -> list[Any]:
     lines: list[Any] = []
-    for node in final["nodes"].values():
+    nodes = final["nodes"]
+    for node in nodes.values():
         if node["type"] == "Pod":
             pod = pod_name(wf_name, node)
-            lines.append((pod, f"{node['templateName']}: started"))
-            lines.append((pod, f"{node['templateName']}: {node['phase'].lower()}"))
+            containers = [nodes[c] for c in node.get("children") or [] if c in nodes]
+            containers = [c for c in containers if c["type"] == "Container"]
+            if not containers:
+                lines.append((pod, f"{node['templateName']}: started"))
+                lines.append((pod, f"{node['templateName']}: {node['phase'].lower()}"))
+            for container in containers:
+                name = container["displayName"]
+                lines.append((pod, name, f"{name}: started"))
+                lines.append((pod, name, f"{name}: {container['phase'].lower()}"))
     return lines
 
 
@@ -711,14 +760,16 @@ class _LogStream:
     entries: list[Any]
     pod: str
     follow: bool
+    container: str = "main"
 
     def lines(self, delay: float) -> Iterator[bytes]:
         for i, entry in enumerate(self.entries):
             if i and delay:
                 time.sleep(delay)
             if isinstance(entry, tuple):
-                pod, content = entry
-                if self.pod and pod != self.pod:
+                # (pod, content) is a line of container main; (pod, container, content).
+                pod, container, content = entry if len(entry) == 3 else (entry[0], "main", entry[1])
+                if (self.pod and pod != self.pod) or container != self.container:
                     continue
                 yield (json.dumps({"result": {"content": content, "podName": pod}}) + "\n").encode()
             elif isinstance(entry, dict):
@@ -737,6 +788,52 @@ def _template_from(body: Any) -> dict[str, Any]:
             "metadata.name: Required value: name or generateName is required",
         )
     return template
+
+
+def _go_container(container: dict[str, Any]) -> None:
+    # k8s Container: `name` has no omitempty; `resources` is a struct (never omitted);
+    # EnvVar.value and VolumeMount.readOnly are omitempty non-pointers.
+    container.setdefault("name", "")
+    container.setdefault("resources", {})
+    for env in container.get("env") or []:
+        if env.get("value") == "":
+            del env["value"]
+    for mount in container.get("volumeMounts") or []:
+        if mount.get("readOnly") is False:
+            del mount["readOnly"]
+
+
+def as_stored(template: dict[str, Any]) -> dict[str, Any]:
+    """A template as argo-server returns it after decoding it into Go structs and encoding it
+    again: fields without ``omitempty`` that were left out come back as zero values
+    (``name: ""`` of a container template, ``inputs: {}``, ``arguments: {}``,
+    ``creationTimestamp: null``...) and omitempty non-pointers sent as zero are left out."""
+    stored = copy.deepcopy(template)
+    spec = stored.setdefault("spec", {})
+    spec.setdefault("arguments", {})
+    for pvc in spec.get("volumeClaimTemplates") or []:
+        pvc.setdefault("metadata", {})["creationTimestamp"] = None
+        pvc.setdefault("spec", {}).setdefault("resources", {})
+        pvc["status"] = {}
+    for tmpl in spec.get("templates") or []:
+        for key in ("inputs", "outputs", "metadata"):
+            tmpl.setdefault(key, {})
+        for key in ("container", "script"):
+            if isinstance(tmpl.get(key), dict):
+                _go_container(tmpl[key])
+        if "script" in tmpl:
+            tmpl["script"].setdefault("source", "")
+        for key in ("initContainers", "sidecars"):
+            for container in tmpl.get(key) or []:
+                _go_container(container)
+        for container in (tmpl.get("containerSet") or {}).get("containers") or []:
+            _go_container(container)
+        for group in tmpl.get("steps") or []:
+            for step in group or []:
+                step.setdefault("arguments", {})
+        for task in (tmpl.get("dag") or {}).get("tasks") or []:
+            task.setdefault("arguments", {})
+    return stored
 
 
 def _validate_template(template: dict[str, Any]) -> None:

@@ -30,6 +30,7 @@ from argo_buildpacks.runs import NodeStatus, RunStatus
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "my-python-app.yaml"
 LIBRARY_APP = ROOT / "examples" / "library-app.yaml"
+LIBRARY_FLAGS = ("--registry", "registry.example.com:5000/acme", "--git-host", "github.com")
 COMMANDS = ("render", "library", "lint", "apply", "submit", "status", "logs", "tags", "schema")
 _SCRIPT = shutil.which("argo-buildpacks", path=str(Path(sys.executable).parent))
 #: The installed console script (falls back to the module when not installed).
@@ -130,7 +131,7 @@ def test_fast_commands_do_not_import_hera(
 
 def test_render_then_lint_through_the_console_script(tmp_path: Path) -> None:
     out = tmp_path / "out" / "wt.yaml"
-    rendered = run_cli("render", "-f", str(EXAMPLE), "-o", str(out))
+    rendered = run_cli("render", "-f", str(EXAMPLE), "--output-file", str(out))
     assert rendered.returncode == 0, rendered.stderr
     assert rendered.stdout == ""
     assert f"wrote {out}: WorkflowTemplate my-python-app" in rendered.stderr
@@ -157,7 +158,7 @@ def test_tags_and_schema_through_the_console_script() -> None:
 
 def test_server_commands_through_the_console_script(argo_fake: FakeArgo) -> None:
     env = server_env(argo_fake)
-    applied = run_cli("apply", str(EXAMPLE), env=env)
+    applied = run_cli("apply", "-f", str(EXAMPLE), env=env)
     assert applied.returncode == 0, applied.stderr
     assert applied.stdout.startswith("WorkflowTemplate argo/my-python-app created")
     submitted = run_cli(
@@ -167,14 +168,16 @@ def test_server_commands_through_the_console_script(argo_fake: FakeArgo) -> None
     (name,) = [n for _, n in argo_fake.workflows]
     # Not a terminal: plain progress lines, then the outputs.
     assert f"{name}  Running" in submitted.stdout
+    # The single-pod layout: its pod, then each of its containers.
     assert "  build                Succeeded" in submitted.stdout
+    assert "  git-clone            Succeeded" in submitted.stdout
     assert "image   registry.example.com:5000/acme/my-python-app:1.4.2" in submitted.stdout
-    status = run_cli("status", name, "--output", "json", env=env)
+    status = run_cli("status", name, "-o", "json", env=env)
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["phase"] == "Succeeded"
     logs = run_cli("logs", name, env=env)
     assert logs.returncode == 0, logs.stderr
-    assert logs.stdout.splitlines()[0].endswith(": build: started")
+    assert logs.stdout.splitlines()[0].endswith("/tag-check: tag-check: started")
 
 
 @pytest.mark.parametrize(
@@ -186,7 +189,14 @@ def test_server_commands_through_the_console_script(argo_fake: FakeArgo) -> None
         (("render", "--name", "app", "--repo", "https://x.test/a.git", "--image", "A B"), 2,
          ("--image: image 'A B'",)),
         (("status", "run-1"), 2, ("no Argo server given", "ARGO_SERVER")),
-        (("lint",), 2, ("Missing argument 'FILE...'", "argo-buildpacks lint --help")),
+        (("lint",), 2, ("give at least one file", "argo-buildpacks lint --help")),
+        (("render", "-f", "/dev/zero"), 2, ("/dev/zero: not a regular file",)),
+        (("render", "-o", "out.yaml"), 2, ("-o is the output format", "--output-file")),
+        # Bytes that are not UTF-8 arrive as lone surrogates: refused, named, and printed
+        # as escapes (never a UnicodeEncodeError).
+        (("render", "--name", "\udcff", "--repo", "https://x.test/a.git", "--image", "a/b"), 2,
+         ("--name: contains a lone surrogate",)),
+        (("render", "-f", "\udcff.yaml"), 2, ("\\udcff.yaml: no such file",)),
     ],
 )  # fmt: skip
 def test_bad_input_through_the_console_script(
@@ -343,7 +353,7 @@ def test_render_from_stdin() -> None:
 
 def test_render_to_an_unwritable_place_fails_cleanly(tmp_path: Path) -> None:
     blocker = write(tmp_path / "file.txt", "")
-    done = invoke("render", "-f", str(EXAMPLE), "-o", f"{blocker}/wt.yaml")
+    done = invoke("render", "-f", str(EXAMPLE), "--output-file", f"{blocker}/wt.yaml")
     assert done.exit_code == 1
     assert_clean_error(done.stderr, "file.txt")
 
@@ -378,7 +388,7 @@ spec:
 def test_lint_prints_file_path_message_and_fails(tmp_path: Path) -> None:
     bad = write(tmp_path / "bad.yaml", _BAD_TEMPLATE)
     good = str(tmp_path / "good.yaml")
-    assert invoke("render", "-f", str(EXAMPLE), "-o", good).exit_code == 0
+    assert invoke("render", "-f", str(EXAMPLE), "--output-file", good).exit_code == 0
     done = invoke("lint", good, bad)
     assert done.exit_code == 1
     lines = done.stdout.splitlines()
@@ -414,22 +424,49 @@ def test_lint_a_config_file_checks_its_rendered_template(tmp_path: Path) -> None
     broken = write(
         tmp_path / "app.yaml", EXAMPLE.read_text().replace("name: my-python-app", "name: X")
     )
-    done = invoke("lint", broken)
-    assert done.exit_code == 2
-    assert_clean_error(done.stderr, f"{broken}: name: name 'X'")
+    done = invoke("lint", broken, str(EXAMPLE))
+    assert done.exit_code == 1  # a finding of that file; the other file is still checked
+    assert done.stdout.startswith(f"{broken}: name: name 'X'")
+    assert "1 finding in 2 files" in done.stderr
 
 
 def test_lint_reports_invalid_yaml_as_a_finding(tmp_path: Path) -> None:
     path = write(tmp_path / "broken.yaml", "kind: [\n")
     done = invoke("lint", path)
     assert done.exit_code == 1
-    assert done.stdout.startswith(f"{path}: invalid YAML")
+    assert done.stdout.startswith(f"{path}: not valid YAML")
 
 
 def test_lint_missing_file() -> None:
     done = invoke("lint", "nope.yaml")
-    assert done.exit_code == 2
-    assert done.stderr == "Error: nope.yaml: no such file\n"
+    assert done.exit_code == 1
+    assert done.stdout == "nope.yaml: no such file\n"
+
+
+def test_lint_one_bad_file_never_aborts_the_set(tmp_path: Path) -> None:
+    bad = write(tmp_path / "bad.yaml", _BAD_TEMPLATE)
+    deep = write(tmp_path / "deep.yaml", "a: " + "[" * 5000 + "]" * 5000 + "\n")
+    dup = write(tmp_path / "dup.yaml", "kind: A\nkind: B\n")
+    done = invoke(
+        "lint", "-f", "/dev/zero", "-f", deep, "-f", "missing.yaml", dup, bad, "-o", "json"
+    )
+    assert done.exit_code == 1
+    findings = json.loads(done.stdout)  # complete JSON, whatever failed
+    by_file = {f["file"]: f["message"] for f in findings}
+    assert by_file["/dev/zero"] == "not a regular file; give a file to read"
+    assert by_file[deep] == "line 1: nested more than 100 levels deep"
+    assert by_file["missing.yaml"] == "no such file"
+    assert by_file[dup].startswith("line 2: duplicate key 'kind'")
+    assert [f["path"] for f in findings if f["file"] == bad] == ["metadata.name", "spec.entrypoint"]
+    assert "Traceback" not in done.stderr
+
+
+def test_lint_repeated_f_uses_every_file(tmp_path: Path) -> None:
+    bad = write(tmp_path / "bad.yaml", _BAD_TEMPLATE)
+    done = invoke("lint", "-f", str(EXAMPLE), "-f", bad, "-o", "yaml")
+    assert done.exit_code == 1
+    assert {f["file"] for f in yaml.safe_load(done.stdout)} == {bad}
+    assert invoke("lint", "-f", bad, "-f", str(EXAMPLE)).stdout.count(bad) == 2
 
 
 @pytest.mark.parametrize(
@@ -448,8 +485,9 @@ def test_tags(args: list[str], expected: list[str]) -> None:
     done = invoke("tags", *args)
     assert done.exit_code == 0, done.output
     assert done.stdout.splitlines() == expected
-    as_json = invoke("tags", *args, "--output", "json")
+    as_json = invoke("tags", *args, "-o", "json")
     assert json.loads(as_json.stdout) == expected
+    assert yaml.safe_load(invoke("tags", *args, "-o", "yaml").stdout) == expected
 
 
 @pytest.mark.parametrize(
@@ -469,9 +507,11 @@ def test_tags_bad_input(args: list[str], expected: str) -> None:
 
 def test_schema_to_a_file(tmp_path: Path) -> None:
     out = tmp_path / "schema.json"
-    done = invoke("schema", "-o", str(out))
+    done = invoke("schema", "--output-file", str(out))
     assert (done.exit_code, done.stdout) == (0, "")
     assert json.loads(out.read_text())["properties"]["image"]
+    as_yaml = invoke("schema", "-o", "yaml")
+    assert yaml.safe_load(as_yaml.stdout) == json.loads(out.read_text())
 
 
 # --------------------------------------------------------------------------- apply
@@ -582,7 +622,9 @@ def test_submit_wait_succeeded_prints_outputs(argo_fake: FakeArgo, applied: dict
     assert lines[0] == f"submitted argo/{name}"
     assert f"{name}  Pending  0/1" in lines
     assert "  build                Running" in lines
-    result = lines[lines.index(f"{name}  Succeeded  1/1") + 2 :]
+    assert "  tag-check            Succeeded" in lines  # each container of the one pod
+    assert f"{name}  Succeeded  1/1" in lines
+    result = lines[next(i for i, line in enumerate(lines) if line.startswith(f"argo/{name} ")) :]
     assert result[0].startswith(f"argo/{name} Succeeded")
     assert result[1] == "  image   registry.example.com:5000/acme/my-python-app:1.4.2"
     assert result[2].startswith("  digest  sha256:")
@@ -665,7 +707,15 @@ def test_status_text_and_json(argo_fake: FakeArgo, applied: dict[str, str]) -> N
     done = invoke("status", name, env=applied)
     text = done.stdout
     assert "Phase:      Succeeded" in text
-    assert "STEP   PHASE      MESSAGE\nbuild  Succeeded" in text
+    steps = text.split("STEP", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    # The pod "build", then each of its containers (the lifecycle's phases among them).
+    assert [line.split()[:2] for line in steps] == [
+        ["build", "Succeeded"],
+        *[
+            [c, "Succeeded"]
+            for c in ("tag-check", "git-clone", "analyze", "detect", "restore", "build", "main")
+        ],
+    ]
     assert "Outputs:\n  image   registry.example.com:5000/acme/my-python-app:1.4.2" in text
 
 
@@ -698,15 +748,23 @@ def test_status_unknown_run(argo_fake: FakeArgo) -> None:
 def test_logs_text_json_follow_and_filters(argo_fake: FakeArgo, applied: dict[str, str]) -> None:
     invoke("submit", "my-python-app", "--tag", "1.4.2", env=applied)
     (name,) = [n for _, n in argo_fake.workflows]
-    argo_fake.set_logs("argo", name, [("pod-a", "one"), ("pod-b", "two"), ("pod-a", "three")])
+    argo_fake.set_logs(
+        "argo",
+        name,
+        [("pod-a", "git-clone", "one"), ("pod-b", "main", "two"), ("pod-a", "git-clone", "three")],
+    )
     text = invoke("logs", name, env=applied)
-    assert (text.exit_code, text.stdout) == (0, "pod-a: one\npod-b: two\npod-a: three\n")
+    # Every container of the one-pod run, each line prefixed by its pod and container.
+    assert (text.exit_code, text.stdout) == (
+        0,
+        "pod-a/git-clone: one\npod-a/git-clone: three\npod-b/main: two\n",
+    )
     followed = invoke(
-        "logs", name, "-f", "--pod", "pod-a", "-c", "git-clone", "--output", "json", env=applied
+        "logs", name, "-f", "--pod", "pod-a", "-c", "git-clone", "-o", "json", env=applied
     )
     assert [json.loads(line) for line in followed.stdout.splitlines()] == [
-        {"pod_name": "pod-a", "content": "one"},
-        {"pod_name": "pod-a", "content": "three"},
+        {"pod_name": "pod-a", "container": "git-clone", "content": "one"},
+        {"pod_name": "pod-a", "container": "git-clone", "content": "three"},
     ]
     last = argo_fake.requests[-1]
     assert last.query["logOptions.follow"] == ["true"]
@@ -717,11 +775,13 @@ def test_logs_error_in_the_stream(argo_fake: FakeArgo, applied: dict[str, str]) 
     invoke("submit", "my-python-app", "--tag", "1.4.2", env=applied)
     (name,) = [n for _, n in argo_fake.workflows]
     argo_fake.set_logs(
-        "argo", name, [("pod-a", "one"), {"error": {"grpc_code": 5, "message": "pod gone"}}]
+        "argo",
+        name,
+        [("pod-a", "tag-check", "one"), {"error": {"grpc_code": 5, "message": "pod gone"}}],
     )
-    done = invoke("logs", name, env=applied)
+    done = invoke("logs", name, "-c", "tag-check", env=applied)
     assert done.exit_code == 1
-    assert done.stdout == "pod-a: one\n"
+    assert done.stdout == "pod-a/tag-check: one\n"
     assert_clean_error(done.stderr, "pod gone")
 
 
@@ -849,14 +909,10 @@ def test_library_and_app_render_apply_and_lint_as_a_set(
     tmp_path: Path, argo_fake: FakeArgo
 ) -> None:
     lib, app = tmp_path / "lib.yaml", tmp_path / "app.yaml"
+    assert invoke("library", *LIBRARY_FLAGS, "--output-file", str(lib)).exit_code == 0
     made = invoke(
-        "library", "--registry", "registry.example.com:5000/acme", "--git-host", "github.com",
-        "-o", str(lib),
-    )  # fmt: skip
-    assert made.exit_code == 0, made.output
-    made = invoke(
-        "render", "-f", str(LIBRARY_APP), "--library", "argo-buildpacks", "-o", str(app)
-    )  # fmt: skip
+        "render", "-f", str(LIBRARY_APP), "--library", "argo-buildpacks", "--output-file", str(app)
+    )
     assert made.exit_code == 0, made.output
     manifest = yaml.safe_load(app.read_text())
     step = manifest["spec"]["templates"][0]["steps"][0][0]
@@ -917,3 +973,216 @@ def test_library_bad_input(args: tuple[str, ...], why: str) -> None:
         return
     assert result.exit_code == 2
     assert why in result.output
+
+
+# ---- command-line habits (argo/kubectl) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [(), ("--debug",)])
+def test_no_command_prints_the_help_and_exits_0(args: tuple[str, ...]) -> None:
+    done = run_cli(*args)
+    assert done.returncode == 0
+    assert done.stdout.startswith("Usage: argo-buildpacks [OPTIONS] [COMMAND]")
+    assert "Commands:" in done.stdout
+    assert "Error" not in done.stdout + done.stderr
+
+
+def test_render_takes_every_file_repeated_or_positional(tmp_path: Path) -> None:
+    other = write(
+        tmp_path / "other.yaml", EXAMPLE.read_text().replace("name: my-python-app", "name: other")
+    )
+    names = invoke("render", "-f", str(EXAMPLE), "-f", other, "-o", "name")
+    assert (names.exit_code, names.stdout) == (
+        0,
+        "workflowtemplate.argoproj.io/my-python-app\nworkflowtemplate.argoproj.io/other\n",
+    )
+    stream = invoke("render", str(EXAMPLE), other)
+    assert [d["metadata"]["name"] for d in yaml.safe_load_all(stream.stdout)] == [
+        "my-python-app",
+        "other",
+    ]
+    as_json = json.loads(invoke("render", "-f", str(EXAMPLE), other, "-o", "json").stdout)
+    assert (as_json["kind"], len(as_json["items"])) == ("List", 2)
+    single = json.loads(invoke("render", "-f", str(EXAMPLE), "-o", "json").stdout)
+    assert single["kind"] == "WorkflowTemplate"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("name: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 100 levels deep"),
+        ('name: "\\ud800"\n', "name: the value contains a lone surrogate"),
+        ("name: a\nname: b\n", "line 2: duplicate key 'name'"),
+    ],
+    ids=["deep", "surrogate", "duplicate-key"],
+)
+def test_hostile_config_files_are_one_line_exit_2(tmp_path: Path, text: str, fragment: str) -> None:
+    path = write(tmp_path / "app.yaml", text)
+    for command in (("render",), ("apply", "-s", "127.0.0.1:1")):
+        done = run_cli(*command, "-f", path)
+        assert done.returncode == 2, done.stderr
+        assert_clean_error(done.stderr, f"{path}: ", fragment)
+        assert len(done.stderr.splitlines()) == 1
+
+
+def test_apply_takes_every_file_and_prints_names(argo_fake: FakeArgo, tmp_path: Path) -> None:
+    lib = tmp_path / "lib.yaml"
+    assert invoke("library", *LIBRARY_FLAGS, "--output-file", str(lib)).exit_code == 0
+    done = invoke(
+        "apply", "-f", str(lib), "-f", str(EXAMPLE), "-o", "name", env=server_env(argo_fake)
+    )
+    assert (done.exit_code, done.stdout) == (
+        0,
+        "clusterworkflowtemplate.argoproj.io/argo-buildpacks\n"
+        "workflowtemplate.argoproj.io/my-python-app\n",
+    )
+    again = invoke("apply", str(lib), "-f", str(EXAMPLE), "-o", "yaml", env=server_env(argo_fake))
+    assert [r["action"] for r in yaml.safe_load(again.stdout)] == ["unchanged", "unchanged"]
+
+
+def test_apply_refuses_a_privileged_manifest_and_sends_nothing(
+    argo_fake: FakeArgo, tmp_path: Path
+) -> None:
+    rendered = invoke(
+        "render", "-f", str(EXAMPLE), "--mode", "pack-socket", "--layout", "steps",
+        "--allow-privileged",
+    ).stdout  # fmt: skip
+    path = write(tmp_path / "privileged.yaml", rendered)
+    env = server_env(argo_fake)
+    refused = invoke("apply", "-f", path, env=env)
+    assert refused.exit_code == 2
+    assert_clean_error(refused.stderr, "gives a pod root on the node", "--allow-privileged")
+    assert argo_fake.requests == []  # nothing was sent
+    allowed = invoke("apply", "-f", path, "--allow-privileged", env=env)
+    assert allowed.exit_code == 0, allowed.output
+    assert ("argo", "my-python-app") in argo_fake.templates
+
+
+def test_submit_refuses_an_undeclared_parameter(
+    argo_fake: FakeArgo, applied: dict[str, str]
+) -> None:
+    done = invoke("submit", "my-python-app", "--tag", "1.4.2", "-p", "revison=main", env=applied)
+    assert done.exit_code == 2
+    assert_clean_error(done.stderr, "'revison' are not declared", "declared: image, repo, revision")
+    assert argo_fake.count("POST", "/submit$") == 0
+
+
+def test_submit_without_tag_needs_a_template_that_derives_it(
+    argo_fake: FakeArgo, applied: dict[str, str], tmp_path: Path
+) -> None:
+    refused = invoke("submit", "my-python-app", env=applied)
+    assert refused.exit_code == 2
+    assert_clean_error(refused.stderr, "needs a tag: it does not derive one from git", "--tag")
+    assert argo_fake.count("POST", "/submit$") == 0
+    from_git = write(
+        tmp_path / "app.yaml",
+        EXAMPLE.read_text().replace("from_git: false", "from_git: true"),
+    )
+    assert "from_git: true" in Path(from_git).read_text()
+    assert invoke("apply", "-f", from_git, env=applied).exit_code == 0
+    done = invoke("submit", "my-python-app", "-o", "name", env=applied)
+    assert done.exit_code == 0, done.output
+    assert done.stdout.strip().startswith("my-python-app-")
+
+
+def test_control_characters_from_logs_and_errors_are_escaped(
+    argo_fake: FakeArgo, applied: dict[str, str]
+) -> None:
+    invoke("submit", "my-python-app", "--tag", "1.4.2", env=applied)
+    (name,) = [n for _, n in argo_fake.workflows]
+    hostile = "ok\x1b[2J\x1b]0;pwned\x07\rfake line\u202e"
+    argo_fake.set_logs(
+        "argo",
+        name,
+        [("pod", "main", hostile), {"error": {"grpc_code": 5, "message": "gone\x1b[31m\r"}}],
+    )
+    done = invoke("logs", name, "-c", "main", env=applied)
+    assert done.stdout == "pod/main: ok\\x1b[2J\\x1b]0;pwned\\x07\\x0dfake line\\u202e\n"
+    assert "\x1b" not in done.stderr and "\r" not in done.stderr
+    assert "HTTP 404: gone\\x1b[31m" in done.stderr
+    as_json = invoke("logs", name, "-c", "main", "-o", "json", env=applied)
+    assert json.loads(as_json.stdout.splitlines()[0])["content"] == hostile
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_demo_never_talks_to_a_server_whatever_argo_server_holds(
+    argo_fake: FakeArgo,
+) -> None:
+    if not (ROOT / ".venv" / ".installed").exists():
+        pytest.skip("make demo would install .venv first")
+    done = subprocess.run(
+        ["make", "-s", "demo"],
+        cwd=ROOT,
+        env={**NO_ARGO_ENV, **server_env(argo_fake)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "no findings in 1 file" in done.stderr
+    assert "make demo-apply" in done.stdout
+    assert argo_fake.requests == []
+
+
+def test_progress_escapes_what_the_server_says() -> None:
+    node = NodeStatus("n1", "run.build", "build", "Pod", "Failed", message="oom\x1b[2J\rok")
+    status = RunStatus("run", "argo", "Failed", nodes=(node,))
+    plain: list[str] = []
+    PlainProgress(plain.append)(status)
+    assert plain[-1] == "  build                Failed  oom\\x1b[2J\\x0dok"
+    screen = io.StringIO()
+    with LiveProgress(screen, force_terminal=True) as live:
+        live(status)
+    assert "[2J" not in screen.getvalue().replace("\\x1b[2J", "")
+
+
+def test_lint_a_checker_crash_on_one_file_keeps_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from argo_buildpacks import linting
+
+    real = linting.lint
+
+    def crashes_on_bad(documents: Any, **kwargs: Any) -> Any:
+        if any((d.get("metadata") or {}).get("name") == "Bad_Name" for d in documents):
+            raise TypeError("a bug")
+        return real(documents, **kwargs)
+
+    monkeypatch.setattr(linting, "lint", crashes_on_bad)
+    bad = write(tmp_path / "bad.yaml", _BAD_TEMPLATE)
+    done = invoke("lint", bad, str(EXAMPLE), "-o", "json")
+    assert done.exit_code == 1
+    findings = json.loads(done.stdout)
+    assert findings == [
+        {
+            "file": bad,
+            "document": "",
+            "path": "",
+            "message": "could not be checked: TypeError('a bug')",
+            "severity": "error",
+        }
+    ]
+
+
+def test_status_lists_steps_in_run_order_with_containers_under_their_pod() -> None:
+    from argo_buildpacks._cli_progress import format_status
+
+    root = NodeStatus("r", "run", "run", "Steps", "Failed", children=("g",))
+    group = NodeStatus("g", "run[0]", "[0]", "StepGroup", "Failed", children=("p",))
+    pod = NodeStatus("p", "run[0].build", "build", "Pod", "Failed", children=("c1", "c2", "c3"))
+    containers = [
+        NodeStatus(f"c{i}", f"run[0].build.{name}", name, "Container", phase)
+        for i, (name, phase) in enumerate(
+            [("tag-check", "Succeeded"), ("git-clone", "Failed"), ("main", "Pending")], start=1
+        )
+    ]
+    # The server lists status.nodes by id (a Go map), not in run order.
+    shuffled = (containers[2], pod, containers[0], root, containers[1], group)
+    text = format_status(RunStatus("run", "argo", "Failed", nodes=shuffled))
+    assert text.split("STEP", 1)[1].splitlines()[1:] == [
+        "build        Failed",
+        "  tag-check  Succeeded",
+        "  git-clone  Failed",
+        "  main       Pending",
+    ]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from argo_fake import FakeArgo, fnv1a32
+from argo_fake import FakeArgo, as_stored, fnv1a32
 from conftest import FakeClock
 from hera.shared import global_config
 
@@ -23,6 +24,7 @@ from argo_buildpacks.errors import (
     LintError,
     NotFoundError,
     PermissionDeniedError,
+    PrivilegedError,
     ServerError,
     ServerUnavailableError,
     TagError,
@@ -32,6 +34,7 @@ from argo_buildpacks.errors import (
 from argo_buildpacks.runs import Run, RunStatus, pod_name
 
 OUTPUT_NAMES = ("image", "digest", "tags", "commit")
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "my-python-app.yaml"
 
 
 def template(name: str = "app-build", **metadata: Any) -> dict[str, Any]:
@@ -121,6 +124,19 @@ def test_from_env_defaults_to_https_argo_namespace_and_verification() -> None:
         ).status("x")
     assert spy.calls[-1][2]["verify"] is True
     assert "Authorization" not in spy.calls[-1][2]["headers"]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: ArgoClient(None), "server must be a URL string, not NoneType"),  # type: ignore[arg-type]
+        (lambda: ArgoClient("http://x", namespace=3), "namespace must be a string, not int"),  # type: ignore[arg-type]
+        (lambda: ArgoClient.from_env({"ARGO_SERVER": 5}), "ARGO_SERVER must be a string"),  # type: ignore[dict-item]
+    ],
+)
+def test_wrong_argument_types_raise_config_error(make: Any, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        make()
 
 
 def test_from_env_insecure_skip_verify_turns_verification_off() -> None:
@@ -217,7 +233,7 @@ def test_one_session_for_every_call_and_closed_by_the_context_manager(
         run = client.submit("app-build", tag="1.2.3")
         client.status(run)
         list(client.logs(run))
-    assert len(spy.calls) == len(argo_fake.requests) == 4
+    assert len(spy.calls) == len(argo_fake.requests) == 6  # submit and logs read first
     assert spy.closed == 1
 
 
@@ -251,7 +267,7 @@ def test_apply_creates_then_reports_unchanged_without_writing(
     )
     stored = argo_fake.templates[("argo", "app-build")]
     assert first.resource_version == stored["metadata"]["resourceVersion"]
-    assert stored["spec"] == template()["spec"]
+    assert stored["spec"] == as_stored(template())["spec"]
 
     second = argo_client.apply(template())
     assert second.action == "unchanged"
@@ -283,7 +299,7 @@ def test_apply_updates_a_changed_spec_with_the_current_resource_version(
     assert put.path == "/api/v1/workflow-templates/argo/app-build"
     assert put.body["name"] == "app-build"
     assert put.body["template"]["metadata"]["resourceVersion"] == created.resource_version
-    assert argo_fake.templates[("argo", "app-build")]["spec"] == changed["spec"]
+    assert argo_fake.templates[("argo", "app-build")]["spec"] == as_stored(changed)["spec"]
 
 
 def test_apply_updates_when_only_labels_change(argo_client: ArgoClient) -> None:
@@ -323,7 +339,7 @@ def test_apply_retries_an_update_that_lost_a_race(
     assert race.hits == 2
     assert argo_fake.count("PUT") == 3
     assert argo_fake.count("GET") == 3
-    assert argo_fake.templates[("argo", "app-build")]["spec"] == changed["spec"]
+    assert argo_fake.templates[("argo", "app-build")]["spec"] == as_stored(changed)["spec"]
 
 
 def test_apply_gives_up_after_bounded_conflicts(
@@ -405,24 +421,127 @@ def test_apply_rejects_what_is_not_a_template(
     assert argo_fake.count() == 0
 
 
-def test_apply_create_is_not_retried(argo_client: ArgoClient, argo_fake: FakeArgo) -> None:
-    argo_fake.add_fault("status", method="POST", status=503, times=3)
+def test_apply_retries_a_create_that_got_503(argo_client: ArgoClient, argo_fake: FakeArgo) -> None:
+    argo_fake.add_fault("status", method="POST", status=503, times=2)
+    result = argo_client.apply(template())
+    assert result.action == "created"
+    assert argo_fake.count("POST") == 3
+    assert ("argo", "app-build") in argo_fake.templates
+
+
+def test_apply_gives_up_on_a_create_after_bounded_503s(
+    argo_client: ArgoClient, argo_fake: FakeArgo
+) -> None:
+    argo_fake.add_fault("status", method="POST", status=503, times=10)
     with pytest.raises(ServerUnavailableError) as info:
         argo_client.apply(template())
-    assert argo_fake.count("POST") == 1
+    assert argo_fake.count("POST") == RetryPolicy().attempts
     assert info.value.status == 503
     assert "upstream connect error" in info.value.message
 
 
-def test_apply_create_on_a_dropped_connection_is_not_retried(
+def test_apply_does_not_retry_a_create_the_server_answered_500(
     argo_client: ArgoClient, argo_fake: FakeArgo
 ) -> None:
-    argo_fake.add_fault("drop", method="POST")
-    with pytest.raises(TransportError) as info:
+    argo_fake.add_fault("status", method="POST", status=500, message="etcd says no")
+    with pytest.raises(ServerUnavailableError, match="etcd says no"):
         argo_client.apply(template())
     assert argo_fake.count("POST") == 1
-    assert "ARGO_SERVER" in str(info.value)
-    assert info.value.status is None
+
+
+@pytest.mark.parametrize("fault", ["drop_after", "status_after"])
+def test_apply_create_that_landed_but_lost_its_answer_resolves_to_unchanged(
+    argo_client: ArgoClient, argo_fake: FakeArgo, fault: str
+) -> None:
+    # The first POST created it; its answer was lost (a dropped connection, a proxy's 503).
+    argo_fake.add_fault(fault, method="POST", status=503)
+    result = argo_client.apply(template())
+    assert result.action == "unchanged"
+    assert argo_fake.count("POST") == 2  # the retry's 409 led to the comparison
+    assert argo_fake.count("PUT") == 0
+    stored = argo_fake.templates[("argo", "app-build")]
+    assert result.resource_version == stored["metadata"]["resourceVersion"]
+
+
+@pytest.mark.parametrize("shape", ["single-pod", "steps", "library", "app-of-library"])
+def test_apply_three_times_creates_then_leaves_alone_for_every_template_shape(
+    argo_client: ArgoClient, argo_fake: FakeArgo, shape: str
+) -> None:
+    # The fake stores and returns templates as argo-server does (name: "", inputs: {}...).
+    from argo_buildpacks.config import BuildConfig
+    from argo_buildpacks.library import app_template, library_template
+    from argo_buildpacks.pipeline import workflow_template
+
+    config = BuildConfig.from_file(EXAMPLE)
+    lib = library_template(
+        name="argo-buildpacks",
+        builder=config.builder,
+        registries=["registry.example.com:5000/acme"],
+        git_hosts=["github.com"],
+    )
+    library_app = BuildConfig.from_file(EXAMPLE.parent / "library-app.yaml")
+    made: Any = {
+        "single-pod": workflow_template(config, layout="single-pod"),
+        "steps": workflow_template(config, layout="steps"),
+        "library": lib,
+        "app-of-library": app_template(library_app, lib),
+    }[shape]
+    actions = [argo_client.apply(made).action for _ in range(3)]
+    assert actions == ["created", "unchanged", "unchanged"]
+    assert argo_fake.count("PUT") == 0
+
+
+def test_apply_updates_when_only_an_annotation_changes(
+    argo_client: ArgoClient, argo_fake: FakeArgo
+) -> None:
+    argo_client.apply(template(annotations={"owner": "ci"}))
+    assert argo_client.apply(template(annotations={"owner": "platform"})).action == "updated"
+    stored = argo_fake.templates[("argo", "app-build")]
+    assert stored["metadata"]["annotations"] == {"owner": "platform"}
+    assert argo_client.apply(template(annotations={"owner": "platform"})).action == "unchanged"
+
+
+@pytest.mark.parametrize(
+    ("change", "value"),
+    [
+        (("securityContext", "readOnlyRootFilesystem"), False),  # a pointer: false is set
+        (("env",), [{"name": "A", "value": "x"}]),
+        (("name",), "renamed"),
+    ],
+)
+def test_apply_sees_a_change_to_a_zero_valued_or_named_field(
+    argo_client: ArgoClient, change: tuple[str, ...], value: Any
+) -> None:
+    argo_client.apply(template())
+    changed = template()
+    target = changed["spec"]["templates"][1]["container"]
+    for key in change[:-1]:
+        target = target.setdefault(key, {})
+    target[change[-1]] = value
+    assert argo_client.apply(changed).action == "updated"
+
+
+def test_apply_gate_fails_closed_on_a_patch_too_deep_to_check(
+    argo_client: ArgoClient, argo_fake: FakeArgo
+) -> None:
+    manifest = template()
+    manifest["spec"]["podSpecPatch"] = "a: " + "[" * 5000 + "]" * 5000
+    with pytest.raises(PrivilegedError, match="too deeply nested to be checked"):
+        argo_client.apply(manifest)
+    assert argo_fake.count() == 0
+
+
+def test_apply_refuses_a_privileged_template_and_sends_nothing(
+    argo_client: ArgoClient, argo_fake: FakeArgo
+) -> None:
+    manifest = template()
+    manifest["spec"]["templates"][1]["container"]["securityContext"] = {"privileged": True}
+    with pytest.raises(PrivilegedError) as info:
+        argo_client.apply(manifest)
+    assert info.value.issues[0][0] == "spec.templates[1].container.securityContext.privileged"
+    assert "allow_privileged=True" in str(info.value)
+    assert argo_fake.count() == 0
+    assert argo_client.apply(manifest, allow_privileged=True).action == "created"
 
 
 # -- submit ------------------------------------------------------------------------------------
@@ -514,10 +633,11 @@ def test_submit_unknown_template_is_not_found_with_a_hint(
     assert err.code == 5
     assert err.message == 'workflowtemplates.argoproj.io "nope" not found'
     assert "no WorkflowTemplate named 'nope' in namespace 'argo'" in err.hint
-    assert err.method == "POST"
-    assert err.url == f"{argo_fake.url}/api/v1/workflows/argo/submit"
-    assert str(err).startswith(f"POST {argo_fake.url}/api/v1/workflows/argo/submit: HTTP 404: ")
-    assert argo_fake.count("POST") == 1
+    # The template is read first (to check the parameters): nothing is submitted.
+    url = f"{argo_fake.url}/api/v1/workflow-templates/argo/nope"
+    assert (err.method, err.url) == ("GET", url)
+    assert str(err).startswith(f"GET {url}: HTTP 404: ")
+    assert argo_fake.count("POST") == 0
 
 
 def test_submit_response_lost_after_the_server_acted_makes_one_run(
@@ -531,6 +651,32 @@ def test_submit_response_lost_after_the_server_acted_makes_one_run(
     lookup = argo_fake.requests[-1]
     assert lookup.method == "GET"
     assert lookup.query["listOptions.labelSelector"] == [f"{SUBMISSION_LABEL}={run.submission_id}"]
+
+
+def test_submit_refuses_an_undeclared_parameter_and_submits_nothing(
+    argo_client: ArgoClient, argo_fake: FakeArgo, applied: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        argo_client.submit(applied, tag="1.0.0", parameters={"revison": "main"})
+    assert "parameter(s) 'revison' are not declared by WorkflowTemplate 'app-build'" in str(
+        info.value
+    )
+    assert "(declared: image, mode, revision, tag)" in str(info.value)
+    assert argo_fake.count("POST", "/submit$") == 0
+    assert argo_fake.workflows == {}
+
+
+def test_submit_without_a_tag_needs_a_template_that_derives_it(
+    argo_client: ArgoClient, argo_fake: FakeArgo
+) -> None:
+    needs_tag = template("needs-tag")
+    needs_tag["spec"]["arguments"]["parameters"][0] = {"name": "tag"}
+    argo_client.apply(needs_tag)
+    with pytest.raises(TagError, match="'needs-tag' needs a tag: it does not derive one from git"):
+        argo_client.submit("needs-tag")
+    assert argo_fake.count("POST", "/submit$") == 0
+    argo_client.apply(template())  # tag: {value: ""}: derived from git
+    assert argo_client.submit("app-build").name.startswith("app-build-")
 
 
 def test_submit_5xx_after_the_server_acted_makes_one_run(
@@ -549,8 +695,10 @@ def test_submit_5xx_burst_checks_before_each_retry(
     run = argo_client.submit(applied, tag="1.0.0")
     assert list(argo_fake.workflows) == [("argo", run.name)]
     calls = [(r.method, r.path.rsplit("/", 1)[-1]) for r in argo_fake.requests[1:]]
-    # submit, look up (by label, then by name), submit again... never two submits in a row
+    # read the template; submit, look up (by label, then by name), submit again... never
+    # two submits in a row
     assert calls == [
+        ("GET", applied),
         ("POST", "submit"),
         ("GET", "argo"),
         ("GET", run.name),
@@ -694,6 +842,7 @@ def test_get_is_retried_through_a_503_burst(
     argo_client: ArgoClient, argo_fake: FakeArgo, applied: str, fake_clock: FakeClock
 ) -> None:
     run = argo_client.submit(applied, tag="1.0.0")
+    argo_fake.requests.clear()
     argo_fake.add_fault("status", method="GET", status=503, times=2)
     assert argo_client.status(run).name == run.name
     assert argo_fake.count("GET") == 3
@@ -704,6 +853,7 @@ def test_get_is_retried_after_a_dropped_connection(
     argo_client: ArgoClient, argo_fake: FakeArgo, applied: str
 ) -> None:
     run = argo_client.submit(applied, tag="1.0.0")
+    argo_fake.requests.clear()
     argo_fake.add_fault("drop", method="GET")
     assert argo_client.status(run).phase == "Pending"
     assert argo_fake.count("GET") == 2
@@ -877,9 +1027,9 @@ def test_logs_of_a_pod_and_container(
     argo_client: ArgoClient, argo_fake: FakeArgo, applied: str
 ) -> None:
     run = argo_client.submit(applied, tag="1.0.0")
-    argo_fake.set_logs("argo", run.name, [("p1", "one"), ("p2", "two")])
+    argo_fake.set_logs("argo", run.name, [("p1", "build", "one"), ("p2", "build", "two")])
     lines = list(argo_client.logs(run, pod_name="p2", container="build"))
-    assert [line.content for line in lines] == ["two"]
+    assert [(line.content, line.container) for line in lines] == [("two", "build")]
     assert argo_fake.requests[-1].query["podName"] == ["p2"]
     assert argo_fake.requests[-1].query["logOptions.container"] == ["build"]
 
@@ -940,6 +1090,79 @@ def test_logs_follow_streams_lines_as_they_come(
     assert argo_fake.requests[-1].query["logOptions.follow"] == ["true"]
 
 
+def single_pod_template() -> dict[str, Any]:
+    """The single-pod layout's shape: the entrypoint is a containerSet of three containers."""
+    manifest = template("one-pod")
+    manifest["spec"]["templates"] = [
+        {
+            "name": "main",
+            "containerSet": {
+                "containers": [
+                    {"name": "tag-check", "image": "busybox:1.36"},
+                    {"name": "git-clone", "image": "alpine/git", "dependencies": ["tag-check"]},
+                    {"name": "build", "image": "busybox:1.36", "dependencies": ["git-clone"]},
+                ]
+            },
+        }
+    ]
+    return manifest
+
+
+def test_status_of_a_single_pod_run_lists_every_container(
+    argo_client: ArgoClient, argo_fake: FakeArgo
+) -> None:
+    argo_client.apply(single_pod_template())
+    argo_fake.final_phase = "Failed"
+    final = argo_client.wait(argo_client.submit("one-pod", tag="1.0.0"))
+    containers = [n for n in final.nodes if n.type == "Container"]
+    assert sorted((n.display_name, n.phase) for n in containers) == [
+        ("build", "Failed"),
+        ("git-clone", "Succeeded"),
+        ("tag-check", "Succeeded"),
+    ]
+    assert {n.pod_name for n in containers} == {final.name}
+    assert sorted(final.containers()) == [
+        (final.name, "build"),
+        (final.name, "git-clone"),
+        (final.name, "tag-check"),
+    ]
+
+
+@pytest.mark.parametrize("follow", [False, True])
+def test_logs_of_a_single_pod_run_read_every_container(
+    argo_client: ArgoClient, argo_fake: FakeArgo, follow: bool
+) -> None:
+    argo_client.apply(single_pod_template())
+    run = argo_client.submit("one-pod", tag="1.0.0")
+    argo_client.wait(run)
+    argo_fake.follow_delay = 0.01
+    lines = list(argo_client.logs(run, follow=follow))
+    got = sorted((line.pod_name, line.container, line.content) for line in lines)
+    assert got == sorted(
+        (run.name, c, f"{c}: {word}")
+        for c in ("tag-check", "git-clone", "build")
+        for word in ("started", "succeeded")
+    )
+    asked = [
+        r.query["logOptions.container"][0] for r in argo_fake.requests if r.path.endswith("/log")
+    ]
+    assert sorted(asked) == ["build", "git-clone", "tag-check"]
+    only = list(argo_client.logs(run, container="git-clone"))
+    assert [line.content for line in only] == ["git-clone: started", "git-clone: succeeded"]
+
+
+def test_logs_follow_survives_a_quiet_period_longer_than_the_timeout(
+    argo_fake: FakeArgo, fake_clock: Any
+) -> None:
+    with ArgoClient(argo_fake.url, token=argo_fake.token, timeout=0.3) as client:
+        client.apply(template())
+        run = client.submit("app-build", tag="1.0.0")
+        argo_fake.set_logs("argo", run.name, [("p", "before"), ("p", "after a quiet minute")])
+        argo_fake.follow_delay = 1.0  # > the client's 0.3 s timeout between the two lines
+        lines = [line.content for line in client.logs(run, follow=True, container="main")]
+    assert lines == ["before", "after a quiet minute"]
+
+
 def test_logs_of_a_missing_run_fail_at_the_call(argo_client: ArgoClient) -> None:
     with pytest.raises(NotFoundError, match="no workflow 'gone'"):
         argo_client.logs("gone")
@@ -959,3 +1182,30 @@ def test_logs_stream_is_json_lines_on_the_wire(
     assert [json.loads(line) for line in raw.text.splitlines()] == [
         {"result": {"content": "x", "podName": "p"}}
     ]
+
+
+def test_normalise_drops_only_what_the_go_types_cannot_tell_from_absent() -> None:
+    from argo_buildpacks._compare import normalise
+
+    sent = {
+        "templates": [
+            {
+                "name": "build",
+                "container": {
+                    "image": "busybox",
+                    "env": [{"name": "EMPTY", "value": ""}],
+                    "securityContext": {"runAsNonRoot": False, "privileged": False},
+                },
+                "nodeSelector": {"disk": ""},
+                "inputs": {"parameters": [{"name": "tag", "value": ""}]},
+            }
+        ]
+    }
+    stored = as_stored({"spec": sent})["spec"]
+    assert stored["templates"][0]["container"]["name"] == ""  # as argo-server answers
+    assert normalise(stored, "WorkflowSpec") == normalise(sent, "WorkflowSpec")
+    kept = normalise(sent, "WorkflowSpec")["templates"][0]
+    assert kept["container"]["securityContext"] == {"runAsNonRoot": False, "privileged": False}
+    assert kept["nodeSelector"] == {"disk": ""}  # a label value "" is a value
+    assert kept["inputs"]["parameters"] == [{"name": "tag", "value": ""}]  # a pointer: kept
+    assert kept["container"]["env"] == [{"name": "EMPTY"}]  # omitempty: "" is absent

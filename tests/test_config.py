@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from argo_buildpacks import BuildConfig, Builder, ConfigError, GitSource
+from argo_buildpacks import BuildConfig, Builder, ConfigError, GitSource, SemverTag
 from argo_buildpacks.config import BUILDER_PRESETS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -257,11 +257,11 @@ def test_bad_files(tmp_path: Path, text: str, what: str) -> None:
 def test_missing_and_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such config file"):
         BuildConfig.from_file(tmp_path / "nope.yaml")
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(ConfigError, match="is a directory, not a config file"):
         BuildConfig.from_file(tmp_path)
     binary = tmp_path / "bin.yaml"
     binary.write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
         BuildConfig.from_file(binary)
 
 
@@ -280,3 +280,162 @@ def test_json_schema_validates_example() -> None:
 
     data = yaml.safe_load(EXAMPLE.read_text())
     jsonschema.validate(data, BuildConfig.json_schema())
+
+
+# -- hostile and mistaken input: one ConfigError naming the place, never another exception --
+
+_CONFIG_YAML = (
+    "name: app\nsource: {url: 'https://github.com/acme/app.git'}\nimage: ghcr.io/acme/app\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (_CONFIG_YAML + "env: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 100 levels"),
+        (_CONFIG_YAML + 'env: {A: "\\ud800"}\n', "env.A: the value contains a lone surrogate"),
+        (_CONFIG_YAML + 'env: {A: "x\\0y"}\n', "env.A: the value contains a NUL character"),
+        (_CONFIG_YAML + "image: ghcr.io/acme/other\n", "line 4: duplicate key 'image'"),
+        (
+            _CONFIG_YAML
+            + "x0: &a0 [a, a, a, a, a, a, a, a, a, a]\n"
+            + "".join(f"x{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 9)),
+            "expands to more than 1000000 nodes",
+        ),
+        ("a: &a [*a]\n", "an alias refers to itself"),
+    ],
+    ids=["deep", "surrogate", "nul", "duplicate-key", "alias-bomb", "recursive-alias"],
+)
+def test_hostile_yaml_is_refused_in_one_line(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        BuildConfig.from_yaml(text, source="app.yaml")
+    assert str(info.value).startswith("app.yaml: ")
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_a_device_or_a_huge_file_is_not_read(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="/dev/zero: not a regular file"):
+        BuildConfig.from_file("/dev/zero")
+    huge = tmp_path / "huge.yaml"
+    huge.write_bytes(b"#" * (8 * 1024 * 1024 + 1))
+    with pytest.raises(ConfigError, match="larger than 8388608 bytes"):
+        BuildConfig.from_file(huge)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: BuildConfig.from_file(None), "from_file: path must be a str or os.PathLike"),  # type: ignore[arg-type]
+        (lambda: BuildConfig.from_yaml(b"name: x"), "from_yaml: text must be a str, not bytes"),  # type: ignore[arg-type]
+        (lambda: BuildConfig.from_dict([1]), "expected a mapping of config keys, got list"),  # type: ignore[arg-type]
+        (lambda: SemverTag.from_git_describe(None), "git describe output must be a string"),  # type: ignore[arg-type]
+    ],
+)
+def test_python_api_wrong_types_raise_config_error(call: Any, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        call()
+
+
+def test_workflow_template_of_a_dict_names_the_argument() -> None:
+    from argo_buildpacks.pipeline import workflow_template
+
+    with pytest.raises(
+        ConfigError, match="workflow_template: config must be a BuildConfig, not dict"
+    ):
+        workflow_template(base())  # type: ignore[arg-type]
+
+
+def test_constructor_raises_config_error_with_did_you_mean() -> None:
+    with pytest.raises(ConfigError) as info:
+        BuildConfig(**base(imagee="x"))
+    assert "BuildConfig: imagee: unknown key 'imagee'; did you mean 'image'?" in str(info.value)
+    assert isinstance(info.value, ValueError)  # `except ValueError` keeps working
+    assert ("imagee",) in [e["loc"] for e in info.value.errors()]  # as pydantic's
+    assert info.value.error_count() == 1
+    with pytest.raises(ConfigError, match="GitSource: revision: revision '-x'"):
+        GitSource(url="https://github.com/acme/app.git", revision="-x")
+
+
+def test_nested_errors_keep_their_location() -> None:
+    assert "app.yaml: builder.uid:" in error_of(
+        base(builder={"image": "a/b:1", "uid": 0, "gid": 0})
+    )
+
+
+def test_model_copy_validates_the_update() -> None:
+    cfg = BuildConfig.from_dict(base())
+    with pytest.raises(ConfigError, match=r"BuildConfig\.model_copy: layout: "):
+        cfg.model_copy(update={"layout": "sideways"})
+    with pytest.raises(ConfigError, match=r"model_copy: image: .*must have no tag"):
+        cfg.model_copy(update={"image": "ghcr.io/acme/app:1.0"})
+    assert cfg.model_copy(update={"layout": "steps"}).layout == "steps"
+    assert cfg.model_copy() == cfg
+
+
+@pytest.mark.parametrize("quantity", ["\u0665\u0660\u0660m", "\uff15Gi", "1.5e\u0663"])
+def test_resource_quantities_need_ascii_digits(quantity: str) -> None:
+    message = error_of(base(resources={"build": {"requests": {"cpu": quantity}}}))
+    assert "is not a Kubernetes quantity" in message
+    assert "resources.build.requests" in message
+
+
+@pytest.mark.parametrize("where", ["value", "name"])
+def test_nul_in_env_is_refused(where: str) -> None:
+    env = {"A": "x\x00y"} if where == "value" else {"A\x00B": "x"}
+    message = error_of(base(env=env))
+    assert "NUL" in message
+
+
+def test_lone_surrogate_from_python_is_refused() -> None:
+    assert "lone surrogate" in error_of(base(env={"A": "\ud800"}))
+
+
+@pytest.mark.parametrize(
+    ("toleration", "message"),
+    [
+        ({"operator": "Equal", "value": "x"}, "operator must be 'Exists' when key is empty"),
+        ({"key": "gpu", "operator": "Exists", "value": "x"}, "value must be empty when operator"),
+        ({"key": "gpu", "toleration_seconds": 5}, "effect must be 'NoExecute' when toleration_"),
+        ({"key": "bad key!"}, "toleration key 'bad key!' is not a valid label key"),
+        ({"key": "gpu", "value": "-x-"}, "toleration value '-x-' is invalid"),
+    ],
+)
+def test_malformed_tolerations_are_refused(toleration: dict[str, Any], message: str) -> None:
+    got = error_of(base(tolerations=[toleration]))
+    assert "tolerations.0" in got
+    assert message in got
+
+
+def test_valid_tolerations_pass() -> None:
+    cfg = BuildConfig.from_dict(
+        base(
+            tolerations=[
+                {"operator": "Exists"},
+                {"key": "example.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
+                {"key": "spot", "value": "true", "effect": "NoExecute", "toleration_seconds": 30},
+            ]
+        )
+    )
+    assert len(cfg.tolerations) == 3
+
+
+@pytest.mark.parametrize(
+    ("selector", "message"),
+    [
+        ({"bad key": "x"}, "label key 'bad key' is not a valid label key"),
+        ({"Example.com/disk": "ssd"}, "prefix 'Example.com' must be a DNS-1123 subdomain"),
+        ({"disk": "s s d"}, "label value 's s d' is invalid"),
+        ({"disk": "x" * 64}, "is invalid"),
+        ({"a" * 64: "x"}, "is not a valid label key"),
+    ],
+)
+def test_malformed_node_selectors_are_refused(selector: dict[str, str], message: str) -> None:
+    got = error_of(base(node_selector=selector))
+    assert "node_selector" in got
+    assert message in got
+
+
+def test_valid_node_selector_passes() -> None:
+    selector = {"kubernetes.io/arch": "amd64", "disk": "", "pool_1.x": "ssd-fast"}
+    assert BuildConfig.from_dict(base(node_selector=selector)).node_selector == selector

@@ -480,3 +480,86 @@ def test_display_and_the_extension_do_not_import_hera() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+# -- a branching DAG: true edges only --------------------------------------------------------
+
+_DAG_EDGES = {
+    ("clone", "unit"),
+    ("unit", "e2e"),
+    ("e2e", "build"),
+    ("clone", "docs"),
+    ("docs", "publish-docs"),
+}
+
+
+def _branching_dag() -> dict[str, Any]:
+    deps = {"clone": [], "unit": ["clone"], "e2e": ["unit"], "build": ["e2e"]}
+    deps |= {"docs": ["clone"], "publish-docs": ["docs"]}
+    tasks = [
+        {"name": name, "template": "work", **({"dependencies": d} if d else {})}
+        for name, d in deps.items()
+    ]
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "WorkflowTemplate",
+        "metadata": {"name": "branching"},
+        "spec": {
+            "entrypoint": "main",
+            "templates": [
+                {"name": "main", "dag": {"tasks": tasks}},
+                {"name": "work", "container": {"image": "busybox:1.37"}},
+            ],
+        },
+    }
+
+
+def test_mermaid_draws_only_the_dag_s_true_edges() -> None:
+    chart = pipeline_mermaid(_branching_dag())
+    names = dict(re.findall(r'subgraph (n\d+)\["pod ([\w-]+)<br/>', chart))  # id -> task
+    assert sorted(names.values()) == sorted({n for edge in _DAG_EDGES for n in edge})
+    drawn = {(names[a], names[b]) for a, b in re.findall(r"(n\d+) --> (n\d+)", chart)}
+    assert drawn == _DAG_EDGES  # not unit->publish-docs, docs->e2e, publish-docs->build
+
+
+def test_svg_draws_one_arrow_per_dag_edge() -> None:
+    drawing = pipeline_svg(_branching_dag())
+    ET.fromstring(drawing)  # noqa: S314 - our own output; well-formed
+    assert drawing.count("<polygon") == len(_DAG_EDGES)
+
+
+def test_the_model_never_imports_the_display_module() -> None:
+    # display uses tags/runs; tags/runs draw themselves with _html and never import display
+    # (an import circle before: display -> tags/runs -> display).
+    import ast as python_ast
+
+    package = Path(argo_buildpacks.__file__).parent
+    for name in ("tags", "runs", "images", "config", "errors", "_html", "_diagram"):
+        tree = python_ast.parse((package / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {
+            node.module
+            for node in python_ast.walk(tree)
+            if isinstance(node, python_ast.ImportFrom) and node.module
+        } | {
+            alias.name
+            for node in python_ast.walk(tree)
+            if isinstance(node, python_ast.Import)
+            for alias in node.names
+        }
+        upward = {"argo_buildpacks.display", "argo_buildpacks.pipeline", "argo_buildpacks.cli"}
+        assert not imported & upward, (name, imported & upward)
+    code = (
+        "import sys, argo_buildpacks.runs, argo_buildpacks.tags; "
+        "print('argo_buildpacks.display' in sys.modules)"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "False"
+    tag = SemverTag.parse("1.4.2")
+    assert tag._repr_html_() == semver_html(tag)
+
+
+def test_yaml_text_to_display_goes_through_the_safe_loader() -> None:
+    with pytest.raises(ConfigError, match="nested more than 100 levels deep"):
+        pipeline_svg("a: " + "[" * 5000 + "]" * 5000)
+    with pytest.raises(ConfigError, match="duplicate key 'kind'"):
+        pipeline_svg("kind: Workflow\nkind: WorkflowTemplate\n")

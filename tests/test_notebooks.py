@@ -98,6 +98,7 @@ def test_quickstart_runs_against_an_argo_server(
     monkeypatch.setenv("ARGO_SERVER", argo_fake.address)
     monkeypatch.setenv("ARGO_SECURE", "false")
     monkeypatch.setenv("ARGO_TOKEN", argo_fake.token or "")
+    monkeypatch.setenv("ARGO_BUILDPACKS_SUBMIT", "1")  # the explicit opt-in
     book = execute(ROOT / "notebooks" / "01-quickstart.ipynb", kernel)
     page = shown(book, "text/html")
     assert "<svg" in page and "pod build" in page  # the template, drawn
@@ -107,10 +108,25 @@ def test_quickstart_runs_against_an_argo_server(
     assert argo_fake.count("POST", "/api/v1/workflows/argo/submit") == 1
 
 
+def test_quickstart_sends_nothing_even_with_argo_server_set(
+    kernel: str, argo_fake: FakeArgo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ARGO_SERVER in the shell is not consent: without the opt-in nothing reaches a server.
+    monkeypatch.setenv("ARGO_SERVER", argo_fake.address)
+    monkeypatch.setenv("ARGO_SECURE", "false")
+    monkeypatch.setenv("ARGO_TOKEN", argo_fake.token or "")
+    book = execute(ROOT / "notebooks" / "01-quickstart.ipynb", kernel)
+    text = shown(book)
+    assert "SUBMIT is off, so nothing is sent" in text
+    assert argo_fake.requests == []
+    assert "registry.example.com:5000/acme/my-python-app:1.4" in text
+    assert "tag-check: '1.04.2' is not a SemVer 2.0.0 version" in text
+
+
 def test_quickstart_explains_what_it_would_do_without_a_server(kernel: str) -> None:
     book = execute(ROOT / "notebooks" / "01-quickstart.ipynb", kernel)
     text = shown(book)
-    assert "ARGO_SERVER is not set" in text
+    assert "SUBMIT is off, so nothing is sent" in text
     assert "registry.example.com:5000/acme/my-python-app:1.4" in text
     assert "tag-check: '1.04.2' is not a SemVer 2.0.0 version" in text
 

@@ -76,13 +76,28 @@ def argo() -> Iterator[ArgoClient]:
 
 
 def test_apply_again_changes_nothing(argo: ArgoClient) -> None:
-    result = argo.apply(echo_template(argo.namespace))
-    assert result.action == "unchanged"
-    assert (result.kind, result.name, result.namespace) == (
+    # The fixture applied it (created, or updated from an earlier run's version); applying
+    # the same template twice more must write nothing: the server's own spelling of it
+    # (a container template's name: "", inputs: {}...) is not a change.
+    first = argo.apply(echo_template(argo.namespace))
+    second = argo.apply(echo_template(argo.namespace))
+    assert (first.action, second.action) == ("unchanged", "unchanged")
+    assert second.resource_version == first.resource_version
+    assert (second.kind, second.name, second.namespace) == (
         "WorkflowTemplate",
         NAME,
         argo.namespace,
     )
+
+
+def test_apply_an_annotation_change_updates_then_settles(argo: ArgoClient) -> None:
+    changed = echo_template(argo.namespace)
+    changed.annotations = {"argo-buildpacks.io/e2e": "annotated"}
+    try:
+        assert argo.apply(changed).action == "updated"
+        assert argo.apply(changed).action == "unchanged"
+    finally:
+        assert argo.apply(echo_template(argo.namespace)).action == "updated"
 
 
 def test_submit_wait_status_and_logs(argo: ArgoClient) -> None:
