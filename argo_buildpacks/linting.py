@@ -24,7 +24,17 @@ from typing import Any
 
 import yaml
 
-from argo_buildpacks._lint.base import Issue, Library, describe, entries, key_path, mapping, text
+from argo_buildpacks._lint.base import (
+    Issue,
+    Library,
+    Options,
+    describe,
+    entries,
+    key_path,
+    mapping,
+    parse_version,
+    text,
+)
 from argo_buildpacks._lint.rules import check_workflow
 from argo_buildpacks._lint.schema import check_strict
 from argo_buildpacks.errors import ConfigError
@@ -47,6 +57,13 @@ _CRON_DESCRIPTORS = frozenset(
 )
 _CRON_FIELD = re.compile(r"[0-9A-Za-z*?/,-]+\Z")
 _CONCURRENCY = ("Allow", "Forbid", "Replace")
+# Kinds of argoproj.io/v1alpha1 that are not workflows (Argo Workflows' own and Argo Events').
+_OTHER_ARGO_KINDS = frozenset(
+    {
+        "WorkflowEventBinding", "WorkflowTaskSet", "WorkflowTaskResult",
+        "WorkflowArtifactGCTask", "EventSource", "Sensor", "EventBus",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -58,8 +75,10 @@ class Finding:
             ``""`` for the document as a whole.
         message: what is wrong, naming the bad value and what is allowed or expected.
         document: ``<kind>/<metadata.name>`` of the manifest it is in.
-        severity: ``"error"`` (Argo would reject it or it fails at run time) or ``"warning"``
-            (it could not be checked, or it is suspicious but accepted).
+        severity: ``"error"`` (Argo would reject it or it fails at run time),
+            ``"warning"`` (it could not be checked, or it is suspicious but accepted) or
+            ``"info"`` (a note that never fails a lint, e.g. a document of another kind
+            that was skipped, as ``argo lint`` skips it).
     """
 
     path: str
@@ -76,6 +95,9 @@ def lint(
     manifests: Mapping[str, Any] | str | Sequence[Mapping[str, Any]],
     *,
     context: Sequence[Mapping[str, Any]] = (),
+    argo_version: str = "4.1",
+    restricted: bool = False,
+    submit: bool = False,
 ) -> list[Finding]:
     """Check Argo manifests the way ``argo lint --strict`` does, offline.
 
@@ -92,19 +114,38 @@ def lint(
     Raises:
         ConfigError: ``manifests`` is none of the accepted types.
     """
-    try:
-        documents = _documents(manifests)
-    except yaml.YAMLError as exc:
-        problem = " ".join(str(exc).split()).replace(' in "<unicode string>"', "")
-        return [Finding("", f"invalid YAML: {problem}")]
-    library = Library(d for d in [*documents, *context] if isinstance(d, Mapping))
+    options = Options(
+        argo_version=parse_version(argo_version), restricted=restricted, submit=submit
+    )
+    loaded = _documents(manifests)
+    documents = [doc for doc, _ in loaded]
+    library = Library(
+        (d for d in [*documents, *_context(context)] if isinstance(d, Mapping)),
+        missing_severity="error" if submit else "warning",
+    )
     findings: list[Finding] = []
-    for number, doc in enumerate(documents, start=1):
-        findings.extend(_lint_document(doc, number, library))
+    for number, (doc, problems) in enumerate(loaded, start=1):
+        label = _label(doc, number) if isinstance(doc, Mapping) else f"document {number}"
+        findings.extend(Finding(p.path, p.message, label, p.severity) for p in problems)
+        if doc is _UNREADABLE:
+            continue
+        try:
+            findings.extend(_lint_document(doc, number, library, options))
+        except (RecursionError, MemoryError) as exc:  # pragma: no cover - guarded by limits
+            findings.append(Finding("", f"could not be linted: {type(exc).__name__}", label))
     return findings
 
 
 # --------------------------------------------------------------------------- input
+
+#: Largest YAML text ``lint`` reads (bytes); Kubernetes itself refuses objects over ~1.5 MB.
+MAX_TEXT = 4 * 1024 * 1024
+#: Most values one document may hold once YAML aliases are expanded (alias bombs).
+MAX_VALUES = 200_000
+#: Deepest nesting of mappings and lists in one document.
+MAX_DEPTH = 100
+_UNREADABLE: Any = object()
+_SEPARATOR = re.compile(r"^---(?=[ \t]|$)", re.M)
 
 
 try:  # libyaml parses several times faster than pure Python
@@ -114,40 +155,137 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 
 class _StrictLoader(_SafeLoader):
-    """A safe loader that rejects duplicate keys, as Kubernetes' strict YAML decoding does."""
+    """A safe loader that notes keys given twice (merge keys excepted): Kubernetes' strict
+    field validation refuses them, and only the last value counts."""
+
+    duplicates: list[tuple[str, int]]
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        """Construct a mapping, failing on a key given twice (merge keys excepted)."""
+        """Construct a mapping, noting each key given twice."""
         seen: set[tuple[str, str]] = set()
         for key_node, _ in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
                 continue
             key = (key_node.tag, key_node.value)
             if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping",
-                    node.start_mark,
-                    f'found duplicate key "{key_node.value}"',
-                    key_node.start_mark,
-                )
+                self.duplicates.append((key_node.value, key_node.start_mark.line + 1))
             seen.add(key)
         return super().construct_mapping(node, deep)
 
 
-def _documents(manifests: object) -> list[Any]:
+Loaded = tuple[Any, list[Issue]]
+
+
+def _documents(manifests: object) -> list[Loaded]:
+    """Each document with the problems found reading it; ``_UNREADABLE`` stands for one
+    that could not be read (its problems say why)."""
     if isinstance(manifests, bytes):
         manifests = manifests.decode("utf-8", errors="replace")
     if isinstance(manifests, str):
-        loaded = yaml.load_all(manifests, Loader=_StrictLoader)
-        return [doc for doc in loaded if doc is not None]
+        return _load_text(manifests)
     if isinstance(manifests, Mapping):
-        return [manifests]
+        return [_bounded(manifests, [])]
     if isinstance(manifests, Sequence):
-        return list(manifests)
+        return [_bounded(doc, []) for doc in manifests]
     raise ConfigError(
         "lint() takes a manifest mapping, a list of them or YAML text, "
         f"not {type(manifests).__name__}"
     )
+
+
+def _context(context: Sequence[Mapping[str, Any]]) -> list[Any]:
+    return [doc for doc in context if _bounded(doc, [])[0] is not _UNREADABLE]
+
+
+def _load_text(text: str) -> list[Loaded]:
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > MAX_TEXT:
+        message = f"the YAML text is {size} bytes; lint reads at most {MAX_TEXT}"
+        return [(_UNREADABLE, [Issue("", message)])]
+    # Split at document markers first, so that a broken document does not hide the others.
+    starts = [0, *(m.start() for m in _SEPARATOR.finditer(text))]
+    loaded: list[Loaded] = []
+    for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        chunk = text[begin:end]
+        if begin:
+            chunk = "\n" * text.count("\n", 0, begin) + chunk[3:]  # keep line numbers
+        loaded.extend(_load_chunk(chunk))
+    return loaded
+
+
+def _load_chunk(chunk: str) -> list[Loaded]:
+    loader = _StrictLoader(chunk)
+    loader.duplicates = []
+    try:
+        docs = []
+        while loader.check_data():  # type: ignore[no-untyped-call]
+            docs.append(loader.get_data())
+    except yaml.YAMLError as exc:
+        problem = " ".join(str(exc).split()).replace(' in "<unicode string>"', "")
+        return [(_UNREADABLE, [Issue("", f"invalid YAML: {problem}")])]
+    except RecursionError:
+        message = f"the YAML is nested too deeply to read (lint allows {MAX_DEPTH} levels)"
+        return [(_UNREADABLE, [Issue("", message)])]
+    finally:
+        loader.dispose()
+    problems = [
+        Issue(
+            "",
+            f'line {line}: key "{key}" is given more than once in one mapping; only the last '
+            "value counts, and kubectl's strict field validation refuses it",
+            "warning",
+        )
+        for key, line in loader.duplicates
+    ]
+    kept = [doc for doc in docs if doc is not None]
+    if not kept:
+        return []
+    first = _bounded(kept[0], problems)
+    return [first, *(_bounded(doc, []) for doc in kept[1:])]
+
+
+def _bounded(doc: Any, problems: list[Issue]) -> Loaded:
+    """``doc`` if it is within :data:`MAX_VALUES` and :data:`MAX_DEPTH`, else why not."""
+    values: dict[int, int] = {}
+    depths: dict[int, int] = {}
+    open_: set[int] = set()  # entered, not finished: meeting one again is a cycle
+    stack: list[tuple[Any, bool]] = [(doc, False)]
+    while stack:
+        node, done = stack.pop()
+        if not isinstance(node, (Mapping, list)):
+            continue
+        if not done and id(node) in values:
+            if id(node) in open_:
+                message = "the document contains itself through a YAML alias; lint refuses it"
+                return _UNREADABLE, [*problems, Issue("", message)]
+            continue
+        children = list(node.values()) if isinstance(node, Mapping) else node
+        if not done:
+            values[id(node)] = 0
+            open_.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in children)
+            continue
+        count, depth = 1, 1
+        for child in children:
+            if isinstance(child, (Mapping, list)):
+                count += values.get(id(child), 1)
+                depth = max(depth, depths.get(id(child), 1) + 1)
+            else:
+                count += 1
+        open_.discard(id(node))
+        values[id(node)] = min(count, MAX_VALUES + 1)
+        depths[id(node)] = depth
+        if count > MAX_VALUES:
+            message = (
+                f"the document expands to more than {MAX_VALUES} values once its YAML "
+                "aliases are expanded (an alias bomb?); lint refuses it"
+            )
+            return _UNREADABLE, [*problems, Issue("", message)]
+        if depth > MAX_DEPTH:
+            message = f"the document is nested more than {MAX_DEPTH} levels deep; lint refuses it"
+            return _UNREADABLE, [*problems, Issue("", message)]
+    return doc, problems
 
 
 def _label(doc: Mapping[str, Any], number: int) -> str:
@@ -157,7 +295,7 @@ def _label(doc: Mapping[str, Any], number: int) -> str:
     return f"{kind}/{name}"
 
 
-def _lint_document(doc: object, number: int, library: Library) -> list[Finding]:
+def _lint_document(doc: object, number: int, library: Library, options: Options) -> list[Finding]:
     if not isinstance(doc, Mapping):
         return [
             Finding(
@@ -167,14 +305,17 @@ def _lint_document(doc: object, number: int, library: Library) -> list[Finding]:
                 f"document {number}",
             )
         ]
+    label = _label(doc, number)
+    skipped = _skip_note(doc)
+    if skipped:
+        return [Finding("", skipped, label, "info")]
     issues = list(_check_identity(doc))
     kind = doc.get("kind")
     if kind in KINDS:
         issues.extend(check_strict(doc, str(kind)))
         if kind == "CronWorkflow":
             issues.extend(_check_cron(mapping(doc.get("spec"))))
-        issues.extend(check_workflow(doc, library))
-    label = _label(doc, number)
+        issues.extend(check_workflow(doc, library, options))
     return [Finding(i.path, i.message, label, i.severity) for i in _in_document_order(doc, issues)]
 
 
@@ -217,6 +358,19 @@ def _parent(path: str) -> str:
 # --------------------------------------------------------------------------- identity
 
 
+def _skip_note(doc: Mapping[str, Any]) -> str:
+    """Why a document is not linted (another kind, as ``argo lint`` skips it), or ``""``."""
+    api_version, kind = doc.get("apiVersion"), doc.get("kind")
+    if kind in KINDS or not isinstance(kind, str) or not kind:
+        return ""
+    if api_version == API_VERSION and kind not in _OTHER_ARGO_KINDS:
+        return ""  # an Argo apiVersion with an unknown kind: probably a typo, reported
+    return (
+        f"skipped: {kind} ({describe(api_version)}) is not a {', '.join(KINDS)}; "
+        "argo lint ignores it too"
+    )
+
+
 def _check_identity(doc: Mapping[str, Any]) -> Iterator[Issue]:
     api_version = doc.get("apiVersion")
     if api_version != API_VERSION:
@@ -233,11 +387,16 @@ def _check_identity(doc: Mapping[str, Any]) -> Iterator[Issue]:
     limit = _MAX_NAME.get(str(kind), _MAX_NAME_DEFAULT)
     if name:
         yield from _check_name(name, "metadata.name", limit, str(kind))
-    elif generate_name and kind == "Workflow":
+    elif generate_name:
         yield from _check_generate_name(generate_name, limit)
     else:
-        also = " or metadata.generateName" if kind == "Workflow" else ""
-        yield Issue("metadata.name", f"metadata.name{also} is required")
+        # Argo's validator does not look at names; the Kubernetes API server refuses it.
+        yield Issue(
+            "metadata.name",
+            "metadata.name or metadata.generateName is required: the Kubernetes API server "
+            "refuses to create an object without one",
+            "warning",
+        )
     namespace = meta.get("namespace")
     if namespace is not None and not (isinstance(namespace, str) and _DNS_LABEL.match(namespace)):
         yield Issue(

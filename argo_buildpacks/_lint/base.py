@@ -32,6 +32,32 @@ PARAM_NAME = re.compile(r"[-a-zA-Z0-9_]+\Z")
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 
 
+#: The Argo releases ``lint`` can target, oldest first.
+ARGO_VERSIONS = ("3.6", "3.7", "4.0", "4.1")
+
+
+def parse_version(version: str) -> tuple[int, int]:
+    """``"4.1"`` as ``(4, 1)``; :class:`ConfigError` for a release ``lint`` cannot target."""
+    if version not in ARGO_VERSIONS:
+        from argo_buildpacks.errors import ConfigError
+
+        raise ConfigError(
+            f"argo_version {describe(version)} is not supported; use one of "
+            f"{', '.join(ARGO_VERSIONS)}"
+        )
+    major, minor = version.split(".")
+    return int(major), int(minor)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to lint: the Argo release targeted and the optional stricter modes."""
+
+    argo_version: tuple[int, int] = (4, 1)
+    restricted: bool = False
+    submit: bool = False
+
+
 class Issue(NamedTuple):
     """One problem, before it is tied to a document."""
 
@@ -149,8 +175,15 @@ def field_name_problem(name: str) -> str:
 class Library:
     """The WorkflowTemplates and ClusterWorkflowTemplates linted together, by name."""
 
-    def __init__(self, documents: Iterable[Mapping[str, Any]]) -> None:
-        """Index ``documents`` (other kinds are ignored; the first of a name wins)."""
+    def __init__(
+        self, documents: Iterable[Mapping[str, Any]], *, missing_severity: str = "warning"
+    ) -> None:
+        """Index ``documents`` (other kinds are ignored; the first of a name wins).
+
+        ``missing_severity`` is how bad a reference to a template outside the set is:
+        ``"warning"`` when linting, ``"error"`` in submit mode (Argo's server refuses it).
+        """
+        self.missing_severity = missing_severity
         self._by_key: dict[tuple[str, str], Mapping[str, Any]] = {}
         for doc in documents:
             kind = doc.get("kind")

@@ -18,10 +18,12 @@ from argo_buildpacks._lint.base import (
     Issue,
     Library,
     Node,
+    Options,
     Target,
     did_you_mean,
     entries,
     field_name_problem,
+    find_key,
     key_path,
     listing,
     mapping,
@@ -38,6 +40,11 @@ from argo_buildpacks._lint.calls import (
     not_in_set,
     resolve_call,
 )
+from argo_buildpacks._lint.templates import (
+    check_arguments,
+    check_spec_pod_resources,
+    check_template_rules,
+)
 from argo_buildpacks._lint.variables import (
     Scope,
     all_nodes_scope,
@@ -51,6 +58,7 @@ _ENUMS = (
     ("retryStrategy", "retryPolicy", ("Always", "OnFailure", "OnError", "OnTransientError")),
     ("resource", "action", ("get", "create", "apply", "delete", "replace", "patch")),
 )
+_DEFAULT_OPTIONS = Options()
 _POD_GC = ("OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess")
 _LOOPS = ("withItems", "withParam", "withSequence")
 
@@ -66,6 +74,8 @@ class _Doc:
     library: Library
     scope: Scope
     volumes: frozenset[str]
+    options: Options
+    failures_ok: frozenset[str] = frozenset()
 
     def call(self, holder: Mapping[str, Any], path: str) -> tuple[Target | None, list[Issue]]:
         """Resolve what ``holder`` (a step, task or hook) calls."""
@@ -76,7 +86,9 @@ class _Doc:
         return local_target(name, path, what, self.templates, self.kind)
 
 
-def check_workflow(doc: Mapping[str, Any], library: Library) -> Iterator[Issue]:
+def check_workflow(
+    doc: Mapping[str, Any], library: Library, options: Options = _DEFAULT_OPTIONS
+) -> Iterator[Issue]:
     """Every semantic check of one manifest; ``library`` is the set it is linted with."""
     spec_path, spec = workflow_spec(doc)
     claims = [
@@ -91,12 +103,16 @@ def check_workflow(doc: Mapping[str, Any], library: Library) -> Iterator[Issue]:
         library=library,
         scope=document_scope(doc, library),
         volumes=frozenset(n for n in [*names_of(spec.get("volumes")), *claims] if n),
+        options=options,
+        failures_ok=_exit_only_templates(spec),
     )
     yield from _check_spec(ctx)
     arguments = mapping(spec.get("arguments"))
     for what in ("parameters", "artifacts"):
         where = key_path(key_path(spec_path, "arguments"), what)
         yield from _check_named_list(arguments.get(what), where, what)
+    yield from check_arguments(spec, spec_path, allow_empty=not options.submit)
+    yield from check_spec_pod_resources(spec, spec_path)
     yield from _check_template_names(ctx)
     for i, tmpl in enumerate(entries(spec.get("templates"))):
         if isinstance(tmpl, Mapping):
@@ -249,9 +265,28 @@ def _check_node_name(name: str, path: str, noun: str, seen: Mapping[str, Node]) 
 # --------------------------------------------------------------------------- templates
 
 
+def _exit_only_templates(spec: Mapping[str, Any]) -> frozenset[str]:
+    """Templates where ``{{workflow.failures}}`` resolves: Argo adds it to the globals only
+    when there is an onExit handler, after it has validated what the entrypoint reaches."""
+    if not text(spec.get("onExit")):
+        return frozenset()
+    templates = templates_by_name(spec)
+    reached: set[str] = set()
+    todo = [text(spec.get("entrypoint"))]
+    while todo:
+        name = todo.pop()
+        if name in reached or name not in templates:
+            continue
+        reached.add(name)
+        todo.extend(text(t) for t in find_key(templates[name], "template"))
+    return frozenset(templates) - reached
+
+
 def _check_template(tmpl: Mapping[str, Any], path: str, ctx: _Doc) -> Iterator[Issue]:
     yield from _check_template_shape(tmpl, path, text(tmpl.get("name")))
     base = template_scope(tmpl, ctx.scope)
+    if text(tmpl.get("name")) in ctx.failures_ok:
+        base = replace(base, names=base.names | {"workflow.failures"})
     ttype = template_type(tmpl)
     rest = base
     if ttype == "steps":
@@ -266,6 +301,8 @@ def _check_template(tmpl: Mapping[str, Any], path: str, ctx: _Doc) -> Iterator[I
         if not (key == ttype and key in ("steps", "dag")):
             yield from check_variables(value, key_path(path, key), rest)
     yield from _check_volume_mounts(tmpl, path, ctx)
+    defaults = mapping(ctx.spec.get("templateDefaults"))
+    yield from check_template_rules(tmpl, path, defaults, ctx.volumes)
 
 
 def _check_template_shape(tmpl: Mapping[str, Any], path: str, name: str) -> Iterator[Issue]:
@@ -294,6 +331,15 @@ def _check_call_site(
     """Everything steps and tasks have in common, except variables."""
     target, issues = ctx.call(holder, path)
     issues.extend(check_call_arguments(holder, path, target))
+    issues.extend(check_arguments(holder, path, allow_empty=True))
+    sequence = mapping(holder.get("withSequence"))
+    if sequence.get("count") is not None and sequence.get("end") is not None:
+        issues.append(
+            Issue(
+                key_path(path, "withSequence"),
+                "withSequence sets both count and end; set one of them (with start)",
+            )
+        )
     loops = [k for k in _LOOPS if holder.get(k) is not None]
     if len(loops) > 1:
         issues.append(
@@ -329,6 +375,10 @@ def _check_node_variables(
         yield from check_variables(inline, key_path(path, "inline"), inner)
 
 
+def _has_exit_hook(holder: Mapping[str, Any]) -> bool:
+    return bool(text(holder.get("onExit"))) or "exit" in mapping(holder.get("hooks"))
+
+
 def _is_looped(holder: Mapping[str, Any]) -> bool:
     return holder.get("withItems") is not None or holder.get("withParam") is not None
 
@@ -354,6 +404,9 @@ def _check_steps(
     with_nodes = replace(base, node_kind="steps", nodes=nodes)
     for g, step_path, step, name in sites:
         ready = frozenset(n for n, group in group_of.items() if group < g)
+        if _has_exit_hook(step):
+            # validate.go: a step with an exit hook has its own outputs in scope.
+            ready |= {name}
         scope = replace(with_nodes, ready=ready, status=ready | {name}, items=item_keys(step))
         issues.extend(_check_node_variables(step, step_path, scope, ctx))
     return nodes, issues
@@ -393,6 +446,7 @@ def _check_dag(
     for cycle in dag.find_cycles(graph):
         where = next(p for p, t in tasks if text(t.get("name")) == cycle[0])
         issues.append(Issue(where, f"dependency cycle: {' -> '.join(cycle)}"))
+    issues.extend(check_variables(spec.get("target"), key_path(dag_path, "target"), base))
     for name in text(spec.get("target")).split():
         if name not in nodes and "{{" not in name:
             message = f'target "{name}" is not a task of this DAG{did_you_mean(name, nodes)}'

@@ -41,6 +41,13 @@ _EXTRA_FIELDS: dict[str, dict[str, str]] = {
     "io.k8s.api.core.v1.VolumeProjection": {"podCertificate": "map"},
     "io.k8s.api.core.v1.HTTPGetAction": {"port": "scalar"},
 }
+# Fields Hera's models require that Argo's Go types leave optional (pointer, omitempty).
+_OPTIONAL = {
+    "Gauge": frozenset({"realtime"}),
+    # Argo does not need metadata; the identity check warns that Kubernetes does.
+    **{kind: frozenset({"metadata"}) for kind in ("Workflow", "WorkflowTemplate")},
+    **{kind: frozenset({"metadata"}) for kind in ("ClusterWorkflowTemplate", "CronWorkflow")},
+}
 # Models with no fields that stand for free-form objects (the rest are empty structs).
 _FREE_FORM = frozenset({"Plugin", "FieldsV1"})
 _EXPECTED = {
@@ -132,7 +139,7 @@ def _fields(model: type) -> tuple[dict[str, _Shape], frozenset[str]]:
         fields[alias] = _Shape(kind, item=_ANY) if kind in ("list", "map") else _Shape(kind)
     required = frozenset(
         info.alias or name for name, info in model_fields.items() if info.is_required()
-    )
+    ) - _OPTIONAL.get(model.__name__, frozenset())
     return fields, required
 
 

@@ -47,7 +47,7 @@ _EXPRESSION_PARAM = re.compile(
 _ALWAYS_GLOBALS = frozenset(
     {
         "workflow.name", "workflow.namespace", "workflow.uid", "workflow.mainEntrypoint",
-        "workflow.serviceAccountName", "workflow.status", "workflow.failures",
+        "workflow.serviceAccountName", "workflow.status",
         "workflow.annotations", "workflow.annotations.json", "workflow.labels",
         "workflow.labels.json",
     }
@@ -60,6 +60,8 @@ _GLOBAL_PREFIXES = (
     "workflow.scheduledTime",
     "workflow.duration",
 )
+# resolveAllVariables accepts these prefixes in any template (a leaf may name its caller).
+_ANYWHERE = ("steps.name", "tasks.name", "node.name")
 _NODE_FIELDS = frozenset({"id", "ip", "startedAt", "finishedAt", "hostNodeName"})
 _EARLIER_GROUPS = "does not run before this point: only steps of earlier step groups can be used"
 
@@ -242,7 +244,7 @@ def check_reference(tag: str, scope: Scope) -> tuple[str, str] | None:
         return None
     if tag == "item" or tag.startswith("item."):
         return _check_item(tag, scope)
-    if not tag.startswith(_CHECKED_ROOTS):
+    if not tag.startswith(_CHECKED_ROOTS) or tag.startswith(_ANYWHERE):
         return None
     root, _, rest = tag.partition(".")
     if root in ("steps", "tasks"):
@@ -303,6 +305,8 @@ def _check_workflow(rest: str, scope: Scope) -> tuple[str, str]:
     if section in ("labels", "annotations") and name:
         where = f"metadata.{section} or spec.workflowMetadata.{section}"
         return f'the workflow has no {section[:-1]} "{name}" (set it in {where})', "error"
+    if section == "failures":
+        return "it is only defined in the workflow's onExit handler (spec.onExit)", "error"
     if section == "priority":
         return "it is only defined when spec.priority is set", "error"
     known = [n for n in scope.names if n.startswith("workflow.") and n.count(".") == 1]
