@@ -34,7 +34,10 @@ from argo_buildpacks._lint.base import (
     mapping,
     parse_version,
     text,
+    workflow_spec,
 )
+from argo_buildpacks._lint.privileged import privileged_issues
+from argo_buildpacks._lint.restricted import restricted_issues
 from argo_buildpacks._lint.rules import check_workflow
 from argo_buildpacks._lint.schema import check_strict
 from argo_buildpacks.errors import ConfigError
@@ -312,11 +315,27 @@ def _lint_document(doc: object, number: int, library: Library, options: Options)
     issues = list(_check_identity(doc))
     kind = doc.get("kind")
     if kind in KINDS:
-        issues.extend(check_strict(doc, str(kind)))
+        issues.extend(check_strict(doc, str(kind), options.argo_version))
         if kind == "CronWorkflow":
             issues.extend(_check_cron(mapping(doc.get("spec"))))
         issues.extend(check_workflow(doc, library, options))
+        issues.extend(_pod_security(doc, options.restricted))
     return [Finding(i.path, i.message, label, i.severity) for i in _in_document_order(doc, issues)]
+
+
+def _pod_security(doc: Mapping[str, Any], restricted: bool) -> list[Issue]:
+    """Root on the node always (a warning, an error when ``restricted``); the rest of the
+    "restricted" Pod Security Standard only when asked."""
+    privileged = privileged_issues(doc)
+    if not restricted:
+        return [
+            Issue(i.path, f"{i.message}; lint(restricted=True) refuses it", "warning")
+            for i in privileged
+        ]
+    flagged = {i.path for i in privileged}
+    spec_path, spec = workflow_spec(doc)
+    rest = [i for i in restricted_issues(spec, spec_path) if i.path not in flagged]
+    return [*(Issue(i.path, i.message, "error") for i in privileged), *rest]
 
 
 def _in_document_order(doc: Mapping[str, Any], issues: list[Issue]) -> list[Issue]:

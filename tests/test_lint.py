@@ -319,7 +319,7 @@ def test_cron_singular_schedule_is_gone_in_v4() -> None:
     cron["spec"]["schedule"] = cron["spec"].pop("schedules")[0]
     findings = lint(cron)
     assert 'unknown field "schedule"' in at(findings, "spec.schedule").message
-    assert 'did you mean "schedules"?' in at(findings, "spec.schedule").message
+    assert "removed in Argo 4.0; use schedules" in at(findings, "spec.schedule").message
     assert 'missing required field "schedules"' in at(findings, "spec.schedules").message
 
 
@@ -885,7 +885,7 @@ def test_unknown_field_with_suggestion() -> None:
         (
             lambda m: m["spec"].update(synchronization={"mutex": {"name": "m"}}),
             "spec.synchronization.mutex",
-            'did you mean "mutexes"?',
+            "removed in Argo 4.0; use mutexes",
         ),
         (
             lambda m: m["spec"].update(podGC={"strategy": "OnPodSuccess", "x": 1}),

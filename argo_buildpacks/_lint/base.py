@@ -172,6 +172,20 @@ def field_name_problem(name: str) -> str:
     return "; ".join(problems)
 
 
+#: The annotation by which a (Cluster)WorkflowTemplate of library templates declares the
+#: volumes and workflow parameters that only the Workflows calling it provide (names
+#: separated by commas or spaces), so that ``lint`` need not warn about them.
+CALLER_PROVIDES = "lint.argo-buildpacks.io/caller-provides"
+
+
+def caller_provides(doc: Mapping[str, Any]) -> frozenset[str]:
+    """The names a (Cluster)WorkflowTemplate declares its callers provide."""
+    if doc.get("kind") not in TEMPLATE_KINDS:
+        return frozenset()
+    value = text(mapping(mapping(doc.get("metadata")).get("annotations")).get(CALLER_PROVIDES))
+    return frozenset(value.replace(",", " ").split())
+
+
 class Library:
     """The WorkflowTemplates and ClusterWorkflowTemplates linted together, by name."""
 

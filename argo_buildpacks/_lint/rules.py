@@ -12,6 +12,7 @@ from typing import Any
 
 from argo_buildpacks._lint import dag
 from argo_buildpacks._lint.base import (
+    CALLER_PROVIDES,
     PARAM_NAME,
     TEMPLATE_KINDS,
     TEMPLATE_TYPES,
@@ -20,6 +21,7 @@ from argo_buildpacks._lint.base import (
     Node,
     Options,
     Target,
+    caller_provides,
     did_you_mean,
     entries,
     field_name_problem,
@@ -42,6 +44,7 @@ from argo_buildpacks._lint.calls import (
 )
 from argo_buildpacks._lint.templates import (
     check_arguments,
+    check_label_selector,
     check_spec_pod_resources,
     check_template_rules,
 )
@@ -101,7 +104,7 @@ def check_workflow(
         spec=spec,
         templates=templates_by_name(spec),
         library=library,
-        scope=document_scope(doc, library),
+        scope=document_scope(doc, library, caller_provides(doc)),
         volumes=frozenset(n for n in [*names_of(spec.get("volumes")), *claims] if n),
         options=options,
         failures_ok=_exit_only_templates(spec),
@@ -142,6 +145,10 @@ def _check_spec(ctx: _Doc) -> Iterator[Issue]:
             key_path(key_path(path, "podGC"), "strategy"),
             f'podGC strategy "{strategy}" is unknown; allowed: {", ".join(_POD_GC)}',
         )
+    selector = mapping(spec.get("podGC")).get("labelSelector")
+    if isinstance(selector, Mapping):
+        where = key_path(key_path(path, "podGC"), "labelSelector")
+        yield from check_label_selector(selector, where)
 
 
 def _check_entrypoint(ctx: _Doc) -> Iterator[Issue]:
@@ -492,8 +499,11 @@ def _mounts(tmpl: Mapping[str, Any], path: str) -> Iterator[tuple[str, Mapping[s
 
 def _check_volume_mounts(tmpl: Mapping[str, Any], path: str, ctx: _Doc) -> Iterator[Issue]:
     declared = ctx.volumes | {n for n in names_of(tmpl.get("volumes")) if n}
-    # A template only meant to be called through templateRef may mount a volume of its caller.
+    # A template only meant to be called through templateRef may mount a volume of its
+    # caller: declared in the caller-provides annotation, it is not a finding at all.
     library_only = ctx.kind in TEMPLATE_KINDS and not text(ctx.spec.get("entrypoint"))
+    if library_only:
+        declared |= ctx.scope.caller_provides
     for where, mount in _mounts(tmpl, path):
         name = text(mount.get("name"))
         if not name or name in declared or "{{" in name:
@@ -504,5 +514,8 @@ def _check_volume_mounts(tmpl: Mapping[str, Any], path: str, ctx: _Doc) -> Itera
             f"{did_you_mean(name, declared)}"
         )
         if library_only:
-            message += "; a Workflow calling this template must otherwise declare it"
+            message += (
+                "; if the Workflow calling this template provides it, declare that in the "
+                f'annotation "{CALLER_PROVIDES}" of this {ctx.kind}'
+            )
         yield Issue(key_path(where, "name"), message, "warning" if library_only else "error")

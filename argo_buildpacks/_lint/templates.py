@@ -595,3 +595,58 @@ def check_arguments(holder: Mapping[str, Any], path: str, *, allow_empty: bool) 
             )
         if has_from and text(art.get("fromExpression")):
             yield Issue(here, f'argument artifact "{name}" sets both from and fromExpression')
+
+
+# --------------------------------------------------------------------------- selectors
+
+_LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+
+
+def _label_key_problem(key: str) -> str:
+    prefix, _, name = key.rpartition("/")
+    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+        return f'label key "{key}" has an invalid prefix (a DNS-1123 subdomain is expected)'
+    if not name or len(name) > 63 or not _LABEL_NAME.match(name):
+        return (
+            f'label key "{key}" is invalid: at most 63 alphanumerics, "-", "_" or ".", '
+            "starting and ending with an alphanumeric, with an optional DNS prefix and '/'"
+        )
+    return ""
+
+
+def _label_value_problem(value: object) -> str:
+    if isinstance(value, str) and (not value or (len(value) <= 63 and _LABEL_NAME.match(value))):
+        return ""
+    return (
+        f"label value {describe(value)} is invalid: at most 63 alphanumerics, "
+        '"-", "_" or ".", starting and ending with an alphanumeric'
+    )
+
+
+def check_label_selector(selector: Mapping[str, Any], where: str) -> Iterator[Issue]:
+    """What metav1.LabelSelectorAsSelector refuses: bad keys, values and operators."""
+    for key, value in mapping(selector.get("matchLabels")).items():
+        here = key_path(key_path(where, "matchLabels"), key)
+        problem = _label_key_problem(str(key)) or _label_value_problem(value)
+        if problem:
+            yield Issue(here, problem)
+    for i, expression in enumerate(map(mapping, entries(selector.get("matchExpressions")))):
+        here = f"{where}.matchExpressions[{i}]"
+        key, operator = text(expression.get("key")), expression.get("operator")
+        values = entries(expression.get("values"))
+        if problem := _label_key_problem(key):
+            yield Issue(key_path(here, "key"), problem)
+        if operator not in _OPERATORS:
+            yield Issue(
+                key_path(here, "operator"),
+                f"operator {describe(operator)} is not one of {', '.join(_OPERATORS)}",
+            )
+        elif operator in ("In", "NotIn") and not values:
+            yield Issue(key_path(here, "values"), f"operator {operator} needs at least one value")
+        elif operator in ("Exists", "DoesNotExist") and values:
+            yield Issue(key_path(here, "values"), f"operator {operator} takes no values")
+        for j, value in enumerate(values):
+            if problem := _label_value_problem(value):
+                yield Issue(f"{key_path(here, 'values')}[{j}]", problem)

@@ -94,18 +94,23 @@ class Scope:
     pending: frozenset[str] = frozenset()
     status: frozenset[str] = frozenset()
     items: frozenset[str] | None = None
+    caller_provides: frozenset[str] = frozenset()
 
 
 # --------------------------------------------------------------------------- scopes
 
 
-def document_scope(doc: Mapping[str, Any], library: Library) -> Scope:
-    """The global variables of a manifest (``workflow.*``)."""
+def document_scope(
+    doc: Mapping[str, Any], library: Library, provided: frozenset[str] = frozenset()
+) -> Scope:
+    """The global variables of a manifest (``workflow.*``); ``provided`` names what its
+    callers declare they provide (see :data:`~argo_buildpacks._lint.base.CALLER_PROVIDES`)."""
     kind = text(doc.get("kind"))
     spec = workflow_spec(doc)[1]
     names = set(_ALWAYS_GLOBALS)
     prefixes = list(_GLOBAL_PREFIXES)
     params = [p for p in names_of(mapping(spec.get("arguments")).get("parameters")) if p]
+    params += sorted(provided)
     if params:
         names |= {"workflow.parameters", "workflow.parameters.json"}
     names |= {f"workflow.parameters.{p}" for p in params}
@@ -134,6 +139,7 @@ def document_scope(doc: Mapping[str, Any], library: Library) -> Scope:
         names=frozenset(names),
         prefixes=tuple(prefixes),
         wf_param_severity="warning" if kind in TEMPLATE_KINDS else "error",
+        caller_provides=provided,
     )
 
 
@@ -297,7 +303,10 @@ def _check_workflow(rest: str, scope: Scope) -> tuple[str, str]:
             f"(declared: {listing(declared)}){did_you_mean(name, declared)}"
         )
         if scope.wf_param_severity == "warning":
-            message += "; every Workflow that uses this template must pass it"
+            message += (
+                "; every Workflow that uses this template must pass it (declare that in the "
+                'annotation "lint.argo-buildpacks.io/caller-provides")'
+            )
         return message, scope.wf_param_severity
     if section == "outputs" and name:
         kind, _, global_name = name.partition(".")

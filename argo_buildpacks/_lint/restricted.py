@@ -1,0 +1,118 @@
+"""The Pod Security Standard "restricted" (Kubernetes v1.30 pod security admission), per pod
+that a template creates, for ``lint(..., restricted=True)``.
+
+:func:`argo_buildpacks._lint.privileged.privileged_issues` finds what gives root on the
+node; this adds what "restricted" asks beyond that: every container drops ALL capabilities
+and forbids privilege escalation, runs as non-root under a RuntimeDefault or Localhost
+seccomp profile, uses no host port, and the pod uses only the allowed volume types. Argo's
+own containers (init, wait) are configured by the controller and are not checked here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from argo_buildpacks._lint.base import Issue, describe, entries, key_path, mapping, text
+from argo_buildpacks._lint.templates import LEAF_TYPES
+
+_VOLUME_TYPES = (
+    "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
+    "projected", "secret",
+)  # fmt: skip
+_SECCOMP = ("RuntimeDefault", "Localhost")
+_POD_TEMPLATE_TYPES = ("container", "script", "containerSet")
+
+
+def restricted_issues(spec: Mapping[str, Any], spec_path: str) -> Iterator[Issue]:
+    """What the "restricted" profile refuses in the pods of a WorkflowSpec."""
+    yield from _volumes(spec.get("volumes"), key_path(spec_path, "volumes"))
+    pod_default = mapping(spec.get("securityContext"))
+    for i, tmpl in enumerate(map(mapping, entries(spec.get("templates")))):
+        path = f"{spec_path}.templates[{i}]"
+        ttype = next((t for t in _POD_TEMPLATE_TYPES if tmpl.get(t) is not None), "")
+        if not ttype and not any(tmpl.get(t) is not None for t in LEAF_TYPES):
+            continue
+        yield from _volumes(tmpl.get("volumes"), key_path(path, "volumes"))
+        if not ttype:
+            continue  # resource, data, http, plugin: only Argo's own containers
+        pod = mapping(tmpl.get("securityContext")) if "securityContext" in tmpl else pod_default
+        pod_where = (
+            key_path(path, "securityContext")
+            if "securityContext" in tmpl
+            else key_path(spec_path, "securityContext")
+        )
+        for where, container in _containers(tmpl, path, ttype):
+            yield from _container(container, where, pod, pod_where)
+
+
+def _containers(
+    tmpl: Mapping[str, Any], path: str, ttype: str
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    if ttype == "containerSet":
+        for j, c in enumerate(entries(mapping(tmpl.get("containerSet")).get("containers"))):
+            yield f"{path}.containerSet.containers[{j}]", mapping(c)
+    else:
+        yield key_path(path, ttype), mapping(tmpl.get(ttype))
+    for key in ("initContainers", "sidecars"):
+        for j, c in enumerate(entries(tmpl.get(key))):
+            yield f"{path}.{key}[{j}]", mapping(c)
+
+
+def _volumes(volumes: Any, where: str) -> Iterator[Issue]:
+    for i, volume in enumerate(map(mapping, entries(volumes))):
+        kinds = [k for k in volume if k != "name"]
+        bad = [k for k in kinds if k not in _VOLUME_TYPES]
+        if bad:
+            yield Issue(
+                f"{where}[{i}]",
+                f'volume "{text(volume.get("name"))}" is of type {", ".join(bad)}, which the '
+                f'"restricted" Pod Security Standard refuses; allowed: {", ".join(_VOLUME_TYPES)}',
+            )
+
+
+def _container(
+    container: Mapping[str, Any], where: str, pod: Mapping[str, Any], pod_where: str
+) -> Iterator[Issue]:
+    name = text(container.get("name"))
+    label = f'container "{name}"' if name else "the container"
+    sc_path = key_path(where, "securityContext")
+    sc = mapping(container.get("securityContext"))
+    if sc.get("allowPrivilegeEscalation") is not False:
+        yield Issue(
+            key_path(sc_path, "allowPrivilegeEscalation"),
+            f"{label}: allowPrivilegeEscalation is {describe(sc.get('allowPrivilegeEscalation'))}"
+            '; "restricted" requires false',
+        )
+    capabilities = mapping(sc.get("capabilities"))
+    if "ALL" not in [str(c) for c in entries(capabilities.get("drop"))]:
+        yield Issue(
+            key_path(key_path(sc_path, "capabilities"), "drop"),
+            f'{label} does not drop ALL capabilities; "restricted" requires drop: [ALL]',
+        )
+    extra = [str(c) for c in entries(capabilities.get("add")) if c != "NET_BIND_SERVICE"]
+    if extra:
+        yield Issue(
+            key_path(key_path(sc_path, "capabilities"), "add"),
+            f'{label} adds {", ".join(extra)}; "restricted" allows only NET_BIND_SERVICE',
+        )
+    non_root = sc.get("runAsNonRoot", pod.get("runAsNonRoot"))
+    if non_root is not True:
+        yield Issue(
+            key_path(sc_path, "runAsNonRoot"),
+            f"{label}: runAsNonRoot is {describe(non_root)} (container and pod, "
+            f'{pod_where}); "restricted" requires true',
+        )
+    seccomp = mapping(sc.get("seccompProfile")) or mapping(pod.get("seccompProfile"))
+    if seccomp.get("type") not in _SECCOMP:
+        yield Issue(
+            key_path(key_path(sc_path, "seccompProfile"), "type"),
+            f"{label}: seccompProfile.type is {describe(seccomp.get('type'))} (container and "
+            f'pod); "restricted" requires {" or ".join(_SECCOMP)}',
+        )
+    for j, port in enumerate(map(mapping, entries(container.get("ports")))):
+        if port.get("hostPort") not in (None, 0):
+            yield Issue(
+                f"{where}.ports[{j}].hostPort",
+                f'{label} uses hostPort {describe(port.get("hostPort"))}; "restricted" allows none',
+            )
