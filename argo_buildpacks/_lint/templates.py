@@ -94,7 +94,7 @@ def check_template_rules(
             )
     yield from _check_input_artifacts(tmpl, path, leaf, ttype)
     for i, container in enumerate(entries(tmpl.get("initContainers"))):
-        if not text(mapping(container).get("name")):
+        if mapping(container).get("name") == "":  # missing: a missing required field
             yield Issue(f"{path}.initContainers[{i}].name", "an init container needs a name")
     for i, sidecar in enumerate(entries(tmpl.get("sidecars"))):
         sidecar_name = text(mapping(sidecar).get("name"))
@@ -161,7 +161,8 @@ def check_spec_pod_resources(spec: Mapping[str, Any], path: str) -> Iterator[Iss
 def check_artifact_location(location: Mapping[str, Any], path: str) -> Iterator[Issue]:
     """validateArtifactLocation: a git location needs its repo."""
     git = location.get("git")
-    if isinstance(git, Mapping) and not text(git.get("repo")):
+    # A missing repo is a missing required field (schema); an empty one is caught here.
+    if isinstance(git, Mapping) and git.get("repo") == "":
         yield Issue(key_path(key_path(path, "git"), "repo"), "git.repo is required")
 
 
@@ -512,14 +513,14 @@ def check_prometheus(metrics: list[Any], where: str) -> Iterator[Issue]:
                     f"{here}.labels[{j}].key",
                     f'metric label "{key}" is invalid: use alphanumeric characters or "_"',
                 )
-        if not text(metric.get("help")):
+        if metric.get("help") == "":  # missing: a missing required field
             yield Issue(key_path(here, "help"), f'metric "{name}" needs a help string')
         for kind in ("gauge", "counter", "histogram"):
             body = metric.get(kind)
             if not isinstance(body, Mapping):
                 continue
             value = body.get("value")
-            if value in (None, ""):
+            if value == "":  # missing: a missing required field
                 yield Issue(
                     key_path(key_path(here, kind), "value"), f"{kind}.value of {name} is required"
                 )
