@@ -148,6 +148,8 @@ MAX_VALUES = 200_000
 #: Deepest nesting of mappings and lists in one document.
 MAX_DEPTH = 100
 _UNREADABLE: Any = object()
+_CONTAINERS = (dict, list)
+_SCALARS = (str, int, float, bool, type(None))
 _SEPARATOR = re.compile(r"^---(?=[ \t]|$)", re.M)
 
 
@@ -249,36 +251,45 @@ def _load_chunk(chunk: str) -> list[Loaded]:
 
 def _bounded(doc: Any, problems: list[Issue]) -> Loaded:
     """``doc`` if it is within :data:`MAX_VALUES` and :data:`MAX_DEPTH`, else why not."""
-    values: dict[int, int] = {}
+    values: dict[int, int] = {}  # containers by id: values inside, once finished
     depths: dict[int, int] = {}
     open_: set[int] = set()  # entered, not finished: meeting one again is a cycle
     stack: list[tuple[Any, bool]] = [(doc, False)]
     while stack:
         node, done = stack.pop()
-        if not isinstance(node, (Mapping, list)):
+        kind = type(node)
+        if kind is dict or (kind is not list and isinstance(node, Mapping)):
+            children: Any = node.values()
+        elif kind is list:
+            children = node
+        else:
             continue
-        if not done and id(node) in values:
-            if id(node) in open_:
-                message = "the document contains itself through a YAML alias; lint refuses it"
-                return _UNREADABLE, [*problems, Issue("", message)]
-            continue
-        children = list(node.values()) if isinstance(node, Mapping) else node
+        key = id(node)
         if not done:
-            values[id(node)] = 0
-            open_.add(id(node))
+            if key in values:
+                if key in open_:
+                    message = "the document contains itself through a YAML alias; lint refuses it"
+                    return _UNREADABLE, [*problems, Issue("", message)]
+                continue
+            values[key] = 0
+            open_.add(key)
             stack.append((node, True))
-            stack.extend((child, False) for child in children)
+            for child in children:
+                kind = type(child)
+                if kind in _CONTAINERS or (kind not in _SCALARS and isinstance(child, Mapping)):
+                    stack.append((child, False))
             continue
-        count, depth = 1, 1
+        # Scalars are never in the tables (their ids cannot be a live container's).
+        count = depth = 1
         for child in children:
-            if isinstance(child, (Mapping, list)):
-                count += values.get(id(child), 1)
-                depth = max(depth, depths.get(id(child), 1) + 1)
-            else:
-                count += 1
-        open_.discard(id(node))
-        values[id(node)] = min(count, MAX_VALUES + 1)
-        depths[id(node)] = depth
+            child_key = id(child)
+            count += values.get(child_key, 1)
+            child_depth = depths.get(child_key, 0) + 1
+            if child_depth > depth:
+                depth = child_depth
+        open_.discard(key)
+        values[key] = min(count, MAX_VALUES + 1)
+        depths[key] = depth
         if count > MAX_VALUES:
             message = (
                 f"the document expands to more than {MAX_VALUES} values once its YAML "
@@ -340,6 +351,8 @@ def _pod_security(doc: Mapping[str, Any], restricted: bool) -> list[Issue]:
 
 def _in_document_order(doc: Mapping[str, Any], issues: list[Issue]) -> list[Issue]:
     """Drop repeats (and warnings where an error stands) and sort by position in ``doc``."""
+    if not issues:
+        return []
     position: dict[str, int] = {}
     stack: list[tuple[str, Any]] = [("", doc)]
     while stack:
