@@ -1,4 +1,4 @@
-"""Offline lint for Argo Workflows manifests, modelled on ``argo lint --strict``.
+"""Offline lint for Argo Workflows manifests: Argo v4.1.2's validator, and more.
 
 :func:`lint` takes a Workflow, WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow as a
 plain mapping, a list of them (linted together, so ``templateRef`` and
@@ -6,13 +6,15 @@ plain mapping, a list of them (linted together, so ``templateRef`` and
 as a :class:`Finding`; it never needs a cluster. It checks:
 
 - identity: ``apiVersion``, ``kind`` and ``metadata`` names (DNS-1123, Argo's length limits);
-- strict decoding: unknown fields and wrong types, against Hera's generated models of the
-  Argo API (plus the few Argo v4 fields those models lack);
-- the semantic checks of :mod:`argo_buildpacks._lint`: entrypoint, template and task
-  names, references between templates, DAG dependencies and cycles, ``{{...}}`` variables,
-  required inputs and volume mounts.
+  documents of other kinds are skipped with an ``info`` note, as ``argo lint`` skips them;
+- strict decoding: unknown fields and wrong types, as Argo's Go types decode them, against
+  Hera's generated models of the Argo API, for the targeted Argo release;
+- the rules of Argo's ``workflow/validate`` (v4.1.2), ported in :mod:`argo_buildpacks._lint`,
+  and what Argo's controller or Kubernetes would refuse at run time (volumes a containerSet
+  pod never gets, the Pod Security Standard "restricted" on request).
 
-Hera is imported on first use only.
+Reading is bounded (:data:`MAX_TEXT`, :data:`MAX_VALUES`, :data:`MAX_DEPTH`), so that no
+input makes it hang. docs/lint.md lists the rules. Hera is imported on first use only.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from argo_buildpacks._lint.rules import check_workflow
 from argo_buildpacks._lint.schema import check_strict
 from argo_buildpacks.errors import ConfigError
 
-__all__ = ["API_VERSION", "KINDS", "Finding", "lint"]
+__all__ = ["API_VERSION", "KINDS", "MAX_DEPTH", "MAX_TEXT", "MAX_VALUES", "Finding", "lint"]
 
 API_VERSION = "argoproj.io/v1alpha1"
 KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
@@ -102,20 +104,28 @@ def lint(
     restricted: bool = False,
     submit: bool = False,
 ) -> list[Finding]:
-    """Check Argo manifests the way ``argo lint --strict`` does, offline.
+    """Check Argo manifests the way Argo's validator (``argo lint --strict``) does, offline.
 
     Args:
         manifests: one manifest mapping, a list of them (linted as a set, so references
             between them resolve) or YAML text, possibly several ``---`` documents.
         context: more manifests that references may resolve to (a library of templates
             in another file); they are not checked themselves.
+        argo_version: the Argo release to check against: ``"3.6"``, ``"3.7"``, ``"4.0"`` or
+            ``"4.1"``; fields it does not know are errors.
+        restricted: also require the Pod Security Standard "restricted" of every pod, and
+            make what gives root on the node an error (it is always at least a warning).
+        submit: judge as Argo does on submission: arguments without a value and references
+            to templates outside the set are errors.
 
     Returns:
         Every finding, document by document and in document order within each; empty when
-        all is well. Malformed YAML gives one finding at path ``""``.
+        all is well. A document that cannot be read (malformed YAML, over a limit) gives one
+        finding at path ``""``, and the other documents are still linted.
 
     Raises:
-        ConfigError: ``manifests`` is none of the accepted types.
+        ConfigError: ``manifests`` is none of the accepted types, or ``argo_version`` is not
+            a supported release.
     """
     options = Options(
         argo_version=parse_version(argo_version), restricted=restricted, submit=submit
