@@ -183,6 +183,20 @@ TEMPLATE_RULES = [
         id="deadline-text",
     ),
     pytest.param(
+        wf("- {name: main, activeDeadlineSeconds: 0, container: {image: a}}"),
+        "spec.templates[0].activeDeadlineSeconds",
+        "refused by Kubernetes",
+        wf("- {name: main, activeDeadlineSeconds: 1, container: {image: a}}"),
+        id="deadline-zero",
+    ),
+    pytest.param(
+        wf("- {name: main, sidecars: [{name: Dind, image: a}], container: {image: a}}"),
+        "spec.templates[0].sidecars[0].name",
+        "DNS-1123",
+        wf("- {name: main, sidecars: [{name: dind, image: a}], container: {image: a}}"),
+        id="sidecar-dns-1123",
+    ),
+    pytest.param(
         wf("- {name: main, parallelism: 2, container: {image: a}}"),
         "spec.templates[0].parallelism",
         "only valid on steps and dag",

@@ -43,7 +43,7 @@ _METRIC_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
 _PARAMETER = re.compile(r"\{\{[-a-zA-Z0-9]+(\.[-a-zA-Z0-9_]+)*\}\}")
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _TAG = re.compile(r"\{\{.*?\}\}", re.DOTALL)
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+_DNS_LABEL = re.compile(r"(?=.{1,63}\Z)[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 
 
 def is_parameter(value: str) -> bool:
@@ -100,6 +100,11 @@ def check_template_rules(
         sidecar_name = text(mapping(sidecar).get("name"))
         if _is_reserved(sidecar_name):
             yield Issue(f"{path}.sidecars[{i}].name", _reserved(sidecar_name))
+    for key in ("sidecars", "initContainers"):
+        for i, container in enumerate(entries(tmpl.get(key))):
+            container_name = text(mapping(container).get("name"))
+            if container_name and not _DNS_LABEL.match(container_name):
+                yield Issue(f"{path}.{key}[{i}].name", _not_dns_label(container_name))
     if ttype in ("steps", "dag"):
         if tmpl.get("activeDeadlineSeconds") is not None:
             yield Issue(
@@ -114,6 +119,14 @@ def check_template_rules(
     if isinstance(archive, Mapping):
         yield from check_artifact_location(archive, key_path(path, "archiveLocation"))
     yield from _check_metrics(tmpl, path)
+
+
+def _not_dns_label(name: str) -> str:
+    return (
+        f'container name "{name}" is not a DNS-1123 label (at most 63 lower-case '
+        "alphanumerics and '-', starting and ending with an alphanumeric): Kubernetes refuses "
+        "the pod"
+    )
 
 
 def _is_reserved(name: str) -> bool:
@@ -268,6 +281,9 @@ def _check_deadline(value: Any, where: str) -> Iterator[Issue]:
         return
     if number is not None and number < 0:
         yield Issue(where, f"activeDeadlineSeconds {number} is negative; {allowed}")
+    elif number == 0:
+        # Argo lets 0 through; Kubernetes refuses a pod whose deadline is not at least 1.
+        yield Issue(where, f"activeDeadlineSeconds 0 is refused by Kubernetes; {allowed}")
 
 
 def _check_resource(tmpl: Mapping[str, Any], path: str) -> Iterator[Issue]:
@@ -334,11 +350,7 @@ def _check_container_set(
         elif _is_reserved(name):
             yield Issue(here, _reserved(name))
         elif not _DNS_LABEL.match(name):
-            yield Issue(
-                here,
-                f'container name "{name}" is not a DNS-1123 label (lower-case alphanumerics '
-                "and '-'): Kubernetes refuses the pod",
-            )
+            yield Issue(here, _not_dns_label(name))
         seen.add(name)
     yield from _mount_collisions(entries(container_set.get("volumeMounts")), [], where, path)
     graph: dict[str, list[str]] = {}
