@@ -139,6 +139,12 @@ def extract(checkout: Path) -> tuple[list[Case], list[str], int]:
                 if yaml_text is None or verdict is None:
                     skipped += 1
                     continue
+                if not re.search(r"^kind:", yaml_text, re.M):
+                    # Go decodes into the helper's type whatever the YAML says its kind is.
+                    kind = (
+                        "WorkflowTemplate" if helper == "validateWorkflowTemplate" else "Workflow"
+                    )
+                    yaml_text = f"apiVersion: argoproj.io/v1alpha1\nkind: {kind}\n{yaml_text}"
                 cases.append(Case(test, yaml_text, _submit(args, workflow_like), verdict))
     return cases, stored, skipped
 
