@@ -144,8 +144,12 @@ def lint(
             continue
         try:
             findings.extend(_lint_document(doc, number, library, options))
-        except (RecursionError, MemoryError) as exc:  # pragma: no cover - guarded by limits
-            findings.append(Finding("", f"could not be linted: {type(exc).__name__}", label))
+        except Exception as exc:  # one document's failure must not hide the rest
+            message = (
+                f"could not be linted: {type(exc).__name__}: {exc} (a bug in lint: please "
+                "report it with this document)"
+            )
+            findings.append(Finding("", message, label))
     return findings
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import textwrap
 import time
+from typing import Any
 
 import pytest
 import yaml
@@ -930,6 +931,27 @@ def test_each_documents_findings_survive_a_broken_neighbour() -> None:
     findings = lint(text)
     assert findings[0].message.startswith("invalid YAML")
     assert any(f.path == "spec.templates[0].container.image" for f in findings)
+
+
+def test_a_crash_in_one_document_leaves_the_others_linted(monkeypatch: pytest.MonkeyPatch) -> None:
+    from argo_buildpacks._lint.rules import check_workflow as real
+
+    def flaky(doc: Any, *args: Any) -> Any:
+        if doc["metadata"]["name"] == "boom":
+            raise ValueError("inside")
+        return real(doc, *args)
+
+    monkeypatch.setattr("argo_buildpacks.linting.check_workflow", flaky)
+    text = wf(MAIN).replace("name: demo", "name: boom") + "---\n" + wf("- {name: main}")
+    findings = lint(text)
+    assert findings[0].document == "Workflow/boom"
+    assert "could not be linted: ValueError: inside" in findings[0].message
+    assert any(f.document == "Workflow/demo" and f.path == "spec.templates[0]" for f in findings)
+
+
+def test_volume_keys_of_any_type_do_not_crash_restricted() -> None:
+    text = wf(SECURE + "  volumes: [{name: v, 1: {}}]")
+    one_error(text, "spec.templates[0].volumes[0]", "refuses", restricted=True)
 
 
 def test_duplicate_keys_are_a_warning() -> None:

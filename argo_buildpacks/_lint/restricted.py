@@ -61,7 +61,7 @@ def _containers(
 
 def _volumes(volumes: Any, where: str) -> Iterator[Issue]:
     for i, volume in enumerate(map(mapping, entries(volumes))):
-        kinds = [k for k in volume if k != "name"]
+        kinds = [str(k) for k in volume if k != "name"]
         bad = [k for k in kinds if k not in _VOLUME_TYPES]
         if bad:
             yield Issue(
