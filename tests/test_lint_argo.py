@@ -198,6 +198,27 @@ TEMPLATE_RULES = [
         id="sidecar-dns-1123",
     ),
     pytest.param(
+        wf("- {name: main, parallelism: 2, suspend: {}}"),
+        "spec.templates[0].parallelism",
+        "only valid on steps and dag",
+        wf("- {name: main, suspend: {duration: '10'}}"),
+        id="parallelism-on-suspend",
+    ),
+    pytest.param(
+        wf("- {name: main, volumes: [{name: Cache, emptyDir: {}}], container: {image: a}}"),
+        "spec.templates[0].volumes[0].name",
+        "DNS-1123",
+        wf("- {name: main, volumes: [{name: cache, emptyDir: {}}], container: {image: a}}"),
+        id="volume-dns-1123",
+    ),
+    pytest.param(
+        wf(MAIN, "volumeClaimTemplates: [{metadata: {name: work_dir}}]"),
+        "spec.volumeClaimTemplates[0].metadata.name",
+        "claim name",
+        wf(MAIN, "volumeClaimTemplates: [{metadata: {name: work-dir}}]"),
+        id="claim-dns-1123",
+    ),
+    pytest.param(
         wf("- {name: main, parallelism: 2, container: {image: a}}"),
         "spec.templates[0].parallelism",
         "only valid on steps and dag",

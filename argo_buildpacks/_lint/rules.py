@@ -47,6 +47,7 @@ from argo_buildpacks._lint.templates import (
     check_label_selector,
     check_spec_pod_resources,
     check_template_rules,
+    check_volume_names,
 )
 from argo_buildpacks._lint.variables import (
     Scope,
@@ -116,6 +117,11 @@ def check_workflow(
         yield from _check_named_list(arguments.get(what), where, what)
     yield from check_arguments(spec, spec_path, allow_empty=not options.submit)
     yield from check_spec_pod_resources(spec, spec_path)
+    yield from check_volume_names(spec.get("volumes"), key_path(spec_path, "volumes"))
+    for i, claim in enumerate(claims):
+        for issue in check_volume_names([{"name": claim}], "x"):
+            where = f"{key_path(spec_path, 'volumeClaimTemplates')}[{i}].metadata.name"
+            yield Issue(where, issue.message.replace("volume name", "claim name"))
     yield from _check_template_names(ctx)
     for i, tmpl in enumerate(entries(spec.get("templates"))):
         if isinstance(tmpl, Mapping):

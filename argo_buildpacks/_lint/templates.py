@@ -112,13 +112,31 @@ def check_template_rules(
                 f"activeDeadlineSeconds is only valid on leaf templates, not on a {ttype} "
                 "template: set it on the templates it calls, or spec.activeDeadlineSeconds",
             )
-    elif leaf:
+    elif ttype:
+        # validate.go runs validateLeaf for every other type, suspend included.
         yield from _check_leaf(tmpl, path, ttype, defaults, claim_names)
+    yield from check_volume_names(tmpl.get("volumes"), key_path(path, "volumes"))
     yield from check_outputs(tmpl, path, ttype)
     archive = tmpl.get("archiveLocation")
     if isinstance(archive, Mapping):
         yield from check_artifact_location(archive, key_path(path, "archiveLocation"))
     yield from _check_metrics(tmpl, path)
+
+
+def check_volume_names(volumes: Any, where: str) -> Iterator[Issue]:
+    """Kubernetes wants each volume name a DNS-1123 label, unique in the pod."""
+    seen: set[str] = set()
+    for i, name in enumerate(names_of(volumes)):
+        if name and not _DNS_LABEL.match(name):
+            yield Issue(
+                f"{where}[{i}].name",
+                f'volume name "{name}" is not a DNS-1123 label (at most 63 lower-case '
+                "alphanumerics and '-', starting and ending with an alphanumeric): Kubernetes "
+                "refuses the pod",
+            )
+        elif name in seen:
+            yield Issue(f"{where}[{i}].name", f'volume name "{name}" is not unique')
+        seen.add(name)
 
 
 def _not_dns_label(name: str) -> str:
