@@ -38,6 +38,7 @@ from argo_buildpacks._lint.base import (
     text,
     workflow_spec,
 )
+from argo_buildpacks._lint.cron import cron_problem, timezone_problem
 from argo_buildpacks._lint.privileged import privileged_issues
 from argo_buildpacks._lint.restricted import restricted_issues
 from argo_buildpacks._lint.rules import check_workflow
@@ -57,10 +58,6 @@ _MAX_NAME_DEFAULT = 63
 _GENERATED_SUFFIX = 5  # characters Kubernetes appends to metadata.generateName
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
-_CRON_DESCRIPTORS = frozenset(
-    {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
-)
-_CRON_FIELD = re.compile(r"[0-9A-Za-z*?/,-]+\Z")
 _CONCURRENCY = ("Allow", "Forbid", "Replace")
 # Kinds of argoproj.io/v1alpha1 that are not workflows (Argo Workflows' own and Argo Events').
 _OTHER_ARGO_KINDS = frozenset(
@@ -490,13 +487,15 @@ def _check_cron(spec: Mapping[str, Any]) -> Iterator[Issue]:
     schedules = spec.get("schedules")
     if isinstance(schedules, list) and not schedules:
         yield Issue("spec.schedules", "a CronWorkflow needs at least one schedule")
-    for i, schedule in enumerate(entries(schedules)):
-        if isinstance(schedule, str) and not _is_cron(schedule):
-            yield Issue(
-                f"spec.schedules[{i}]",
-                f'schedule "{schedule}" is not a cron expression: expected 5 fields (minute '
-                "hour day-of-month month day-of-week) or a descriptor such as @daily",
-            )
+    singular = spec.get("schedule")  # Argo 3.6 and 3.7 only
+    given = [(f"spec.schedules[{i}]", s) for i, s in enumerate(entries(schedules))]
+    for where, schedule in [*given, *([("spec.schedule", singular)] if singular else [])]:
+        problem = cron_problem(schedule) if isinstance(schedule, str) else ""
+        if problem:
+            yield Issue(where, f'schedule "{schedule}" is not a valid cron expression: {problem}')
+    zone = spec.get("timezone")
+    if isinstance(zone, str) and (problem := timezone_problem(zone)):
+        yield Issue("spec.timezone", problem)
     policy = spec.get("concurrencyPolicy")
     if policy not in (None, "", *_CONCURRENCY):
         yield Issue(
@@ -509,15 +508,3 @@ def _check_cron(spec: Mapping[str, Any]) -> Iterator[Issue]:
             "spec.startingDeadlineSeconds",
             f"startingDeadlineSeconds {deadline} must not be negative",
         )
-
-
-def _is_cron(schedule: str) -> bool:
-    """What robfig/cron's ParseStandard accepts, roughly: 5 fields or a descriptor."""
-    fields = schedule.split()
-    if fields and fields[0].startswith(("TZ=", "CRON_TZ=")):
-        fields = fields[1:]
-    if fields and fields[0].startswith("@"):
-        return (len(fields) == 1 and fields[0] in _CRON_DESCRIPTORS) or (
-            len(fields) == 2 and fields[0] == "@every"
-        )
-    return len(fields) == 5 and all(_CRON_FIELD.match(f) for f in fields)

@@ -983,3 +983,49 @@ def test_duplicate_keys_are_a_warning() -> None:
 
 def test_yaml_dump_of_a_clean_manifest_round_trips() -> None:
     clean(yaml.safe_dump(yaml.safe_load(wf(SECURE))), restricted=True)
+
+
+# --------------------------------------------------------------------------- CronWorkflow
+
+
+def cron(schedule: str, timezone: str = "") -> str:
+    zone = f"  timezone: {timezone}\n" if timezone else ""
+    return (
+        "apiVersion: argoproj.io/v1alpha1\nkind: CronWorkflow\nmetadata: {name: nightly}\n"
+        f"spec:\n  schedules: ['{schedule}']\n{zone}  workflowSpec:\n    entrypoint: main\n"
+        "    templates: [{name: main, container: {image: a}}]\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("schedule", "needle"),
+    [
+        ("61 * * * *", "minute field '61': out of range: allowed 0-59"),
+        ("0 24 * * *", "hour field"),
+        ("0 0 0 * *", "day of month field '0'"),
+        ("0 0 * 13 *", "month field"),
+        ("0 0 * * 7", "day of week field '7'"),
+        ("0 0 * * 5-1", "runs backwards"),
+        ("*/0 * * * *", "a step of 0"),
+        ("0 0 * * * *", "6 fields"),
+        ("@fortnightly", "not a descriptor"),
+        ("@every 1 hour", "not a descriptor"),
+        ("CRON_TZ=Mars/Olympus 0 0 * * *", 'invalid timezone "Mars/Olympus"'),
+    ],
+)
+def test_cron_schedules_as_robfig_parses_them(schedule: str, needle: str) -> None:
+    one_error(cron(schedule), "spec.schedules[0]", needle)
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    ["*/15 0-6,22 1 JAN-mar ?", "0 9 * * MON-fri", "@every 1h30m", "5/10 * * * *"],
+)
+def test_cron_schedules_robfig_accepts(schedule: str) -> None:
+    clean(cron(schedule))
+
+
+def test_cron_timezone_is_an_iana_name() -> None:
+    one_error(cron("0 0 * * *", "Not/A_Zone"), "spec.timezone", 'invalid timezone "Not/A_Zone"')
+    clean(cron("0 0 * * *", "Europe/Paris"))
+    clean(cron("0 0 * * *", "UTC"))
