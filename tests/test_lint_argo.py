@@ -143,6 +143,33 @@ TEMPLATE_RULES = [
         id="git-artifact-repo",
     ),
     pytest.param(
+        wf(
+            "- {name: main, inputs: {artifacts: [{name: a, path: /a, hdfs: {addresses: [h:8020]"
+            ", path: rel, hdfsUser: u}}]}, container: {image: a}}"
+        ),
+        "spec.templates[0].inputs.artifacts[0].hdfs.path",
+        "absolute path",
+        wf(
+            "- {name: main, inputs: {artifacts: [{name: a, path: /a, hdfs: {addresses: [h:8020]"
+            ", path: /data, hdfsUser: u}}]}, container: {image: a}}"
+        ),
+        id="hdfs-artifact",
+    ),
+    pytest.param(
+        wf(
+            "- {name: main, inputs: {artifacts: [{name: a, path: /a, hdfs: {addresses: [h:8020]"
+            ", path: /d, krbCCacheSecret: {name: s, key: k}}}]}, container: {image: a}}"
+        ),
+        "spec.templates[0].inputs.artifacts[0].hdfs",
+        "also needs krbServicePrincipalName, krbConfigConfigMap",
+        wf(
+            "- {name: main, inputs: {artifacts: [{name: a, path: /a, hdfs: {addresses: [h:8020]"
+            ", path: /d, krbCCacheSecret: {name: s, key: k}, krbServicePrincipalName: p, "
+            "krbConfigConfigMap: {name: c, key: k}}}]}, container: {image: a}}"
+        ),
+        id="hdfs-kerberos",
+    ),
+    pytest.param(
         wf("- {name: main, initContainers: [{name: '', image: a}], container: {image: a}}"),
         "spec.templates[0].initContainers[0].name",
         "needs a name",

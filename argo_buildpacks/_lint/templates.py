@@ -195,6 +195,32 @@ def check_artifact_location(location: Mapping[str, Any], path: str) -> Iterator[
     # A missing repo is a missing required field (schema); an empty one is caught here.
     if isinstance(git, Mapping) and git.get("repo") == "":
         yield Issue(key_path(key_path(path, "git"), "repo"), "git.repo is required")
+    hdfs = location.get("hdfs")
+    if isinstance(hdfs, Mapping):
+        yield from _check_hdfs(hdfs, key_path(path, "hdfs"))
+
+
+def _check_hdfs(hdfs: Mapping[str, Any], where: str) -> Iterator[Issue]:
+    """hdfs.ValidateArtifact: addresses, an absolute path, a user or Kerberos settings."""
+    if not entries(hdfs.get("addresses")):
+        yield Issue(key_path(where, "addresses"), "hdfs.addresses needs at least one address")
+    hdfs_path = hdfs.get("path")
+    if not isinstance(hdfs_path, str) or not hdfs_path.startswith("/"):
+        yield Issue(
+            key_path(where, "path"),
+            f"hdfs.path {describe(hdfs_path)} must be an absolute path (starting with /)",
+        )
+    keytab, ccache = hdfs.get("krbKeytabSecret"), hdfs.get("krbCCacheSecret")
+    if not text(hdfs.get("hdfsUser")) and keytab is None and ccache is None:
+        yield Issue(where, "hdfs needs hdfsUser, krbCCacheSecret or krbKeytabSecret")
+    needed = ["krbServicePrincipalName", "krbConfigConfigMap"]
+    if keytab is not None:
+        needed += ["krbUsername", "krbRealm"]
+    if keytab is not None or ccache is not None:
+        missing = [k for k in needed if not hdfs.get(k)]
+        if missing:
+            using = "krbKeytabSecret" if keytab is not None else "krbCCacheSecret"
+            yield Issue(where, f"hdfs with {using} also needs {', '.join(missing)}")
 
 
 def _check_input_artifacts(
