@@ -729,6 +729,33 @@ def test_submit_mode_needs_every_argument_and_every_template() -> None:
     one_error(ref, "spec.templates[0].steps[0][0].templateRef.name", "not among", submit=True)
 
 
+def test_executor_plugins() -> None:
+    plugin = """
+    executorPlugins:
+    - metadata: {name: hello}
+      spec:
+        sidecar:
+          container:
+            name: hello
+            image: a
+            ports: [{containerPort: 4355}]
+            resources: {requests: {cpu: 10m}, limits: {memory: 32Mi}}
+            securityContext: {runAsNonRoot: true}
+    """
+    clean(wf(MAIN, plugin))
+    where = "spec.executorPlugins[0].spec.sidecar.container"
+    one_error(
+        wf(MAIN, plugin.replace("ports: [{containerPort: 4355}]", "ports: []")),
+        where,
+        "at least one port",
+    )
+    one_error(
+        wf(MAIN, plugin.replace("metadata: {name: hello}", "metadata: {}")),
+        "spec.executorPlugins[0].metadata.name",
+        "needs metadata.name",
+    )
+
+
 def test_pod_gc_label_selector() -> None:
     selector = "podGC: {strategy: OnPodSuccess, labelSelector: {matchExpressions: [%s]}}"
     where = "spec.podGC.labelSelector.matchExpressions[0]"

@@ -44,6 +44,7 @@ from argo_buildpacks._lint.calls import (
 )
 from argo_buildpacks._lint.templates import (
     check_arguments,
+    check_executor_plugins,
     check_label_selector,
     check_spec_pod_resources,
     check_template_rules,
@@ -117,6 +118,7 @@ def check_workflow(
         yield from _check_named_list(arguments.get(what), where, what)
     yield from check_arguments(spec, spec_path, allow_empty=not options.submit)
     yield from check_spec_pod_resources(spec, spec_path)
+    yield from check_executor_plugins(spec, spec_path)
     yield from check_volume_names(spec.get("volumes"), key_path(spec_path, "volumes"))
     for i, claim in enumerate(claims):
         for issue in check_volume_names([{"name": claim}], "x"):

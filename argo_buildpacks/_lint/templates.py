@@ -189,6 +189,29 @@ def check_spec_pod_resources(spec: Mapping[str, Any], path: str) -> Iterator[Iss
     yield from _check_pod_resources(spec, path, "", "the workflow")
 
 
+def check_executor_plugins(spec: Mapping[str, Any], path: str) -> Iterator[Issue]:
+    """AsExecutorPluginSpec: each plugin is named, and its sidecar container has a port,
+    resource requests and limits, and a security context."""
+    where = key_path(path, "executorPlugins")
+    for i, plugin in enumerate(map(mapping, entries(spec.get("executorPlugins")))):
+        here = f"{where}[{i}]"
+        if not text(mapping(plugin.get("metadata")).get("name")):
+            yield Issue(f"{here}.metadata.name", "an executor plugin needs metadata.name")
+        container_path = f"{here}.spec.sidecar.container"
+        container = mapping(mapping(mapping(plugin.get("spec")).get("sidecar")).get("container"))
+        resources = mapping(container.get("resources"))
+        for missing, needs in (
+            (not entries(container.get("ports")), "ports: at least one port"),
+            (resources.get("requests") is None, "resources.requests"),
+            (resources.get("limits") is None, "resources.limits"),
+            (container.get("securityContext") is None, "a securityContext"),
+        ):
+            if missing:
+                yield Issue(
+                    container_path, f"the executor plugin's sidecar container needs {needs}"
+                )
+
+
 def check_artifact_location(location: Mapping[str, Any], path: str) -> Iterator[Issue]:
     """validateArtifactLocation: a git location needs its repo."""
     git = location.get("git")
