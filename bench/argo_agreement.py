@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from argo_buildpacks import lint  # noqa: E402
 
 _FILES = ("workflow/validate/validate_test.go", "workflow/validate/validate_dag_test.go")
-_STRING = re.compile(r"\b(\w+)\s*=\s*`([^`]*)`", re.S)
+_STRING = re.compile(r"\b(\w+)\s*:?=\s*`([^`]*)`", re.S)
 _FUNC = re.compile(r"^func (Test\w+)\(t \*testing\.T\) \{$", re.M)
 _CALL = re.compile(
     r"err\s*:?=\s*(validate|validateWorkflowTemplate|createWorkflowTemplateFromSpec|Workflow)"
@@ -91,6 +91,7 @@ def extract(checkout: Path) -> tuple[list[Case], list[str], int]:
         for n, (start, test) in enumerate(starts):
             end = starts[n + 1][0] if n + 1 < len(starts) else len(source)
             body = source[start:end]
+            local = {m.group(1): m.group(2) for m in _STRING.finditer(body)}
             # Inline backtick literals in calls: give them names.
             literals: dict[str, str] = {}
 
@@ -100,7 +101,7 @@ def extract(checkout: Path) -> tuple[list[Case], list[str], int]:
                 return key
 
             body = re.sub(r"`[^`]*`", name_literal, body)
-            known = {**strings, **literals}
+            known = {**strings, **local, **literals}
             lines = body.splitlines()
             unmarshalled: dict[str, str | None] = {}
             for i, line in enumerate(lines):
