@@ -50,7 +50,13 @@ _CALL = re.compile(
     r"\((.*)\)\s*$"
 )
 _ASSERT = re.compile(r"(?:require|assert)\.(\w+)\(t,\s*err\b")
-_UNMARSHAL = re.compile(r"(\w+)\s*:?=\s*unmarshalWf\((\w+|`[^`]*`)\)")
+_UNMARSHAL = re.compile(
+    r"(\w+)\s*:?=\s*(?:unmarshalWf|wfv1\.MustUnmarshalWorkflow)\((\w+|`[^`]*`)\)"
+)
+_UNMARSHAL_TEMPLATE = re.compile(
+    r"(\w+)\s*:?=\s*(?:unmarshalWftmpl|wfv1\.MustUnmarshalWorkflowTemplate)\((\w+)\)"
+)
+_CREATE = re.compile(r"createWorkflowTemplate\(ctx,\s*(\w+)\)")
 
 
 @dataclass
@@ -104,7 +110,14 @@ def extract(checkout: Path) -> tuple[list[Case], list[str], int]:
             known = {**strings, **local, **literals}
             lines = body.splitlines()
             unmarshalled: dict[str, str | None] = {}
+            templates: dict[str, str] = {}
             for i, line in enumerate(lines):
+                ut = _UNMARSHAL_TEMPLATE.search(line)
+                if ut and ut.group(2) in known:
+                    templates[ut.group(1)] = known[ut.group(2)]
+                created = _CREATE.search(line)
+                if created and created.group(1) in templates:
+                    stored.append(templates[created.group(1)])
                 um = _UNMARSHAL.search(line)
                 if um:
                     unmarshalled[um.group(1)] = um.group(2)

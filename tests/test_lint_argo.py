@@ -1083,3 +1083,25 @@ def test_cron_timezone_is_an_iana_name() -> None:
     one_error(cron("0 0 * * *", "Not/A_Zone"), "spec.timezone", 'invalid timezone "Not/A_Zone"')
     clean(cron("0 0 * * *", "Europe/Paris"))
     clean(cron("0 0 * * *", "UTC"))
+
+
+def test_a_step_name_may_hold_a_variable_and_be_referenced_through_it() -> None:
+    text = wf(
+        """
+        - name: main
+          inputs: {parameters: [{name: day, value: mon}]}
+          steps:
+          - - {name: 'run-{{inputs.parameters.day}}', template: work}
+          - - name: after
+              template: work
+              when: "'{{steps.run-{{inputs.parameters.day}}.outputs.result}}' != ''"
+        - {name: work, container: {image: a}}
+        """
+    )
+    clean(text)
+    # Only the literal skeleton around the variable is checked, and it must be valid.
+    one_error(
+        text.replace("name: 'run-{{", "name: 'run_{{"),
+        "spec.templates[0].steps[0][0].name",
+        "invalid",
+    )

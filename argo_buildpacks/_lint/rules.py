@@ -6,6 +6,7 @@ where Argo only fails at run time (volume mounts, ``{{item}}`` outside a loop).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -64,6 +65,7 @@ _ENUMS = (
     ("resource", "action", ("get", "create", "apply", "delete", "replace", "patch")),
 )
 _DEFAULT_OPTIONS = Options()
+_TAG = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _POD_GC = ("OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess")
 _LOOPS = ("withItems", "withParam", "withSequence")
 
@@ -271,7 +273,11 @@ def _check_node_name(name: str, path: str, noun: str, seen: Mapping[str, Node]) 
     where = key_path(path, "name")
     if not name:
         yield Issue(where, f"{noun} name is required")
-    elif problem := field_name_problem(name):
+    elif problem := field_name_problem(
+        # isValidStepName: a step name's {{...}} parts are values substituted before the
+        # check, so only the literal skeleton around them is checked.
+        _TAG.sub("x", name) if noun == "step" else name
+    ):
         yield Issue(where, f'{noun} name "{name}" is invalid: {problem}')
     elif name in seen:
         yield Issue(where, f'{noun} name "{name}" is not unique in this template')
@@ -415,6 +421,9 @@ def _check_steps(
             if name and name not in nodes:
                 nodes[name] = Node(target, _is_looped(step))
                 group_of[name] = g
+                if "{{" in name:  # {{steps.run-{{inputs.parameters.x}}...}} names it so
+                    nodes.setdefault(_TAG.sub("x", name), nodes[name])
+                    group_of.setdefault(_TAG.sub("x", name), g)
             sites.append((g, step_path, step, name))
     with_nodes = replace(base, node_kind="steps", nodes=nodes)
     for g, step_path, step, name in sites:

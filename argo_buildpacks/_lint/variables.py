@@ -41,6 +41,8 @@ from argo_buildpacks._lint.base import (
 
 _CHECKED_ROOTS = ("item.", "steps.", "inputs.", "outputs.", "pod.", "workflow.", "tasks.")
 _TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_INNER = re.compile(r"\{\{([^{}]*)\}\}")
+_NESTED = re.compile(r"\{\{[^}]*\{\{")
 _EXPRESSION_PARAM = re.compile(
     r"(?<![\w.])(inputs|workflow)\.parameters(?:\.(\w+)|\[\s*(['\"])([^'\"]*)\3\s*\])"
 )
@@ -210,8 +212,7 @@ def check_variables(value: Any, path: str, scope: Scope) -> Iterator[Issue]:
     """Every ``{{...}}`` reference in ``value`` (at any depth) must resolve in ``scope``."""
     for where, string in _strings(value, path):
         seen: set[str] = set()
-        for match in _TAG.finditer(string):
-            tag = match.group(1).strip()
+        for tag in _tags(string):
             if tag.startswith("="):
                 shown = "{{" + tag + "}}"
                 refs = [(ref, f"{ref} in {shown}") for ref in expression_references(tag[1:])]
@@ -222,6 +223,21 @@ def check_variables(value: Any, path: str, scope: Scope) -> Iterator[Issue]:
                 seen.add(ref)
                 if problem is not None:
                     yield Issue(where, f"{shown}: {problem[0]}", problem[1])
+
+
+def _tags(string: str) -> Iterator[str]:
+    """The tags of ``string``; nested ones (``{{steps.a-{{inputs.parameters.x}}.id}}``)
+    inside out, each inner one standing for a value ("x") once checked, as Argo substitutes
+    inner values before it resolves the outer tag."""
+    if not _NESTED.search(string):
+        yield from (m.group(1).strip() for m in _TAG.finditer(string))
+        return
+    for _ in range(10):  # nesting deeper than this is not worth following
+        inner = list(_INNER.finditer(string))
+        if not inner:
+            return
+        yield from (m.group(1).strip() for m in inner)
+        string = _INNER.sub("x", string)
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
