@@ -936,6 +936,33 @@ def test_restricted_pod_security_standard() -> None:
     one_error(host, "spec.templates[0].volumes[0].hostPath", "hostPath", restricted=True)
 
 
+@pytest.mark.parametrize(
+    ("change", "path", "needle"),
+    [
+        ("seLinuxOptions: {type: spc_t}", ".securityContext.seLinuxOptions.type", "spc_t"),
+        (
+            "appArmorProfile: {type: Unconfined}",
+            ".securityContext.appArmorProfile.type",
+            "Unconfined",
+        ),
+        (
+            "sysctls: [{name: kernel.msgmax, value: '1'}]",
+            ".securityContext.sysctls[0].name",
+            "kernel.msgmax",
+        ),
+    ],
+)
+def test_restricted_refuses_what_baseline_refuses(change: str, path: str, needle: str) -> None:
+    text = wf(
+        SECURE.replace(
+            "seccompProfile: {type: RuntimeDefault}",
+            "seccompProfile: {type: RuntimeDefault}, " + change,
+        )
+    )
+    one_error(text, "spec.templates[0]" + path, needle, restricted=True)
+    clean(text)
+
+
 def test_privileged_containers_are_always_reported() -> None:
     text = wf("- {name: main, container: {image: a, securityContext: {privileged: true}}}")
     (finding,) = lint(text)

@@ -24,6 +24,15 @@ _SECCOMP = ("RuntimeDefault", "Localhost")
 _POD_TEMPLATE_TYPES = ("container", "script", "containerSet")
 
 
+_SELINUX_TYPES = ("", "container_t", "container_init_t", "container_kvm_t", "container_engine_t")
+_SAFE_SYSCTLS = (
+    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+)  # fmt: skip
+
+
 def restricted_issues(spec: Mapping[str, Any], spec_path: str) -> Iterator[Issue]:
     """What the "restricted" profile refuses in the pods of a WorkflowSpec."""
     yield from _volumes(spec.get("volumes"), key_path(spec_path, "volumes"))
@@ -42,8 +51,13 @@ def restricted_issues(spec: Mapping[str, Any], spec_path: str) -> Iterator[Issue
             if "securityContext" in tmpl
             else key_path(spec_path, "securityContext")
         )
+        yield from _baseline(pod, pod_where)
+        yield from _sysctls(pod, pod_where)
         for where, container in _containers(tmpl, path, ttype):
             yield from _container(container, where, pod, pod_where)
+            yield from _baseline(
+                mapping(container.get("securityContext")), key_path(where, "securityContext")
+            )
 
 
 def _containers(
@@ -57,6 +71,45 @@ def _containers(
     for key in ("initContainers", "sidecars"):
         for j, c in enumerate(entries(tmpl.get(key))):
             yield f"{path}.{key}[{j}]", mapping(c)
+
+
+def _baseline(security: Mapping[str, Any], where: str) -> Iterator[Issue]:
+    """What "baseline" (and so "restricted") refuses in a pod's or container's
+    securityContext besides root: SELinux types and users, AppArmor, procMount."""
+    selinux = mapping(security.get("seLinuxOptions"))
+    if text(selinux.get("type")) not in _SELINUX_TYPES:
+        yield Issue(
+            f"{where}.seLinuxOptions.type",
+            f"seLinuxOptions.type {describe(selinux.get('type'))} is refused; allowed: "
+            f"{', '.join(t for t in _SELINUX_TYPES if t)}",
+        )
+    for field in ("user", "role"):
+        if selinux.get(field):
+            yield Issue(
+                f"{where}.seLinuxOptions.{field}",
+                f"seLinuxOptions.{field} {describe(selinux.get(field))} must not be set",
+            )
+    apparmor = mapping(security.get("appArmorProfile")).get("type")
+    if apparmor == "Unconfined":
+        yield Issue(
+            f"{where}.appArmorProfile.type",
+            'appArmorProfile.type "Unconfined" is refused; allowed: RuntimeDefault, Localhost',
+        )
+    if security.get("procMount") not in (None, "Default"):
+        yield Issue(
+            f"{where}.procMount",
+            f"procMount {describe(security.get('procMount'))} is refused; allowed: Default",
+        )
+
+
+def _sysctls(pod: Mapping[str, Any], where: str) -> Iterator[Issue]:
+    for i, sysctl in enumerate(map(mapping, entries(pod.get("sysctls")))):
+        if sysctl.get("name") not in _SAFE_SYSCTLS:
+            yield Issue(
+                f"{where}.sysctls[{i}].name",
+                f"sysctl {describe(sysctl.get('name'))} is not one of the safe sysctls the Pod "
+                "Security Standards allow",
+            )
 
 
 def _volumes(volumes: Any, where: str) -> Iterator[Issue]:
