@@ -356,7 +356,11 @@ def _pod_security(doc: Mapping[str, Any], restricted: bool) -> list[Issue]:
         ]
     flagged = {i.path for i in privileged}
     spec_path, spec = workflow_spec(doc)
-    rest = [i for i in restricted_issues(spec, spec_path) if i.path not in flagged]
+    rest = [
+        i
+        for i in restricted_issues(spec, spec_path)
+        if i.path not in flagged and not any(f.startswith(f"{i.path}.") for f in flagged)
+    ]
     return [*(Issue(i.path, i.message, "error") for i in privileged), *rest]
 
 

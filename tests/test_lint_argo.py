@@ -934,6 +934,7 @@ def test_restricted_pod_security_standard() -> None:
     assert warning.severity == "warning"
     assert "hostPath" in warning.message
     one_error(host, "spec.templates[0].volumes[0].hostPath", "hostPath", restricted=True)
+    assert len(errors(lint(host, restricted=True))) == 1  # said once, not once per profile rule
 
 
 @pytest.mark.parametrize(
