@@ -67,10 +67,8 @@ def check_template_rules(
             containerSet pod check).
     """
     ttype = template_type(tmpl)
-    name = text(tmpl.get("name"))
-    label = f'template "{name}"' if name else "the template"
     leaf = ttype in LEAF_TYPES
-    yield from _check_pod_resources(tmpl, path, ttype, label)
+    yield from _check_pod_resources(tmpl, path, ttype)
     if tmpl.get("resourceClaims") and ttype and ttype not in POD_TYPES:
         yield Issue(
             key_path(path, "resourceClaims"),
@@ -158,9 +156,7 @@ def _reserved(name: str) -> str:
     )
 
 
-def _check_pod_resources(
-    holder: Mapping[str, Any], path: str, ttype: str, label: str
-) -> Iterator[Issue]:
+def _check_pod_resources(holder: Mapping[str, Any], path: str, ttype: str) -> Iterator[Issue]:
     resources = holder.get("podResources")
     if not isinstance(resources, Mapping):
         return
@@ -186,7 +182,7 @@ def _check_pod_resources(
 
 def check_spec_pod_resources(spec: Mapping[str, Any], path: str) -> Iterator[Issue]:
     """``spec.podResources``: only cpu, memory and hugepages-*, no claims."""
-    yield from _check_pod_resources(spec, path, "", "the workflow")
+    yield from _check_pod_resources(spec, path, "")
 
 
 def check_executor_plugins(spec: Mapping[str, Any], path: str) -> Iterator[Issue]:
