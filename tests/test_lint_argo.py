@@ -703,6 +703,14 @@ def test_argument_rules(spec: str, path: str, needle: str) -> None:
     one_error(wf(MAIN, spec), path, needle)
 
 
+def test_an_artifact_has_at_most_one_location() -> None:
+    two = "arguments: {artifacts: [{name: a, raw: {data: x}, http: {url: 'https://x'}}]}"
+    one_error(wf(MAIN, two), "spec.arguments.artifacts[0]", "2 locations (http, raw)")
+    (warning,) = lint(wf(MAIN, two), argo_version="3.7")
+    assert warning.severity == "warning"
+    clean(wf(MAIN, "arguments: {artifacts: [{name: a, raw: {data: x}}]}"))
+
+
 def test_arguments_argo_accepts() -> None:
     clean(
         wf(

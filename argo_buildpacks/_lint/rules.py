@@ -44,9 +44,11 @@ from argo_buildpacks._lint.calls import (
     resolve_call,
 )
 from argo_buildpacks._lint.templates import (
+    artifact_locations,
     check_arguments,
     check_executor_plugins,
     check_label_selector,
+    check_one_location,
     check_spec_pod_resources,
     check_template_rules,
     check_volume_names,
@@ -119,6 +121,7 @@ def check_workflow(
         where = key_path(key_path(spec_path, "arguments"), what)
         yield from _check_named_list(arguments.get(what), where, what)
     yield from check_arguments(spec, spec_path, allow_empty=not options.submit)
+    yield from _check_locations(spec, spec_path, ctx)
     yield from check_spec_pod_resources(spec, spec_path)
     yield from check_executor_plugins(spec, spec_path)
     yield from check_volume_names(spec.get("volumes"), key_path(spec_path, "volumes"))
@@ -324,6 +327,27 @@ def _check_template(tmpl: Mapping[str, Any], path: str, ctx: _Doc) -> Iterator[I
     yield from _check_volume_mounts(tmpl, path, ctx)
     defaults = mapping(ctx.spec.get("templateDefaults"))
     yield from check_template_rules(tmpl, path, defaults, ctx.volumes)
+    yield from _check_locations(tmpl, path, ctx)
+
+
+def _check_locations(holder: Mapping[str, Any], path: str, ctx: _Doc) -> Iterator[Issue]:
+    severity = "error" if ctx.options.argo_version >= (4, 0) else "warning"
+    places = list(artifact_locations(holder, path))
+    for key in ("steps", "dag"):
+        for where, node in _nodes(holder, path, key):
+            places.extend(artifact_locations(node, where))
+    for where, location in places:
+        yield from check_one_location(location, where, severity)
+
+
+def _nodes(tmpl: Mapping[str, Any], path: str, key: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    if key == "steps":
+        for g, group in enumerate(entries(tmpl.get("steps"))):
+            for s, step in enumerate(entries(group)):
+                yield f"{path}.steps[{g}][{s}]", mapping(step)
+    else:
+        for i, task in enumerate(entries(mapping(tmpl.get("dag")).get("tasks"))):
+            yield f"{path}.dag.tasks[{i}]", mapping(task)
 
 
 def _check_template_shape(tmpl: Mapping[str, Any], path: str, name: str) -> Iterator[Issue]:

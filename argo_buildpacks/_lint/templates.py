@@ -208,6 +208,29 @@ def check_executor_plugins(spec: Mapping[str, Any], path: str) -> Iterator[Issue
                 )
 
 
+def artifact_locations(holder: Mapping[str, Any], path: str) -> Iterator[tuple[str, Any]]:
+    """Every artifact location of a template, step, task or spec: its input, output and
+    argument artifacts, and its archiveLocation."""
+    for section in ("inputs", "outputs", "arguments"):
+        artifacts = entries(mapping(holder.get(section)).get("artifacts"))
+        for i, art in enumerate(artifacts):
+            yield f"{key_path(key_path(path, section), 'artifacts')}[{i}]", art
+    if holder.get("archiveLocation") is not None:
+        yield key_path(path, "archiveLocation"), holder.get("archiveLocation")
+
+
+def check_one_location(location: Any, where: str, severity: str) -> Iterator[Issue]:
+    """The CRD rule of Argo 4 (CEL): at most one artifact location."""
+    found = [k for k in _ARTIFACT_LOCATIONS if mapping(location).get(k) is not None]
+    if len(found) > 1:
+        yield Issue(
+            where,
+            f"artifact sets {len(found)} locations ({', '.join(found)}); set at most one "
+            "(Argo 4's CRD validation refuses more, and older releases use only one of them)",
+            severity,
+        )
+
+
 def check_artifact_location(location: Mapping[str, Any], path: str) -> Iterator[Issue]:
     """validateArtifactLocation: a git location needs its repo."""
     git = location.get("git")
