@@ -115,7 +115,7 @@ _PULL_REQUEST = re.compile(r"refs/(pull|merge-requests)/.+")
 
 
 def run_revision(value: str, *, allow_pull_requests: bool | None = False) -> str:
-    """A revision a run may build: :func:`git_revision`, and of the full ref names only
+    """A revision a run may build: `git_revision`, and of the full ref names only
     branches (``refs/heads/``) and tags (``refs/tags/``), or pull/merge-request refs where
     allowed (``None``: not known here; the cluster decides). The in-cluster clone applies the
     same rules, and checks that a commit SHA is on a branch or tag."""

@@ -1,16 +1,16 @@
 """Library mode: publish the components once, and give each app a thin template.
 
-A platform team applies one ``ClusterWorkflowTemplate`` (:func:`library_template`) holding
+A platform team applies one ``ClusterWorkflowTemplate`` (`library_template`) holding
 the components with the per-app build settings turned into input parameters; each app then
-gets a small ``WorkflowTemplate`` (:func:`app_template`) that calls them through
+gets a small ``WorkflowTemplate`` (`app_template`) that calls them through
 ``templateRef``. Upgrading the pipeline is one ``apply`` of the library; apps keep the
-contract of :func:`~argo_buildpacks.pipeline.workflow_template` (parameters
+contract of `argo_buildpacks.pipeline.workflow_template` (parameters
 ``tag``/``revision``/``repo``/``image``, outputs ``image``/``digest``/``tags``/``commit``).
 
 Anyone who may submit workflows can run the library's templates directly, with any inputs,
 so nothing that grants access is an input. Fixed when the library is installed:
 
-- the **Secrets**: the conventionally named :data:`GIT_SECRET` and :data:`REGISTRY_SECRET`
+- the **Secrets**: the conventionally named `GIT_SECRET` and `REGISTRY_SECRET`
   of the namespace the run is in (optional volumes). The namespace is the trust boundary: a
   run uses its own namespace's credentials, never another team's;
 - where credentials may go: git credentials only to repositories on ``git_hosts`` (the
@@ -21,7 +21,7 @@ so nothing that grants access is an input. Fixed when the library is installed:
 - the builder (its uid/gid are the pods' ``runAsUser``/``runAsGroup``), the helper images,
   resources, retries and the log level.
 
-An app whose config needs anything else is refused by :func:`app_template` with the setting
+An app whose config needs anything else is refused by `app_template` with the setting
 named.
 """
 
@@ -51,6 +51,7 @@ from hera.workflows.models import (
 from hera.workflows.models import Parameter as ModelParameter
 
 from argo_buildpacks import pipeline
+from argo_buildpacks._lint.base import CALLER_PROVIDES
 from argo_buildpacks.components import _pod
 from argo_buildpacks.components.buildpacks_build import REGISTRY_SECRET_VOLUME
 from argo_buildpacks.components.git_clone import GIT_SECRET_VOLUME
@@ -135,7 +136,7 @@ def library_template(
     containerSet on an emptyDir) and, for apps on the steps layout, ``tag-check``,
     ``git-clone``, ``version``, ``buildpacks-build`` and ``buildpacks-export`` (one pod
     each, on the caller's ``workspace`` volume claim). Their per-app inputs are
-    :data:`LIBRARY_INPUTS`.
+    `LIBRARY_INPUTS`.
 
     Args:
         registries: where builds may push (``host[:port]`` or a repository prefix such as
@@ -145,13 +146,13 @@ def library_template(
             ``github.com``); a repository on another host is cloned without them.
             Empty: git credentials are never sent.
         name: the ClusterWorkflowTemplate's name.
-        builder: the builder image (a known one, or a :class:`Builder`).
-        images: helper images; resources, retries, log_level: as in :class:`BuildConfig`.
+        builder: the builder image (a known one, or a `Builder`).
+        images: helper images; resources, retries, log_level: as in `BuildConfig`.
         allow_any_sha: let runs build commits no branch or tag reaches.
         allow_pull_requests: let runs build pull/merge-request refs.
 
     Raises:
-        ConfigError: a value is invalid (same rules as :class:`BuildConfig`), or no
+        ConfigError: a value is invalid (same rules as `BuildConfig`), or no
             registry is given.
     """
     prefixes = _registries(registries)
@@ -170,6 +171,9 @@ def library_template(
         annotations={
             _BUILDER_ANNOTATION: _builder_key(platform.builder),
             _SETTINGS_ANNOTATION: json.dumps(settings, sort_keys=True, separators=(",", ":")),
+            # The step templates mount the calling workflow's workspace claim: said, so
+            # that the library alone passes `lint --strict`.
+            CALLER_PROVIDES: _pod.WORKSPACE_VOLUME,
         },
         templates=templates,
     )
@@ -185,7 +189,7 @@ def app_template(
 
     Same parameters, outputs and workflow-wide defaults (deadline, pod GC, TTL, mutex, pod
     security, no service-account token) as
-    :func:`~argo_buildpacks.pipeline.workflow_template`; ``config.layout`` chooses the
+    `argo_buildpacks.pipeline.workflow_template`; ``config.layout`` chooses the
     library's ``build`` (one pod) or its step templates. ``repo`` and ``image`` are passed as
     the config's values unless the config lists them in ``overridable``.
 

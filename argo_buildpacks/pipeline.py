@@ -1,6 +1,6 @@
 """Compose the components into complete WorkflowTemplates, runs of them, and YAML.
 
-:func:`workflow_template` is the main entry: one :class:`~argo_buildpacks.config.BuildConfig`
+`workflow_template` is the main entry: one `argo_buildpacks.config.BuildConfig`
 in, one Hera ``WorkflowTemplate`` (or ``ClusterWorkflowTemplate``) out, meeting the contract
 in DESIGN.md: parameters ``tag``/``revision``/``repo``/``image``, the tag checked before any
 clone or build, outputs ``image``/``digest``/``tags``/``commit``, production defaults.
@@ -554,7 +554,7 @@ def workflow_for(
 
     Args:
         template: the template object, or its name.
-        tag: the version; validated with :meth:`SemverTag.parse` before anything is built.
+        tag: the version; validated with `SemverTag.parse` before anything is built.
             ``None`` (or ``""``) only for templates that derive the tag from git.
         revision: the git revision to build (default: the template's): a branch or a tag,
             a commit SHA, or a pull/merge-request ref where the template allows it.

@@ -169,7 +169,7 @@ def release_manifests(
         config: the app's build.
         kind: the template's kind; the release sections need a ``WorkflowTemplate`` (the
             Sensor's Role names one namespaced template).
-        options: further :func:`~argo_buildpacks.pipeline.workflow_template` options.
+        options: further `argo_buildpacks.pipeline.workflow_template` options.
 
     Raises:
         ConfigError: a ClusterWorkflowTemplate with ``trigger`` or ``schedule``, or any

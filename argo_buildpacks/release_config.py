@@ -3,17 +3,17 @@
 They describe the road from a pushed git tag to a running app (DESIGN.md, "From tag push
 to production"):
 
-- :class:`TriggerConfig`: an Argo Events EventSource and Sensor that submit the app's
+- `TriggerConfig`: an Argo Events EventSource and Sensor that submit the app's
   WorkflowTemplate when a matching tag (or, optionally, a listed branch) is pushed.
 - ``schedule``: a cron expression; a CronWorkflow rebuilds the source revision with the
   version from git, so images pick up patched run images and buildpacks.
-- :class:`DeployConfig`: after a successful build, roll the pushed digest out, either by
-  patching one container of one Deployment (:class:`KubernetesDeploy`) or by committing it
-  to a GitOps repository (:class:`GitOpsDeploy`).
+- `DeployConfig`: after a successful build, roll the pushed digest out, either by
+  patching one container of one Deployment (`KubernetesDeploy`) or by committing it
+  to a GitOps repository (`GitOpsDeploy`).
 
 Every Secret appears by name only. Checks that need the rest of the config (branch builds
 and schedules need ``tag.from_git``; the repository must be one the provider can name) run
-as validators of the :class:`~argo_buildpacks.config.BuildConfig` fields, so errors are
+as validators of the `argo_buildpacks.config.BuildConfig` fields, so errors are
 located (``trigger.branches``) like every other config error.
 """
 
@@ -338,7 +338,7 @@ def _schedule(value: str | None, info: ValidationInfo) -> str | None:
     return value
 
 
-#: ``BuildConfig.trigger``: a :class:`TriggerConfig` checked against ``tag`` and ``source``.
+#: ``BuildConfig.trigger``: a `TriggerConfig` checked against ``tag`` and ``source``.
 Trigger = Annotated[TriggerConfig | None, AfterValidator(_trigger_fits)]
 #: ``BuildConfig.schedule``: a cron expression; needs ``tag.from_git``.
 Schedule = Annotated[str | None, AfterValidator(_schedule)]

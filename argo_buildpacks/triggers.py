@@ -1,15 +1,15 @@
 """From a pushed git tag to a submitted build: Argo Events objects and scheduled rebuilds.
 
-- :func:`event_source`: an Argo Events ``EventSource`` (GitHub, GitLab or a generic webhook)
+- `event_source`: an Argo Events ``EventSource`` (GitHub, GitLab or a generic webhook)
   receiving the repository's push events, authenticated by a Secret reference.
-- :func:`sensor`: a ``Sensor`` that submits the app's WorkflowTemplate (by
+- `sensor`: a ``Sensor`` that submits the app's WorkflowTemplate (by
   ``workflowTemplateRef``) when a tag matching ``trigger.tags`` is pushed to *this*
   repository: the tag name (``refs/tags/`` removed) becomes both ``tag`` and ``revision``.
   Optionally a push to one of ``trigger.branches`` builds that branch with the version
   from git.
-- :func:`cron_workflow`: a ``CronWorkflow`` that rebuilds the configured revision with the
+- `cron_workflow`: a ``CronWorkflow`` that rebuilds the configured revision with the
   version from git, so images pick up patched run images and buildpacks.
-- :func:`release_workflow`: the Workflow a Sensor submits: a ``workflowTemplateRef`` with the
+- `release_workflow`: the Workflow a Sensor submits: a ``workflowTemplateRef`` with the
   ``tag`` and ``revision`` arguments left for the event's values.
 
 Payload paths and behaviour follow Argo Events v1.9.11's sources: the GitHub source wraps the
@@ -46,7 +46,7 @@ __all__ = [
 API_VERSION = "argoproj.io/v1alpha1"
 #: The event's key under the EventSource's provider section (``spec.github.push``).
 EVENT_NAME = "push"
-#: The workflow parameters the event fills, in the order :func:`release_workflow` lists them.
+#: The workflow parameters the event fills, in the order `release_workflow` lists them.
 EVENT_PARAMETERS = ("tag", "revision")
 _NULL_SHA = "^0{40}$"
 # Argo Events images run from scratch with no USER: give them a non-root uid (the
@@ -314,9 +314,9 @@ def release_workflow(
     cluster_scope: bool | None = None,
 ) -> Workflow:
     """The Workflow a Sensor submits: ``template`` by reference, with ``tag`` and
-    ``revision`` (in that order, :data:`EVENT_PARAMETERS`) left empty for the event's values.
+    ``revision`` (in that order, `EVENT_PARAMETERS`) left empty for the event's values.
 
-    Unlike :func:`~argo_buildpacks.pipeline.workflow_for` it validates no tag: the values
+    Unlike `argo_buildpacks.pipeline.workflow_for` it validates no tag: the values
     arrive with the event, and the in-cluster tag check decides.
     """
     if isinstance(template, str):

@@ -164,20 +164,6 @@ def test_exported_functions_are_not_shadowed_by_submodules() -> None:
 # -- the API reference is Markdown (mkdocstrings), not Sphinx ---------------------------------
 
 _SPHINX_ROLE = re.compile(r":(?:py:)?(?:class|meth|func|data|attr|mod|exc|obj|ref):`")
-# Files being rewritten on other branches (issue 15's owners of components/, pipeline.py,
-# library.py, linting.py and _lint/) keep at most these many until their owners convert
-# them; no other file may have one, and these may not get more.
-_NOT_YET_CONVERTED = {
-    "argo_buildpacks/_lint/__init__.py": 7,
-    "argo_buildpacks/_lint/schema.py": 1,
-    "argo_buildpacks/components/__init__.py": 5,
-    "argo_buildpacks/components/pack_build.py": 2,
-    "argo_buildpacks/components/scripts/__init__.py": 1,
-    "argo_buildpacks/components/tag_check.py": 1,
-    "argo_buildpacks/library.py": 6,
-    "argo_buildpacks/linting.py": 3,
-    "argo_buildpacks/pipeline.py": 3,
-}
 
 
 def test_no_sphinx_roles_in_docstrings() -> None:
@@ -186,11 +172,8 @@ def test_no_sphinx_roles_in_docstrings() -> None:
         count = len(_SPHINX_ROLE.findall(path.read_text(encoding="utf-8")))
         if count:
             found[str(path.relative_to(ROOT))] = count
-    too_many = {
-        name: count for name, count in found.items() if count > _NOT_YET_CONVERTED.get(name, 0)
-    }
     # mkdocstrings shows :class:`X` as it is: write `X` (or a [X][path] cross-reference).
-    assert too_many == {}
+    assert found == {}
 
 
 def test_no_sphinx_roles_in_the_json_schema() -> None:

@@ -92,11 +92,10 @@ def test_library_and_apps_lint_together(layout: str) -> None:
     ]
     manifests = [to_manifest(LIB), *(to_manifest(a) for a in apps)]
     runs = [to_manifest(workflow_for(a, tag="1.2.3")) for a in apps]
-    findings = lint([*manifests, *runs])
-    assert [f for f in findings if f.severity == "error"] == []
-    # The library's step templates mount the caller's workspace claim: said, not an error.
-    assert all("names no volume" in f.message for f in findings), findings
-    assert all(f.document == "ClusterWorkflowTemplate/argo-buildpacks" for f in findings)
+    # Nothing at all: the library declares the workspace its callers provide, so it passes
+    # `lint --strict` alone as well as with its apps.
+    assert lint([*manifests, *runs]) == []
+    assert lint(manifests[0]) == []
     for m in manifests[1:]:
         assert m["spec"]["entrypoint"] == "main"
         assert m["spec"]["automountServiceAccountToken"] is False

@@ -224,3 +224,22 @@ def test_the_executor_role_goes_to_the_one_account_with_a_token() -> None:
     assert [s["name"] for s in binding["subjects"]] == ["builds-executor"]
     accounts = {o["metadata"]["name"] for o in objects if o["kind"] == "ServiceAccount"}
     assert {"builds", "builds-executor"} <= accounts
+
+
+def test_lint_points_at_the_controller_when_the_executor_is_left_to_it() -> None:
+    from argo_buildpacks.linting import lint
+
+    patched = to_manifest(workflow_template(EXAMPLE))
+    assert lint(patched, restricted=True) == []
+    left = to_manifest(
+        workflow_template(EXAMPLE.model_copy(update={"executor_security": "controller"}))
+    )
+    assert "podSpecPatch" not in left["spec"]
+    (finding,) = lint(left, restricted=True)
+    assert (finding.path, finding.severity) == ("spec.podSpecPatch", "warning")
+    assert "workflow-controller-configmap sets executor.securityContext" in finding.message
+    # A patch that restricts only one of the two is not enough.
+    half = {**patched, "spec": {**patched["spec"]}}
+    patch = json.loads(patched["spec"]["podSpecPatch"])
+    half["spec"]["podSpecPatch"] = json.dumps({"containers": patch["containers"]})
+    assert [f.path for f in lint(half, restricted=True)] == ["spec.podSpecPatch"]

@@ -1,8 +1,10 @@
-"""The machinery behind :func:`argo_buildpacks.linting.lint` (private).
+"""The machinery behind `argo_buildpacks.linting.lint` (private).
 
-- :mod:`.base`: the shared vocabulary (issues, paths, the set of manifests, call targets);
-- :mod:`.schema`: strict decoding against Hera's generated models of the Argo API;
-- :mod:`.rules`: the semantic checks of one manifest, which use :mod:`.calls` for calls
-  between templates, :mod:`.variables` for ``{{...}}`` references and :mod:`.dag` for DAG
-  dependencies.
+- `.base`: the shared vocabulary (issues, paths, the set of manifests, call targets);
+- `.schema`: strict decoding against Hera's generated models of the Argo API;
+- `.rules`: the semantic checks of one manifest, which use `.calls` for calls
+  between templates, `.variables` for ``{{...}}`` references, `.dag` for DAG
+  dependencies and `.templates` for Argo's per-template rules;
+- `.privileged` and `.restricted`: root on the node, and the Pod Security
+  Standard "restricted".
 """

@@ -32,6 +32,32 @@ PARAM_NAME = re.compile(r"[-a-zA-Z0-9_]+\Z")
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 
 
+#: The Argo releases ``lint`` can target, oldest first.
+ARGO_VERSIONS = ("3.6", "3.7", "4.0", "4.1")
+
+
+def parse_version(version: str) -> tuple[int, int]:
+    """``"4.1"`` as ``(4, 1)``; `ConfigError` for a release ``lint`` cannot target."""
+    if version not in ARGO_VERSIONS:
+        from argo_buildpacks.errors import ConfigError
+
+        raise ConfigError(
+            f"argo_version {describe(version)} is not supported; use one of "
+            f"{', '.join(ARGO_VERSIONS)}"
+        )
+    major, minor = version.split(".")
+    return int(major), int(minor)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to lint: the Argo release targeted and the optional stricter modes."""
+
+    argo_version: tuple[int, int] = (4, 1)
+    restricted: bool = False
+    submit: bool = False
+
+
 class Issue(NamedTuple):
     """One problem, before it is tied to a document."""
 
@@ -146,11 +172,32 @@ def field_name_problem(name: str) -> str:
     return "; ".join(problems)
 
 
+#: The annotation by which a (Cluster)WorkflowTemplate of library templates declares the
+#: volumes and workflow parameters that only the Workflows calling it provide (names
+#: separated by commas or spaces), so that ``lint`` need not warn about them.
+CALLER_PROVIDES = "lint.argo-buildpacks.io/caller-provides"
+
+
+def caller_provides(doc: Mapping[str, Any]) -> frozenset[str]:
+    """The names a (Cluster)WorkflowTemplate declares its callers provide."""
+    if doc.get("kind") not in TEMPLATE_KINDS:
+        return frozenset()
+    value = text(mapping(mapping(doc.get("metadata")).get("annotations")).get(CALLER_PROVIDES))
+    return frozenset(value.replace(",", " ").split())
+
+
 class Library:
     """The WorkflowTemplates and ClusterWorkflowTemplates linted together, by name."""
 
-    def __init__(self, documents: Iterable[Mapping[str, Any]]) -> None:
-        """Index ``documents`` (other kinds are ignored; the first of a name wins)."""
+    def __init__(
+        self, documents: Iterable[Mapping[str, Any]], *, missing_severity: str = "warning"
+    ) -> None:
+        """Index ``documents`` (other kinds are ignored; the first of a name wins).
+
+        ``missing_severity`` is how bad a reference to a template outside the set is:
+        ``"warning"`` when linting, ``"error"`` in submit mode (Argo's server refuses it).
+        """
+        self.missing_severity = missing_severity
         self._by_key: dict[tuple[str, str], Mapping[str, Any]] = {}
         for doc in documents:
             kind = doc.get("kind")

@@ -119,7 +119,7 @@ def not_in_set(ref: Mapping[str, Any], path: str, library: Library, what: str) -
         path,
         f'{ref_kind(cluster)} "{name}" is not among the linted manifests, so {what} could '
         f"not be checked{hint}",
-        "warning",
+        library.missing_severity,
     )
 
 

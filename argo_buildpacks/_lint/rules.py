@@ -6,22 +6,27 @@ where Argo only fails at run time (volume mounts, ``{{item}}`` outside a loop).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from argo_buildpacks._lint import dag
 from argo_buildpacks._lint.base import (
+    CALLER_PROVIDES,
     PARAM_NAME,
     TEMPLATE_KINDS,
     TEMPLATE_TYPES,
     Issue,
     Library,
     Node,
+    Options,
     Target,
+    caller_provides,
     did_you_mean,
     entries,
     field_name_problem,
+    find_key,
     key_path,
     listing,
     mapping,
@@ -38,6 +43,16 @@ from argo_buildpacks._lint.calls import (
     not_in_set,
     resolve_call,
 )
+from argo_buildpacks._lint.templates import (
+    artifact_locations,
+    check_arguments,
+    check_executor_plugins,
+    check_label_selector,
+    check_one_location,
+    check_spec_pod_resources,
+    check_template_rules,
+    check_volume_names,
+)
 from argo_buildpacks._lint.variables import (
     Scope,
     all_nodes_scope,
@@ -51,6 +66,8 @@ _ENUMS = (
     ("retryStrategy", "retryPolicy", ("Always", "OnFailure", "OnError", "OnTransientError")),
     ("resource", "action", ("get", "create", "apply", "delete", "replace", "patch")),
 )
+_DEFAULT_OPTIONS = Options()
+_TAG = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _POD_GC = ("OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess")
 _LOOPS = ("withItems", "withParam", "withSequence")
 
@@ -66,6 +83,8 @@ class _Doc:
     library: Library
     scope: Scope
     volumes: frozenset[str]
+    options: Options
+    failures_ok: frozenset[str] = frozenset()
 
     def call(self, holder: Mapping[str, Any], path: str) -> tuple[Target | None, list[Issue]]:
         """Resolve what ``holder`` (a step, task or hook) calls."""
@@ -76,7 +95,9 @@ class _Doc:
         return local_target(name, path, what, self.templates, self.kind)
 
 
-def check_workflow(doc: Mapping[str, Any], library: Library) -> Iterator[Issue]:
+def check_workflow(
+    doc: Mapping[str, Any], library: Library, options: Options = _DEFAULT_OPTIONS
+) -> Iterator[Issue]:
     """Every semantic check of one manifest; ``library`` is the set it is linted with."""
     spec_path, spec = workflow_spec(doc)
     claims = [
@@ -89,14 +110,25 @@ def check_workflow(doc: Mapping[str, Any], library: Library) -> Iterator[Issue]:
         spec=spec,
         templates=templates_by_name(spec),
         library=library,
-        scope=document_scope(doc, library),
+        scope=document_scope(doc, library, caller_provides(doc)),
         volumes=frozenset(n for n in [*names_of(spec.get("volumes")), *claims] if n),
+        options=options,
+        failures_ok=_exit_only_templates(spec),
     )
     yield from _check_spec(ctx)
     arguments = mapping(spec.get("arguments"))
     for what in ("parameters", "artifacts"):
         where = key_path(key_path(spec_path, "arguments"), what)
         yield from _check_named_list(arguments.get(what), where, what)
+    yield from check_arguments(spec, spec_path, allow_empty=not options.submit)
+    yield from _check_locations(spec, spec_path, ctx)
+    yield from check_spec_pod_resources(spec, spec_path)
+    yield from check_executor_plugins(spec, spec_path)
+    yield from check_volume_names(spec.get("volumes"), key_path(spec_path, "volumes"))
+    for i, claim in enumerate(claims):
+        for issue in check_volume_names([{"name": claim}], "x"):
+            where = f"{key_path(spec_path, 'volumeClaimTemplates')}[{i}].metadata.name"
+            yield Issue(where, issue.message.replace("volume name", "claim name"))
     yield from _check_template_names(ctx)
     for i, tmpl in enumerate(entries(spec.get("templates"))):
         if isinstance(tmpl, Mapping):
@@ -126,6 +158,10 @@ def _check_spec(ctx: _Doc) -> Iterator[Issue]:
             key_path(key_path(path, "podGC"), "strategy"),
             f'podGC strategy "{strategy}" is unknown; allowed: {", ".join(_POD_GC)}',
         )
+    selector = mapping(spec.get("podGC")).get("labelSelector")
+    if isinstance(selector, Mapping):
+        where = key_path(key_path(path, "podGC"), "labelSelector")
+        yield from check_label_selector(selector, where)
 
 
 def _check_entrypoint(ctx: _Doc) -> Iterator[Issue]:
@@ -240,7 +276,11 @@ def _check_node_name(name: str, path: str, noun: str, seen: Mapping[str, Node]) 
     where = key_path(path, "name")
     if not name:
         yield Issue(where, f"{noun} name is required")
-    elif problem := field_name_problem(name):
+    elif problem := field_name_problem(
+        # isValidStepName: a step name's {{...}} parts are values substituted before the
+        # check, so only the literal skeleton around them is checked.
+        _TAG.sub("x", name) if noun == "step" else name
+    ):
         yield Issue(where, f'{noun} name "{name}" is invalid: {problem}')
     elif name in seen:
         yield Issue(where, f'{noun} name "{name}" is not unique in this template')
@@ -249,9 +289,28 @@ def _check_node_name(name: str, path: str, noun: str, seen: Mapping[str, Node]) 
 # --------------------------------------------------------------------------- templates
 
 
+def _exit_only_templates(spec: Mapping[str, Any]) -> frozenset[str]:
+    """Templates where ``{{workflow.failures}}`` resolves: Argo adds it to the globals only
+    when there is an onExit handler, after it has validated what the entrypoint reaches."""
+    if not text(spec.get("onExit")):
+        return frozenset()
+    templates = templates_by_name(spec)
+    reached: set[str] = set()
+    todo = [text(spec.get("entrypoint"))]
+    while todo:
+        name = todo.pop()
+        if name in reached or name not in templates:
+            continue
+        reached.add(name)
+        todo.extend(text(t) for t in find_key(templates[name], "template"))
+    return frozenset(templates) - reached
+
+
 def _check_template(tmpl: Mapping[str, Any], path: str, ctx: _Doc) -> Iterator[Issue]:
     yield from _check_template_shape(tmpl, path, text(tmpl.get("name")))
     base = template_scope(tmpl, ctx.scope)
+    if text(tmpl.get("name")) in ctx.failures_ok:
+        base = replace(base, names=base.names | {"workflow.failures"})
     ttype = template_type(tmpl)
     rest = base
     if ttype == "steps":
@@ -266,6 +325,29 @@ def _check_template(tmpl: Mapping[str, Any], path: str, ctx: _Doc) -> Iterator[I
         if not (key == ttype and key in ("steps", "dag")):
             yield from check_variables(value, key_path(path, key), rest)
     yield from _check_volume_mounts(tmpl, path, ctx)
+    defaults = mapping(ctx.spec.get("templateDefaults"))
+    yield from check_template_rules(tmpl, path, defaults, ctx.volumes)
+    yield from _check_locations(tmpl, path, ctx)
+
+
+def _check_locations(holder: Mapping[str, Any], path: str, ctx: _Doc) -> Iterator[Issue]:
+    severity = "error" if ctx.options.argo_version >= (4, 0) else "warning"
+    places = list(artifact_locations(holder, path))
+    for key in ("steps", "dag"):
+        for where, node in _nodes(holder, path, key):
+            places.extend(artifact_locations(node, where))
+    for where, location in places:
+        yield from check_one_location(location, where, severity)
+
+
+def _nodes(tmpl: Mapping[str, Any], path: str, key: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    if key == "steps":
+        for g, group in enumerate(entries(tmpl.get("steps"))):
+            for s, step in enumerate(entries(group)):
+                yield f"{path}.steps[{g}][{s}]", mapping(step)
+    else:
+        for i, task in enumerate(entries(mapping(tmpl.get("dag")).get("tasks"))):
+            yield f"{path}.dag.tasks[{i}]", mapping(task)
 
 
 def _check_template_shape(tmpl: Mapping[str, Any], path: str, name: str) -> Iterator[Issue]:
@@ -294,6 +376,15 @@ def _check_call_site(
     """Everything steps and tasks have in common, except variables."""
     target, issues = ctx.call(holder, path)
     issues.extend(check_call_arguments(holder, path, target))
+    issues.extend(check_arguments(holder, path, allow_empty=True))
+    sequence = mapping(holder.get("withSequence"))
+    if sequence.get("count") is not None and sequence.get("end") is not None:
+        issues.append(
+            Issue(
+                key_path(path, "withSequence"),
+                "withSequence sets both count and end; set one of them (with start)",
+            )
+        )
     loops = [k for k in _LOOPS if holder.get(k) is not None]
     if len(loops) > 1:
         issues.append(
@@ -329,6 +420,10 @@ def _check_node_variables(
         yield from check_variables(inline, key_path(path, "inline"), inner)
 
 
+def _has_exit_hook(holder: Mapping[str, Any]) -> bool:
+    return bool(text(holder.get("onExit"))) or "exit" in mapping(holder.get("hooks"))
+
+
 def _is_looped(holder: Mapping[str, Any]) -> bool:
     return holder.get("withItems") is not None or holder.get("withParam") is not None
 
@@ -350,10 +445,16 @@ def _check_steps(
             if name and name not in nodes:
                 nodes[name] = Node(target, _is_looped(step))
                 group_of[name] = g
+                if "{{" in name:  # {{steps.run-{{inputs.parameters.x}}...}} names it so
+                    nodes.setdefault(_TAG.sub("x", name), nodes[name])
+                    group_of.setdefault(_TAG.sub("x", name), g)
             sites.append((g, step_path, step, name))
     with_nodes = replace(base, node_kind="steps", nodes=nodes)
     for g, step_path, step, name in sites:
         ready = frozenset(n for n, group in group_of.items() if group < g)
+        if _has_exit_hook(step):
+            # validate.go: a step with an exit hook has its own outputs in scope.
+            ready |= {name}
         scope = replace(with_nodes, ready=ready, status=ready | {name}, items=item_keys(step))
         issues.extend(_check_node_variables(step, step_path, scope, ctx))
     return nodes, issues
@@ -393,6 +494,7 @@ def _check_dag(
     for cycle in dag.find_cycles(graph):
         where = next(p for p, t in tasks if text(t.get("name")) == cycle[0])
         issues.append(Issue(where, f"dependency cycle: {' -> '.join(cycle)}"))
+    issues.extend(check_variables(spec.get("target"), key_path(dag_path, "target"), base))
     for name in text(spec.get("target")).split():
         if name not in nodes and "{{" not in name:
             message = f'target "{name}" is not a task of this DAG{did_you_mean(name, nodes)}'
@@ -438,8 +540,11 @@ def _mounts(tmpl: Mapping[str, Any], path: str) -> Iterator[tuple[str, Mapping[s
 
 def _check_volume_mounts(tmpl: Mapping[str, Any], path: str, ctx: _Doc) -> Iterator[Issue]:
     declared = ctx.volumes | {n for n in names_of(tmpl.get("volumes")) if n}
-    # A template only meant to be called through templateRef may mount a volume of its caller.
+    # A template only meant to be called through templateRef may mount a volume of its
+    # caller: declared in the caller-provides annotation, it is not a finding at all.
     library_only = ctx.kind in TEMPLATE_KINDS and not text(ctx.spec.get("entrypoint"))
+    if library_only:
+        declared |= ctx.scope.caller_provides
     for where, mount in _mounts(tmpl, path):
         name = text(mount.get("name"))
         if not name or name in declared or "{{" in name:
@@ -450,5 +555,8 @@ def _check_volume_mounts(tmpl: Mapping[str, Any], path: str, ctx: _Doc) -> Itera
             f"{did_you_mean(name, declared)}"
         )
         if library_only:
-            message += "; a Workflow calling this template must otherwise declare it"
+            message += (
+                "; if the Workflow calling this template provides it, declare that in the "
+                f'annotation "{CALLER_PROVIDES}" of this {ctx.kind}'
+            )
         yield Issue(key_path(where, "name"), message, "warning" if library_only else "error")

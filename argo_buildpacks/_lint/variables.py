@@ -41,13 +41,15 @@ from argo_buildpacks._lint.base import (
 
 _CHECKED_ROOTS = ("item.", "steps.", "inputs.", "outputs.", "pod.", "workflow.", "tasks.")
 _TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_INNER = re.compile(r"\{\{([^{}]*)\}\}")
+_NESTED = re.compile(r"\{\{[^}]*\{\{")
 _EXPRESSION_PARAM = re.compile(
     r"(?<![\w.])(inputs|workflow)\.parameters(?:\.(\w+)|\[\s*(['\"])([^'\"]*)\3\s*\])"
 )
 _ALWAYS_GLOBALS = frozenset(
     {
         "workflow.name", "workflow.namespace", "workflow.uid", "workflow.mainEntrypoint",
-        "workflow.serviceAccountName", "workflow.status", "workflow.failures",
+        "workflow.serviceAccountName", "workflow.status",
         "workflow.annotations", "workflow.annotations.json", "workflow.labels",
         "workflow.labels.json",
     }
@@ -60,6 +62,8 @@ _GLOBAL_PREFIXES = (
     "workflow.scheduledTime",
     "workflow.duration",
 )
+# resolveAllVariables accepts these prefixes in any template (a leaf may name its caller).
+_ANYWHERE = ("steps.name", "tasks.name", "node.name")
 _NODE_FIELDS = frozenset({"id", "ip", "startedAt", "finishedAt", "hostNodeName"})
 _EARLIER_GROUPS = "does not run before this point: only steps of earlier step groups can be used"
 
@@ -92,18 +96,23 @@ class Scope:
     pending: frozenset[str] = frozenset()
     status: frozenset[str] = frozenset()
     items: frozenset[str] | None = None
+    caller_provides: frozenset[str] = frozenset()
 
 
 # --------------------------------------------------------------------------- scopes
 
 
-def document_scope(doc: Mapping[str, Any], library: Library) -> Scope:
-    """The global variables of a manifest (``workflow.*``)."""
+def document_scope(
+    doc: Mapping[str, Any], library: Library, provided: frozenset[str] = frozenset()
+) -> Scope:
+    """The global variables of a manifest (``workflow.*``); ``provided`` names what its
+    callers declare they provide (see `argo_buildpacks._lint.base.CALLER_PROVIDES`)."""
     kind = text(doc.get("kind"))
     spec = workflow_spec(doc)[1]
     names = set(_ALWAYS_GLOBALS)
     prefixes = list(_GLOBAL_PREFIXES)
     params = [p for p in names_of(mapping(spec.get("arguments")).get("parameters")) if p]
+    params += sorted(provided)
     if params:
         names |= {"workflow.parameters", "workflow.parameters.json"}
     names |= {f"workflow.parameters.{p}" for p in params}
@@ -132,6 +141,7 @@ def document_scope(doc: Mapping[str, Any], library: Library) -> Scope:
         names=frozenset(names),
         prefixes=tuple(prefixes),
         wf_param_severity="warning" if kind in TEMPLATE_KINDS else "error",
+        caller_provides=provided,
     )
 
 
@@ -202,8 +212,7 @@ def check_variables(value: Any, path: str, scope: Scope) -> Iterator[Issue]:
     """Every ``{{...}}`` reference in ``value`` (at any depth) must resolve in ``scope``."""
     for where, string in _strings(value, path):
         seen: set[str] = set()
-        for match in _TAG.finditer(string):
-            tag = match.group(1).strip()
+        for tag in _tags(string):
             if tag.startswith("="):
                 shown = "{{" + tag + "}}"
                 refs = [(ref, f"{ref} in {shown}") for ref in expression_references(tag[1:])]
@@ -214,6 +223,21 @@ def check_variables(value: Any, path: str, scope: Scope) -> Iterator[Issue]:
                 seen.add(ref)
                 if problem is not None:
                     yield Issue(where, f"{shown}: {problem[0]}", problem[1])
+
+
+def _tags(string: str) -> Iterator[str]:
+    """The tags of ``string``; nested ones (``{{steps.a-{{inputs.parameters.x}}.id}}``)
+    inside out, each inner one standing for a value ("x") once checked, as Argo substitutes
+    inner values before it resolves the outer tag."""
+    if not _NESTED.search(string):
+        yield from (m.group(1).strip() for m in _TAG.finditer(string))
+        return
+    for _ in range(10):  # nesting deeper than this is not worth following
+        inner = list(_INNER.finditer(string))
+        if not inner:
+            return
+        yield from (m.group(1).strip() for m in inner)
+        string = _INNER.sub("x", string)
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -242,7 +266,7 @@ def check_reference(tag: str, scope: Scope) -> tuple[str, str] | None:
         return None
     if tag == "item" or tag.startswith("item."):
         return _check_item(tag, scope)
-    if not tag.startswith(_CHECKED_ROOTS):
+    if not tag.startswith(_CHECKED_ROOTS) or tag.startswith(_ANYWHERE):
         return None
     root, _, rest = tag.partition(".")
     if root in ("steps", "tasks"):
@@ -295,7 +319,10 @@ def _check_workflow(rest: str, scope: Scope) -> tuple[str, str]:
             f"(declared: {listing(declared)}){did_you_mean(name, declared)}"
         )
         if scope.wf_param_severity == "warning":
-            message += "; every Workflow that uses this template must pass it"
+            message += (
+                "; every Workflow that uses this template must pass it (declare that in the "
+                'annotation "lint.argo-buildpacks.io/caller-provides")'
+            )
         return message, scope.wf_param_severity
     if section == "outputs" and name:
         kind, _, global_name = name.partition(".")
@@ -303,6 +330,8 @@ def _check_workflow(rest: str, scope: Scope) -> tuple[str, str]:
     if section in ("labels", "annotations") and name:
         where = f"metadata.{section} or spec.workflowMetadata.{section}"
         return f'the workflow has no {section[:-1]} "{name}" (set it in {where})', "error"
+    if section == "failures":
+        return "it is only defined in the workflow's onExit handler (spec.onExit)", "error"
     if section == "priority":
         return "it is only defined when spec.priority is set", "error"
     known = [n for n in scope.names if n.startswith("workflow.") and n.count(".") == 1]

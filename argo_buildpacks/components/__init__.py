@@ -3,11 +3,11 @@
 Nothing registers itself in a Hera context on import or on call; names are parameters, so two
 calls with different names never clash.
 
-- :func:`tag_check`: the in-cluster SemVer check of the ``tag`` input (busybox ``sh``).
-- :func:`git_clone`: a shallow clone of one revision (alpine/git).
-- :func:`buildpacks_build`: the daemonless lifecycle ``creator`` in the builder image.
-- :func:`pack_build`: ``pack build`` against a Docker daemon (privileged; opt-in).
-- :func:`as_node`: any of the container templates as a ``containerSet`` node.
+- `tag_check`: the in-cluster SemVer check of the ``tag`` input (busybox ``sh``).
+- `git_clone`: a shallow clone of one revision (alpine/git).
+- `buildpacks_build`: the daemonless lifecycle ``creator`` in the builder image.
+- `pack_build`: ``pack build`` against a Docker daemon (privileged; opt-in).
+- `as_node`: any of the container templates as a ``containerSet`` node.
 """
 
 from argo_buildpacks.components._pod import as_node

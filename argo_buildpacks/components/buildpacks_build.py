@@ -151,7 +151,7 @@ def phase_node(
     dependencies: list[str] | None = None,
     **options: Any,
 ) -> ModelContainerNode:
-    """:func:`lifecycle_phase` as a ``containerSet`` node (Argo's plain model, which never
+    """`lifecycle_phase` as a ``containerSet`` node (Argo's plain model, which never
     registers itself as a template in a Hera context)."""
     node = _phase(config, phase, as_node=True, dependencies=dependencies, **options)
     if not isinstance(node, ModelContainerNode):  # pragma: no cover - _phase's contract
@@ -261,6 +261,7 @@ def buildpacks_build(
             phase,
             name="main" if phase == "export" else phase,
             out_mount=False,
+            workspace_mount=False,
             dependencies=[previous] if previous else None,
         )
         nodes.append(node)
@@ -272,6 +273,9 @@ def buildpacks_build(
     return ContainerSet(
         name=name or "buildpacks-build",
         containers=nodes,
+        # Mounted through the containerSet: Argo then adds the caller's workspace (a
+        # workflow-level claim or volume) to the pod, which a per-container mount does not.
+        volume_mounts=[_pod.workspace_mount()],
         volumes=volumes,
         inputs=[Parameter(name="image", default=str(config.image))]
         if "image" in config.overridable

@@ -2,18 +2,18 @@
 
 Two ways, from ``config.deploy``:
 
-- :func:`kubernetes_deploy`: ``kubectl set image`` on one container of one Deployment, then
+- `kubernetes_deploy`: ``kubectl set image`` on one container of one Deployment, then
   ``kubectl rollout status``, in a pod of its own whose ServiceAccount (``<name>-deploy``)
-  may patch that one Deployment and nothing else (see :mod:`argo_buildpacks.rbac`). The
+  may patch that one Deployment and nothing else (see `argo_buildpacks.rbac`). The
   kubectl image needs no shell: every value is an argument.
-- :func:`gitops_deploy`: ``scripts/deploy_gitops.sh`` commits the image reference to a file
+- `gitops_deploy`: ``scripts/deploy_gitops.sh`` commits the image reference to a file
   of a GitOps repository and pushes it (Argo CD or Flux roll it out). The repository, file,
   branch and token Secret are literal in the template, never parameters; the token reaches
   only this container, sent as a header scoped to the repository URL.
 
 The image deployed is always the *configured* repository at the digest the build output
 (``image@sha256:...``), so a run cannot point the deploy at another image.
-:func:`add_deploy` appends the step to a generated template (both layouts).
+`add_deploy` appends the step to a generated template (both layouts).
 """
 
 from __future__ import annotations

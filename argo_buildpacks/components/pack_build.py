@@ -3,8 +3,8 @@
 ``pack`` needs a Docker daemon: either a privileged ``docker:dind`` sidecar (``pack-dind``)
 or the node's ``/var/run/docker.sock`` (``pack-socket``). Both give the build root on the
 node (dind: a privileged container; the socket: the host's Docker daemon, which can start
-anything), so :func:`pack_build` refuses them unless the caller passes
-``allow_privileged=True``. Prefer :func:`~argo_buildpacks.components.buildpacks_build`.
+anything), so `pack_build` refuses them unless the caller passes
+``allow_privileged=True``. Prefer `argo_buildpacks.components.buildpacks_build`.
 
 The pack image has no shell, so its arguments are computed by Argo expressions from the
 (already checked) ``tag`` input, and a busybox container reads the report afterwards.

@@ -1,7 +1,7 @@
 """The in-cluster tag check: validates the ``tag`` parameter before any clone or build.
 
 Users submit from the Argo UI or ``argo submit -p tag=...``, bypassing Python, so the
-cluster applies :class:`~argo_buildpacks.tags.SemverTag`'s rules itself, in POSIX ``sh`` in
+cluster applies `argo_buildpacks.tags.SemverTag`'s rules itself, in POSIX ``sh`` in
 a small busybox image (``scripts/tag_check.sh``; tests hold the two in parity).
 """
 

@@ -1,7 +1,7 @@
 """The constant shell scripts the components run in the cluster.
 
 They ship inside the package (as data files next to this module) and are read with
-:mod:`importlib.resources`, so they load the same from a checkout, a wheel or a zip. They are
+`importlib.resources`, so they load the same from a checkout, a wheel or a zip. They are
 never formatted or templated: every user value reaches them as an environment variable.
 """
 

@@ -1,0 +1,34 @@
+"""lint against Argo's own judgement, when an Argo checkout is at hand.
+
+Set ``ARGO_CHECKOUT`` to a checkout (or bare mirror, for the validator tests) of
+argoproj/argo-workflows v4.1.2; bench/argo_agreement.py reads the cases from it. Nothing of
+Argo's is stored in this project, so without it these tests are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+CHECKOUT = os.environ.get("ARGO_CHECKOUT", "")
+pytestmark = pytest.mark.skipif(not CHECKOUT, reason="set ARGO_CHECKOUT to an Argo checkout")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+
+def test_lint_agrees_with_argo_on_its_validator_cases() -> None:
+    from argo_agreement import run_cases
+
+    agree, total = run_cases(Path(CHECKOUT), verbose=True)
+    assert total >= 140
+    assert agree >= 0.98 * total
+
+
+def test_no_false_positive_on_argo_examples() -> None:
+    from argo_agreement import run_examples
+
+    if not (Path(CHECKOUT) / "examples").is_dir():
+        pytest.skip("the checkout has no examples/ work tree")
+    assert run_examples(Path(CHECKOUT), verbose=True) == 0
