@@ -77,9 +77,34 @@ def _finding_json(path: str, finding: Finding) -> dict[str, str]:
 @files_option()
 @files_argument("[FILE]...")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
+@click.option(
+    "--argo-version",
+    type=click.Choice(["3.6", "3.7", "4.0", "4.1"]),
+    default="4.1",
+    show_default=True,
+    help="The Argo release the manifests are for: fields it does not know are errors.",
+)
+@click.option(
+    "--restricted",
+    is_flag=True,
+    help="Check every pod against the Pod Security Standard 'restricted' (errors).",
+)
+@click.option(
+    "--submit",
+    "submit_mode",
+    is_flag=True,
+    help="Check as a submission: arguments not supplied and templates not in the files "
+    "are errors.",
+)
 @output_option("text", "json", "yaml", default="text")
 def lint_command(
-    file_options: tuple[str, ...], files: tuple[str, ...], strict: bool, output: str
+    file_options: tuple[str, ...],
+    files: tuple[str, ...],
+    strict: bool,
+    argo_version: str,
+    restricted: bool,
+    submit_mode: bool,
+    output: str,
 ) -> None:
     """Check manifests offline, as `argo lint --strict` would.
 
@@ -88,13 +113,15 @@ def lint_command(
     files are checked as one set, so a templateRef in one resolves to a library in
     another. A file that cannot be read or parsed is a finding of its own; the others are
     still checked. Findings are printed as `FILE: [DOCUMENT: ]PATH: MESSAGE`; the exit
-    status is 1 when there is an error (with --strict, any finding). Warnings are what
-    could not be checked offline.
+    status is 1 when there is an error (with --strict, any warning too). Warnings are what
+    could not be checked offline; notes (documents of other kinds, skipped as `argo lint`
+    skips them) never fail the lint.
 
     \b
     Examples:
       argo-buildpacks lint build/app.workflowtemplate.yaml
       argo-buildpacks lint -f library.yaml -f app.yaml -o json
+      argo-buildpacks lint --argo-version 3.6 --restricted app.workflowtemplate.yaml
       argo-buildpacks render -f app.yaml | argo-buildpacks lint -
     """
     from argo_buildpacks.linting import lint
@@ -114,7 +141,13 @@ def lint_command(
         others = [d for other, (docs, _) in loaded.items() if other != path for d in docs]
         context = [d for d in others if isinstance(d, dict)]
         try:
-            findings = lint(documents, context=context)
+            findings = lint(
+                documents,
+                context=context,
+                argo_version=argo_version,
+                restricted=restricted,
+                submit=submit_mode,
+            )
         except (ConfigError, RecursionError) as exc:
             findings = [_file_finding(path, exc)]
         except Exception as exc:  # a checker's bug must not hide the other files' results
@@ -135,5 +168,6 @@ def lint_command(
         count = len(results)
         what = f"{count} finding{'s' * (count != 1)}" if count else "no findings"
         click.echo(f"{what} in {len(paths)} file{'s' * (len(paths) != 1)}", err=True)
-    if any(f.severity == "error" or strict for _, f, _ in results):
+    failing = ("error", "warning") if strict else ("error",)
+    if any(f.severity in failing for _, f, _ in results):
         sys.exit(1)

@@ -1186,3 +1186,41 @@ def test_status_lists_steps_in_run_order_with_containers_under_their_pod() -> No
         "  git-clone  Failed",
         "  main       Pending",
     ]
+
+
+def test_lint_options_reach_the_linter(tmp_path: Path) -> None:
+    rendered = invoke("render", "-f", str(EXAMPLE)).stdout
+    other = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: b}\n---\n"
+    path = write(tmp_path / "wt.yaml", other + rendered)
+    # A note about the skipped kind never fails, not even --strict.
+    strict = invoke("lint", "--strict", path)
+    assert strict.exit_code == 0, strict.output
+    assert "info: skipped: ConfigMap" in strict.output
+    # --submit: the tag the template leaves to each run is missing.
+    submit = invoke("lint", "--submit", path)
+    assert submit.exit_code == 1
+    assert 'parameter "tag" needs a value' in submit.output
+    # --argo-version: a field the target does not know (the single, deprecated mutex form
+    # is an error from Argo 4.0 on, a warning on 3.6).
+    single = rendered.replace(
+        "    mutexes:\n    - name: argo-buildpacks-registry-example-com-5000-acme-my-python-app\n",
+        "    mutex:\n      name: argo-buildpacks-registry-example-com-5000-acme-my-python-app\n",
+    )
+    assert single != rendered
+    old = write(tmp_path / "old.yaml", single)
+    assert invoke("lint", "--argo-version", "3.6", old).exit_code == 0
+    assert invoke("lint", "--argo-version", "3.6", "--strict", old).exit_code == 1
+    assert invoke("lint", "--argo-version", "4.1", old).exit_code == 1
+    bad = invoke("lint", "--argo-version", "2.9", old)
+    assert bad.exit_code == 2
+    assert "'2.9' is not one of '3.6', '3.7', '4.0', '4.1'" in bad.output
+    # --restricted: a privileged template's warnings become errors.
+    privileged = invoke(
+        "render", "-f", str(EXAMPLE), "--mode", "pack-dind", "--layout", "steps",
+        "--allow-privileged",
+    ).stdout  # fmt: skip
+    dind = write(tmp_path / "dind.yaml", privileged)
+    assert invoke("lint", dind).exit_code == 0
+    restricted = invoke("lint", "--restricted", dind)
+    assert restricted.exit_code == 1
+    assert "container 'dind' is privileged" in restricted.output
