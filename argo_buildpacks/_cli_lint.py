@@ -93,8 +93,7 @@ def _finding_json(path: str, finding: Finding) -> dict[str, str]:
     "--submit",
     "submit_mode",
     is_flag=True,
-    help="Check as a submission: arguments not supplied and templates not in the files "
-    "are errors.",
+    help="Check as a submission: arguments not supplied and templates not in the files are errors.",
 )
 @output_option("text", "json", "yaml", default="text")
 def lint_command(

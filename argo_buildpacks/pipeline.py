@@ -588,16 +588,10 @@ def workflow_for(
             params["revision"] = run_revision(params["revision"], allow_pull_requests=allowed)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-    if isinstance(template, str):
-        name, ns, cluster = template, namespace, bool(cluster_scope)
-    else:
-        name = str(template.name)
-        cluster = (
-            isinstance(template, ClusterWorkflowTemplate)
-            if cluster_scope is None
-            else cluster_scope
-        )
-        ns = namespace or (None if cluster else template.namespace)
+    name, ns, cluster = template_reference(
+        template, namespace=namespace, cluster_scope=cluster_scope
+    )
+    if not isinstance(template, str):
         declared = {p.name for p in _template_parameters(template) if p.name}
         unknown = sorted(set(params) - declared)
         if declared and unknown:
@@ -626,6 +620,23 @@ def workflow_for(
         workflow_template_ref=WorkflowTemplateRef(name=name, cluster_scope=cluster or None),
         arguments=[Parameter(name=k, value=v) for k, v in params.items()] or None,
     )
+
+
+def template_reference(
+    template: WorkflowTemplate | ClusterWorkflowTemplate | str,
+    *,
+    namespace: str | None = None,
+    cluster_scope: bool | None = None,
+) -> tuple[str, str | None, bool]:
+    """``(name, namespace, cluster_scope)`` a Workflow uses to run ``template`` by reference:
+    the template's own namespace unless ``namespace`` is given, cluster scope by its kind
+    unless ``cluster_scope`` is given."""
+    if isinstance(template, str):
+        return template, namespace, bool(cluster_scope)
+    cluster = (
+        isinstance(template, ClusterWorkflowTemplate) if cluster_scope is None else cluster_scope
+    )
+    return str(template.name), namespace or (None if cluster else template.namespace), cluster
 
 
 def _template_parameters(template: WorkflowTemplate) -> list[Parameter]:

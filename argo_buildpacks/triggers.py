@@ -319,17 +319,11 @@ def release_workflow(
     Unlike `argo_buildpacks.pipeline.workflow_for` it validates no tag: the values
     arrive with the event, and the in-cluster tag check decides.
     """
-    if isinstance(template, str):
-        name, cluster = template, bool(cluster_scope)
-        ns = namespace
-    else:
-        name = str(template.name)
-        cluster = (
-            isinstance(template, ClusterWorkflowTemplate)
-            if cluster_scope is None
-            else cluster_scope
-        )
-        ns = namespace or (None if cluster else template.namespace)
+    from argo_buildpacks.pipeline import template_reference
+
+    name, ns, cluster = template_reference(
+        template, namespace=namespace, cluster_scope=cluster_scope
+    )
     return Workflow(
         generate_name=f"{name}-",
         namespace=ns or "argo",
