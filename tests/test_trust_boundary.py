@@ -243,3 +243,18 @@ def test_lint_points_at_the_controller_when_the_executor_is_left_to_it() -> None
     patch = json.loads(patched["spec"]["podSpecPatch"])
     half["spec"]["podSpecPatch"] = json.dumps({"containers": patch["containers"]})
     assert [f.path for f in lint(half, restricted=True)] == ["spec.podSpecPatch"]
+
+
+def test_tag_check_has_a_cpu_limit_and_the_git_image_has_the_submodule_fix() -> None:
+    from argo_buildpacks.config import Images
+
+    m = to_manifest(workflow_template(EXAMPLE))
+    nodes = {c["name"]: c for c in m["spec"]["templates"][1]["containerSet"]["containers"]}
+    assert nodes["tag-check"]["resources"]["limits"]["cpu"] == "200m"
+    # CVE-2025-48384 (submodule paths ending in a carriage return) is fixed in git 2.43.7,
+    # 2.44.4, 2.45.4, 2.46.4, 2.47.3, 2.48.2, 2.49.1 and later.
+    tag = Images().git.tag or ""
+    major, minor, patch = (int(x) for x in tag.removeprefix("v").split("."))
+    fixed = {43: 7, 44: 4, 45: 4, 46: 4, 47: 3, 48: 2, 49: 1}
+    assert (major, minor) > (2, 49) or patch >= fixed[minor], tag
+    assert nodes["git-clone"]["image"] == str(Images().git)
