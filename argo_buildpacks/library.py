@@ -230,7 +230,7 @@ def app_template(
         groups = [[call("build", "build")]]
     else:
         groups = [[call(t.removeprefix("buildpacks-"), t)] for t in _STEP_TEMPLATES]
-        claims = [pipeline.workspace_claim()]
+        claims = [pipeline.workspace_claim(config)]
     main = Template(name="main", steps=groups)
     return pipeline.assemble(
         config,
