@@ -27,6 +27,7 @@ from hera.workflows.models import (
     ObjectMeta,
     PersistentVolumeClaim,
     PersistentVolumeClaimSpec,
+    SecurityContext,
     VolumeResourceRequirements,
 )
 
@@ -35,6 +36,7 @@ from argo_buildpacks.components._pod import (
     WORKSPACE_VOLUME,
     BuildPaths,
     build_paths,
+    container_security,
     workspace_mount,
 )
 from argo_buildpacks.config import BuildConfig
@@ -46,6 +48,7 @@ __all__ = [
     "build_paths",
     "compose",
     "mark_global",
+    "restricted_security",
     "workspace_claim",
     "workspace_mount",
 ]
@@ -88,6 +91,13 @@ def mark_global(template: T, names: Iterable[str] | Mapping[str, str] | None = N
         if p.name in wanted:
             p.global_name = wanted[str(p.name)]
     return template
+
+
+def restricted_security(config: BuildConfig) -> SecurityContext:
+    """The restricted container securityContext the components' containers run with (the
+    builder's non-root uid/gid, no privilege escalation, no capabilities, the runtime's
+    default seccomp profile), for containers of your own."""
+    return container_security(config.builder)
 
 
 def workspace_claim(config: BuildConfig) -> PersistentVolumeClaim:

@@ -87,7 +87,11 @@ def git_clone(
             ``git describe --tags --long --always`` (default: ``config.tag.from_git``).
         out_volume: mount the trusted ``out`` volume over the outputs directory (the
             single-pod layout's).
-        builder, image, retries, resources, repo_overridable: override the config's.
+        builder: overrides the config's builder (the uid/gid the container runs as).
+        image: overrides ``config.images.git``.
+        retries: overrides ``config.retries.clone`` (extra fetch attempts).
+        resources: override ``config.resources.clone``.
+        repo_overridable: overrides whether ``config.overridable`` lists ``repo``.
 
     Inputs: ``revision`` (and ``repo`` when overridable). Outputs: ``commit`` (full SHA),
     ``commit-epoch`` (committer date, seconds), and ``describe`` when ``describe``. The

@@ -49,7 +49,9 @@ def tag_check(
             the tag is empty (run after the clone).
         out_volume: mount the trusted ``out`` volume over the outputs directory (the
             single-pod layout's).
-        builder, image, resources: override the config's (a CPU limit caps what a hostile
+        builder: overrides the config's builder (the uid/gid the container runs as).
+        image: overrides ``config.images.shell``.
+        resources: override ``config.resources.tag_check`` (a CPU limit caps what a hostile
             tag can cost).
 
     Inputs: ``tag``. Outputs: ``version``, ``oci-tag``, ``tags`` (comma-separated, main tag
