@@ -222,7 +222,14 @@ _MANIFEST_FORMAT = click.option(
     "--library",
     metavar="NAME",
     help="Render a thin template that calls the components of the library NAME "
-    "(see 'argo-buildpacks library').",
+    "(see 'argo-buildpacks library'); needs --library-file.",
+)
+@click.option(
+    "--library-file",
+    metavar="FILE",
+    help="The library NAME as installed (the file 'argo-buildpacks library -o' wrote, or "
+    "'kubectl get clusterworkflowtemplate NAME -o yaml'): the app is checked against its "
+    "builder and settings.",
 )
 def render(
     config_file: str | None,
@@ -230,6 +237,7 @@ def render(
     output_file: str | None,
     fmt: str,
     library: str | None,
+    library_file: str | None,
     **flags: Any,
 ) -> None:
     """Render a build config to a WorkflowTemplate manifest.
@@ -247,9 +255,11 @@ def render(
       argo-buildpacks render -f app.yaml --mode pack-dind --allow-privileged -o wt.yaml
       argo-buildpacks render --name my-app --repo https://github.com/acme/my-app.git \\
           --image ghcr.io/acme/my-app --output json
-      argo-buildpacks render -f app.yaml --library argo-buildpacks
+      argo-buildpacks render -f app.yaml --library argo-buildpacks --library-file lib.yaml
     """
     config = config_from(config_file, flags)  # bad input fails before Hera is imported
+    if library_file is not None and library is None:
+        raise ConfigError("--library-file needs --library NAME: the library to call")
     if library is None:
         # Every object the config implies (RBAC, EventSource, Sensor, CronWorkflow when
         # configured): one multi-document stream `kubectl apply -f -` accepts.
@@ -260,7 +270,7 @@ def render(
             docs[0] if len(docs) == 1 else {"apiVersion": "v1", "kind": "List", "items": docs}
         )
     else:
-        from argo_buildpacks.library import app_template, library_template
+        from argo_buildpacks.library import app_template
 
         if template_options["mode"] or template_options["allow_privileged"]:
             raise ConfigError(
@@ -274,25 +284,57 @@ def render(
         layout = template_options["layout"]
         if layout:
             config = config.model_copy(update={"layout": layout})
-        from argo_buildpacks.library import _url_host
-
-        lib = library_template(
-            name=library,
-            builder=config.builder,
-            images=config.images,
-            resources=config.resources,
-            retries=config.retries,
-            log_level=config.log_level,
-            registries=[i.name for i in (config.image, config.cache_image) if i is not None],
-            git_hosts=[_url_host(config.source.url)] if config.source.credentials else [],
-            allow_any_sha=config.source.allow_any_sha,
-            allow_pull_requests=config.source.allow_pull_requests,
-        )
+        if library_file is None:
+            raise ConfigError(
+                f"--library {library}: give the library as installed with --library-file FILE "
+                "(from 'argo-buildpacks library -o FILE' or 'kubectl get "
+                f"clusterworkflowtemplate {library} -o yaml'); the app is checked against it"
+            )
+        lib = _installed_library(library_file, library)
         template = app_template(config, lib, kind=template_options["kind"])
     _write(_format(template, fmt), output_file)
     if output_file not in (None, "-"):
         kind = template_options["kind"]
         click.echo(f"wrote {output_file}: {kind} {config.name}", err=True)
+
+
+def _installed_library(path: str, name: str) -> Any:
+    """The ClusterWorkflowTemplate ``name`` from the manifest file ``path`` (one document or
+    several), as Hera reads it back: the real library, never one made from the app's config."""
+    from pathlib import Path
+
+    import yaml
+    from hera.workflows import ClusterWorkflowTemplate
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        docs = [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+    except OSError as exc:
+        raise ConfigError(f"--library-file {path}: cannot read it: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"--library-file {path}: not YAML: {exc}") from None
+    found = [
+        d
+        for d in docs
+        if d.get("kind") == "ClusterWorkflowTemplate"
+        and (d.get("metadata") or {}).get("name") == name
+    ]
+    if not found:
+        have = [
+            f"{d.get('kind')}/{(d.get('metadata') or {}).get('name')}"
+            for d in docs
+            if d.get("kind")
+        ]
+        raise ConfigError(
+            f"--library-file {path}: no ClusterWorkflowTemplate named {name!r} "
+            f"(found: {', '.join(have) or 'nothing'})"
+        )
+    try:
+        return ClusterWorkflowTemplate.from_dict(found[0])
+    except Exception as exc:  # a malformed manifest is user input: one line, exit 2
+        raise ConfigError(
+            f"--library-file {path}: not a valid ClusterWorkflowTemplate: {exc}"
+        ) from None
 
 
 def _format(obj: Any, fmt: str) -> str:
@@ -357,7 +399,8 @@ def library_command(
     Examples:
       argo-buildpacks library --registry ghcr.io/acme --git-host github.com -o library.yaml
       argo-buildpacks apply library.yaml
-      argo-buildpacks render -f app.yaml --library argo-buildpacks -o app.yaml
+      argo-buildpacks render -f app.yaml --library argo-buildpacks --library-file library.yaml \\
+          -o app.yaml
     """
     from argo_buildpacks._validate import dns_label
     from argo_buildpacks.config import Builder
