@@ -155,6 +155,7 @@ def compose(
     current = list(getattr(workflow, "templates", None) or [])
     current += list(templates)
     _check_names(current, getattr(workflow, "name", None) or "workflow")
+    _check_build_dirs(current)
     workflow.templates = current  # type: ignore[attr-defined]
     if workspace == "claim":
         _check_container_sets(current)
@@ -201,14 +202,40 @@ def _check_names(templates: Sequence[Any], workflow: str) -> None:
         )
 
 
+def _check_build_dirs(templates: Sequence[Any]) -> None:
+    """Two build templates on one build directory would overwrite each other's platform env
+    and outputs: each build needs a config of its own name."""
+    seen: dict[str, str] = {}
+    for t in templates:
+        for node in _containers(t):
+            command = list(getattr(node, "command", None) or [])
+            analyze = command[-2:] == ["buildpacks-build", "analyze"]
+            if not analyze and "/usr/local/bin/pack" not in command:
+                continue
+            env = {e.name: e.value for e in getattr(node, "env", None) or []}
+            root = env.get("WORKSPACE") or env.get("PACK_HOME", "").removesuffix("/.pack")
+            if not root:
+                continue
+            other = seen.setdefault(root, str(_name(t)))
+            if other != _name(t):
+                raise ConfigError(
+                    f"templates {other!r} and {_name(t)!r} both build in {root}: give each "
+                    "build a config with its own name (its directory is /workspace/<name>)"
+                )
+
+
+def _containers(template: Any) -> list[Any]:
+    containers = getattr(template, "containers", None)
+    if containers is None:
+        containers = getattr(getattr(template, "container_set", None), "containers", None)
+    return list(containers or [])
+
+
 def _check_container_sets(templates: Sequence[Any]) -> None:
     """A containerSet pod gets the workflow's workspace only through the containerSet's
     own ``volumeMounts`` (Argo's workflowpod.go); a per-container mount of it is refused."""
     for t in templates:
-        containers = getattr(t, "containers", None)
-        if containers is None:
-            cs = getattr(t, "container_set", None)
-            containers = getattr(cs, "containers", None)
+        containers = _containers(t)
         if not containers:
             continue
         own = {_name(v) for v in _as_list(getattr(t, "volumes", None))}

@@ -385,4 +385,33 @@ def quantities(values: Any) -> dict[str, str]:
 def to_manifest_template(template: Any) -> dict[str, Any]:
     """One template as Argo sees it (Hera's ``_build_template``)."""
     built = template._build_template()
-    return dict(built.dict(by_alias=True, exclude_none=True))
+    return dict(built.model_dump(by_alias=True, exclude_none=True, mode="json"))
+
+
+def test_compose_refuses_two_builds_in_one_directory() -> None:
+    web = cfg("web")
+    with Workflow(name="twice", entrypoint="main") as w:
+        buildpacks_build(web)
+        buildpacks_build(web, name="build-web-again")
+    with pytest.raises(ConfigError, match=r"'build-web' and 'build-web-again' both build in "):
+        compose(w, web)
+
+
+def test_the_build_component_keeps_credentials_and_provenance_from_app_code() -> None:
+    """detect and build run the app's code: no Secret, no credential variable, not the out
+    volume; the tags and commit date arrive as inputs, not from the writable workspace."""
+    build: Any = buildpacks_build(cfg(creation_time="commit"))
+    nodes = {n.name: n for n in build.containers}
+    for name in ("detect", "build"):
+        mounts = {m.name for m in nodes[name].volume_mounts or []}
+        env = {e.name for e in nodes[name].env or []}
+        assert mounts.isdisjoint({"registry-credentials", "out"}), name
+        assert "DOCKER_CONFIG" not in env, name
+    for name in ("analyze", "restore", "main"):
+        assert "registry-credentials" in {m.name for m in nodes[name].volume_mounts}
+    export_env = {e.name: e.value for e in nodes["main"].env}
+    assert export_env["TAGS"] == "{{inputs.parameters.tags}}"
+    assert export_env["COMMIT_EPOCH"] == "{{inputs.parameters.commit-epoch}}"
+    assert build.outputs[1].value_from.path == "/workspace/web/out/digest"
+    assert {m.name for m in nodes["main"].volume_mounts} >= {"out"}
+    assert [m.name for m in build.volume_mounts] == ["workspace"]
