@@ -39,7 +39,7 @@ from argo_buildpacks.components._pod import (
     container_security,
     workspace_mount,
 )
-from argo_buildpacks.config import BuildConfig
+from argo_buildpacks.config import BuildConfig, Workspace
 from argo_buildpacks.errors import ConfigError
 
 __all__ = [
@@ -100,10 +100,11 @@ def restricted_security(config: BuildConfig) -> SecurityContext:
     return container_security(config.builder)
 
 
-def workspace_claim(config: BuildConfig) -> PersistentVolumeClaim:
+def workspace_claim(config: BuildConfig | None = None) -> PersistentVolumeClaim:
     """The shared workspace as a per-run volume claim (``volumeClaimTemplates``; deleted
-    with the run), from ``config.workspace``: size, storage class and access modes."""
-    ws = config.workspace
+    with the run), from ``config.workspace``: size, storage class and access modes
+    (without a config: 2Gi, ReadWriteOnce, the default class)."""
+    ws = config.workspace if config is not None else Workspace()
     return PersistentVolumeClaim(
         metadata=ObjectMeta(name=WORKSPACE_VOLUME),
         spec=PersistentVolumeClaimSpec(

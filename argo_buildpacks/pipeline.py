@@ -124,9 +124,11 @@ def workflow_template(
     return add_deploy(assemble(config, templates, kind=kind, volume_claims=claims), config)
 
 
-def workspace_claim(config: BuildConfig) -> PersistentVolumeClaim:
+def workspace_claim(config: BuildConfig | None = None) -> PersistentVolumeClaim:
     """The steps layout's shared workspace: a per-run volume claim (deleted with the run),
-    sized, classed and with the access modes of ``config.workspace``."""
+    sized, classed and with the access modes of ``config.workspace`` (without a config: the
+    defaults, 2Gi ReadWriteOnce of the default class). Same as
+    :func:`argo_buildpacks.compose.workspace_claim`."""
     return _workspace_claim(config)
 
 

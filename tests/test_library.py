@@ -552,3 +552,15 @@ def read_back(library: ClusterWorkflowTemplate) -> ClusterWorkflowTemplate:
     back = ClusterWorkflowTemplate.from_yaml(render_yaml(library))
     assert isinstance(back, ClusterWorkflowTemplate)
     return back
+
+
+@pytest.mark.parametrize("layout", ["single-pod", "steps"])
+def test_allow_untagged_reaches_the_version_step(layout: str) -> None:
+    app = app_template(config(layout=layout, tag={"from_git": True, "allow_untagged": True}), LIB)
+    step = "version" if layout == "steps" else "build"
+    template, values = params_for(app, step, {"tag": "", "revision": "main"})
+    assert values["allow-untagged"] == "true"
+    node = library_node(template, "version") if layout == "single-pod" else library_part(template)
+    assert {"name": "ALLOW_UNTAGGED", "value": "{{inputs.parameters.allow-untagged}}"} in [
+        {"name": e.name, "value": e.value} for e in node.env
+    ]
