@@ -11,6 +11,8 @@ a *workflow* can hold is added by :func:`compose`, once your Hera ``Workflow`` (
 - the workflow parameters of the contract (``tag``, ``revision``, ``repo``, ``image``);
 - pod security for every pod, Argo's executor containers included, and no service-account
   token but the executor's;
+- the production defaults of ``config``: deadline, pod GC, TTL, the image's mutex, node
+  selector and tolerations;
 - a check that no two templates share a name.
 
 :func:`mark_global` exposes template outputs as workflow outputs (``globalName``), and
@@ -142,6 +144,9 @@ def compose(
             config's values unless ``config.overridable`` lists them).
         templates: more templates to add (e.g. the deploy component's model templates).
 
+    Besides, where the workflow has none: the deadline, pod GC, TTL, mutex, node selector,
+    tolerations and ServiceAccount of ``config``, as ``workflow_template`` sets them.
+
     Returns:
         ``workflow``, changed in place.
 
@@ -184,7 +189,33 @@ def compose(
         workflow.pod_spec_patch = _pod.executor_patch()  # type: ignore[attr-defined]
     if parameters:
         _add_parameters(workflow, pipeline._workflow_parameters(config))
+    _add_production_defaults(workflow, config)
     return workflow
+
+
+def _add_production_defaults(workflow: Any, config: BuildConfig) -> None:
+    """What ``workflow_template`` sets workflow-wide, where the workflow has none: deadline,
+    pod GC, TTL, the image's mutex, scheduling."""
+    from hera.workflows.models import Mutex, PodGC, Synchronization, Toleration, TTLStrategy
+
+    from argo_buildpacks import pipeline
+
+    defaults: dict[str, Any] = {
+        "active_deadline_seconds": config.active_deadline_seconds,
+        "pod_gc": PodGC(strategy=config.pod_gc),
+        "ttl_strategy": TTLStrategy(
+            seconds_after_success=config.ttl.after_success,
+            seconds_after_failure=config.ttl.after_failure,
+        ),
+        "synchronization": Synchronization(mutexes=[Mutex(name=pipeline.mutex_name(config))])
+        if config.mutex
+        else None,
+        "node_selector": dict(config.node_selector) or None,
+        "tolerations": [Toleration(**t.model_dump()) for t in config.tolerations] or None,
+    }
+    for key, value in defaults.items():
+        if value is not None and getattr(workflow, key, None) is None:
+            setattr(workflow, key, value)
 
 
 def _name(obj: Any) -> str | None:

@@ -143,7 +143,11 @@ def assemble(
     """A template with ``templates`` and everything workflow-wide from ``config``: the
     contract's parameters, pod security (Argo's executor containers included), no
     service-account token for any container but the executor's, deadline, pod GC, TTL,
-    mutex, scheduling."""
+    mutex, scheduling.
+
+    This is how the generated and library templates are made; to put components into a
+    Hera workflow of your own, use :func:`argo_buildpacks.compose.compose`.
+    """
     _check_choice("kind", kind, _KINDS)
     cls = WorkflowTemplate if kind == "WorkflowTemplate" else ClusterWorkflowTemplate
     security = _pod.pod_security(config.builder, non_root=config.mode == "daemonless")

@@ -341,6 +341,26 @@ def test_compose_adds_the_workflow_pieces_and_lints_clean() -> None:
         "image",
     ]
     assert [f for f in lint(manifest) if f.severity == "error"] == []
+    # The production defaults of workflow_template, where the workflow set none.
+    assert spec["activeDeadlineSeconds"] == 3600
+    assert spec["podGC"] == {"strategy": "OnPodSuccess"}
+    assert spec["synchronization"] == {
+        "mutexes": [{"name": "argo-buildpacks-registry-example-com-acme-web"}]
+    }
+    assert "podSpecPatch" in spec
+
+
+def test_compose_keeps_what_the_workflow_set() -> None:
+    from hera.workflows.models import PodSecurityContext
+
+    with Workflow(name="mine", entrypoint="main", active_deadline_seconds=60) as w:
+        Container(name="main", image="busybox", command=["true"])
+    w.security_context = PodSecurityContext(fs_group=42)
+    spec = to_manifest(compose(w, cfg(), workspace="none", parameters=False))["spec"]
+    assert spec["activeDeadlineSeconds"] == 60
+    assert spec["securityContext"] == {"fsGroup": 42}
+    assert "volumeClaimTemplates" not in spec
+    assert "arguments" not in spec
 
 
 def test_compose_refuses_a_duplicate_name() -> None:
