@@ -415,6 +415,10 @@ def _parameterize(
             c.args = None
             c.env += _pod.env({"BUILD_ENV": "{{inputs.parameters.build-env}}"})
     template.volumes = [_optional_secret(v) for v in _pod_volumes(template.volumes)] or None
+    # No token for any container, but no executor account of the library's own: the app's
+    # workflow names it (executor_service_account); a direct submission without one is
+    # refused by Argo rather than given a token.
+    template.executor = None
     used = {m for c in containers for e in c.env or [] for m in _INPUT_REF.findall(str(e.value))}
     given = template.inputs if isinstance(template.inputs, list) else []
     # The component's own inputs (tag, revision, repo, image...), without the placeholder

@@ -355,6 +355,8 @@ def _single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
         pod_security_context=_pod.template_security(
             config.builder, non_root=config.mode == "daemonless"
         ),
+        automount_service_account_token=False,
+        executor=ExecutorConfig(service_account_name=executor_account(config)),
     )
     main = _steps_template([("build", "build", _workflow_args(names))])
     return [main, build_set]
@@ -479,6 +481,8 @@ def _steps_build(config: BuildConfig) -> tuple[ContainerSet, Container]:
         volumes=[secret] if secret is not None else None,
         inputs=[*image_input, Parameter(name="tags")],
         pod_security_context=security,
+        automount_service_account_token=False,
+        executor=ExecutorConfig(service_account_name=executor_account(config)),
     )
     export = lifecycle_phase(
         config,
@@ -502,6 +506,8 @@ def _steps_build(config: BuildConfig) -> tuple[ContainerSet, Container]:
         Parameter(name=k, value_from=ValueFrom(path=f"{paths.out}/{k}")) for k in BUILD_OUTPUT_NAMES
     ]
     export.pod_security_context = security
+    export.automount_service_account_token = False
+    export.executor = ExecutorConfig(service_account_name=executor_account(config))
     return build, export
 
 

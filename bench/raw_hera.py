@@ -208,6 +208,8 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
             fs_group=1000,
             seccomp_profile=SeccompProfile(type="RuntimeDefault"),
         ),
+        automount_service_account_token=False,
+        executor=ExecutorConfig(service_account_name="default"),
     )
     main = Template(
         name="main",

@@ -435,3 +435,26 @@ def test_the_build_component_keeps_credentials_and_provenance_from_app_code() ->
     assert build.outputs[1].value_from.path == "/workspace/web/out/digest"
     assert {m.name for m in nodes["main"].volume_mounts} >= {"out"}
     assert [m.name for m in build.volume_mounts] == ["workspace"]
+
+
+@pytest.mark.parametrize("layout", ["single-pod", "steps"])
+def test_every_generated_pod_template_refuses_a_token_itself(layout: str) -> None:
+    """Called by templateRef from a workflow that does not say so, no template of the
+    generated pipeline gets a service-account token (the executor gets its own)."""
+    config = cfg(layout=layout, executor_service_account="argo-executor")
+    spec = to_manifest(workflow_template(config))["spec"]
+    pods = [t for t in spec["templates"] if "steps" not in t]
+    assert pods
+    for t in pods:
+        assert t["automountServiceAccountToken"] is False, t["name"]
+        assert t["executor"] == {"serviceAccountName": "argo-executor"}, t["name"]
+        assert t["securityContext"]["fsGroup"] == 1000, t["name"]
+
+
+def test_library_templates_refuse_a_token_and_leave_the_executor_to_the_app() -> None:
+    from argo_buildpacks.library import library_template
+
+    lib = to_manifest(library_template(registries=["registry.example.com"]))
+    for t in lib["spec"]["templates"]:
+        assert t["automountServiceAccountToken"] is False, t["name"]
+        assert "executor" not in t, t["name"]
