@@ -205,7 +205,7 @@ def assemble(
 
 def executor_account(config: BuildConfig) -> str:
     """The ServiceAccount of Argo's executor containers (the only ones with a token)."""
-    return config.executor_service_account or config.service_account or "default"
+    return _pod.executor_account(config)
 
 
 def mutex_name(config: BuildConfig) -> str:
@@ -352,11 +352,7 @@ def _single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
         container_set_retry_strategy=retry_strategy(config),
         # Self-contained: the same pod security when another workflow calls it by
         # templateRef (fsGroup: the Secret volumes are 0440).
-        pod_security_context=_pod.template_security(
-            config.builder, non_root=config.mode == "daemonless"
-        ),
-        automount_service_account_token=False,
-        executor=ExecutorConfig(service_account_name=executor_account(config)),
+        **_pod.template_pod(config.builder, config, non_root=config.mode == "daemonless"),
     )
     main = _steps_template([("build", "build", _workflow_args(names))])
     return [main, build_set]
@@ -455,7 +451,7 @@ def _steps_build(config: BuildConfig) -> tuple[ContainerSet, Container]:
     registry reads before them) on the claim, then the export on its own pod."""
     tags = "{{inputs.parameters.tags}}"
     paths = _pod.build_paths(config)
-    security = _pod.template_security(config.builder)
+    pod = _pod.template_pod(config.builder, config)
     nodes: list[ContainerNode | ModelContainerNode] = []
     previous: str | None = None
     for phase in PHASES[:-1]:  # all but export
@@ -480,9 +476,7 @@ def _steps_build(config: BuildConfig) -> tuple[ContainerSet, Container]:
         volume_mounts=[_pod.workspace_mount()],
         volumes=[secret] if secret is not None else None,
         inputs=[*image_input, Parameter(name="tags")],
-        pod_security_context=security,
-        automount_service_account_token=False,
-        executor=ExecutorConfig(service_account_name=executor_account(config)),
+        **pod,
     )
     export = lifecycle_phase(
         config,
@@ -505,9 +499,8 @@ def _steps_build(config: BuildConfig) -> tuple[ContainerSet, Container]:
     export.outputs = [
         Parameter(name=k, value_from=ValueFrom(path=f"{paths.out}/{k}")) for k in BUILD_OUTPUT_NAMES
     ]
-    export.pod_security_context = security
-    export.automount_service_account_token = False
-    export.executor = ExecutorConfig(service_account_name=executor_account(config))
+    for key, value in pod.items():
+        setattr(export, key, value)
     return build, export
 
 

@@ -210,6 +210,7 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
         ),
         automount_service_account_token=False,
         executor=ExecutorConfig(service_account_name="default"),
+        pod_spec_patch=EXECUTOR_PATCH,
     )
     main = Template(
         name="main",

@@ -3,6 +3,7 @@ and :func:`argo_buildpacks.compose.compose` for the workflow-level pieces."""
 
 from __future__ import annotations
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -71,6 +72,12 @@ def test_every_component_carries_its_pod_security(index: int) -> None:
     }
     assert template["automountServiceAccountToken"] is False
     assert template["executor"] == {"serviceAccountName": "default"}
+    # Argo's init and wait containers get the restricted securityContext from the template
+    # itself (Argo applies the workflow's and the template's podSpecPatch).
+    patch = json.loads(template["podSpecPatch"])
+    assert patch["containers"][0]["securityContext"]["allowPrivilegeEscalation"] is False
+    controller = cfg(executor_security="controller")
+    assert "podSpecPatch" not in to_manifest_template(_all_factories(controller)[index])
 
 
 def test_pack_build_carries_fs_group_without_run_as_non_root() -> None:
@@ -449,6 +456,7 @@ def test_every_generated_pod_template_refuses_a_token_itself(layout: str) -> Non
         assert t["automountServiceAccountToken"] is False, t["name"]
         assert t["executor"] == {"serviceAccountName": "argo-executor"}, t["name"]
         assert t["securityContext"]["fsGroup"] == 1000, t["name"]
+        assert t["podSpecPatch"] == spec["podSpecPatch"], t["name"]
 
 
 def test_library_templates_refuse_a_token_and_leave_the_executor_to_the_app() -> None:

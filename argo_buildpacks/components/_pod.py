@@ -8,10 +8,12 @@ capabilities, the runtime's default seccomp profile.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from hera.workflows import Container, ContainerNode, Env
 from hera.workflows.models import (
     Capabilities,
+    ExecutorConfig,
     PodSecurityContext,
     ResourceRequirements,
     SeccompProfile,
@@ -32,10 +34,12 @@ __all__ = [
     "build_paths",
     "container_security",
     "env",
+    "executor_account",
     "executor_patch",
     "out_mount",
     "pod_security",
     "resources",
+    "template_pod",
     "template_security",
     "workspace_mount",
 ]
@@ -107,6 +111,30 @@ def template_security(builder: Builder, *, non_root: bool = True) -> PodSecurity
     0440 Secret volumes and the workspace readable by the builder's group), so it runs the
     same inside any workflow and when called by ``templateRef``."""
     return pod_security(builder, non_root=non_root)
+
+
+def executor_account(config: BuildConfig) -> str:
+    """The ServiceAccount of Argo's executor containers (the only ones with a token)."""
+    return config.executor_service_account or config.service_account or "default"
+
+
+def template_pod(
+    builder: Builder, config: BuildConfig | None = None, *, non_root: bool = True
+) -> dict[str, Any]:
+    """The pod-level fields every component template carries itself, as keyword arguments
+    of a Hera template: the pod securityContext, no service-account token, the executor's
+    own account and (``executor_security: patch``) the ``podSpecPatch`` that restricts
+    Argo's init and wait containers. Without a config: the ``default`` executor account."""
+    fields: dict[str, Any] = {
+        "pod_security_context": template_security(builder, non_root=non_root),
+        "automount_service_account_token": False,
+        "executor": ExecutorConfig(
+            service_account_name=executor_account(config) if config else "default"
+        ),
+    }
+    if config is None or config.executor_security == "patch":
+        fields["pod_spec_patch"] = executor_patch()
+    return fields
 
 
 def container_security(builder: Builder) -> SecurityContext:

@@ -34,7 +34,6 @@ from hera.workflows.models import (
     ContainerSetRetryStrategy,
     EmptyDirVolumeSource,
     EnvVar,
-    ExecutorConfig,
     KeyToPath,
     SecretVolumeSource,
     ValueFrom,
@@ -319,11 +318,5 @@ def buildpacks_build(
         if export
         else None,
         container_set_retry_strategy=retry_strategy(config),
-        pod_security_context=_pod.template_security(config.builder),
-        automount_service_account_token=False,
-        executor=ExecutorConfig(
-            service_account_name=config.executor_service_account
-            or config.service_account
-            or "default"
-        ),
+        **_pod.template_pod(config.builder, config),
     )

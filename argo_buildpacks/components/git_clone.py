@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from hera.workflows import Container, Parameter
 from hera.workflows.models import (
-    ExecutorConfig,
     SecretVolumeSource,
     ValueFrom,
     Volume,
@@ -113,7 +112,7 @@ def git_clone(
         if describe is None:
             describe = config.tag.from_git
         paths = _pod.build_paths(config)
-        executor = config.executor_service_account or config.service_account or "default"
+        cfg: BuildConfig | None = config
         log_level = config.log_level
     else:
         source = config
@@ -121,7 +120,7 @@ def git_clone(
             raise ConfigError("git_clone needs a BuildConfig (or builder= with a GitSource)")
         retries = Retries().clone if retries is None else retries
         paths = _pod.BuildPaths(_pod.WORKSPACE)
-        executor = "default"
+        cfg = None
     creds = source.credentials
     auth = "none" if creds is None else creds.kind
     values: dict[str, str | None] = {
@@ -175,7 +174,5 @@ def git_clone(
         volumes=[v for v in [git_secret_volume(source)] if v is not None] or None,
         security_context=_pod.container_security(builder),
         resources=_pod.resources(resources or Resources().clone),
-        pod_security_context=_pod.template_security(builder),
-        automount_service_account_token=False,
-        executor=ExecutorConfig(service_account_name=executor),
+        **_pod.template_pod(builder, cfg),
     )

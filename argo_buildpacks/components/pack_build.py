@@ -18,7 +18,6 @@ from hera.workflows import ContainerNode, ContainerSet, Parameter, UserContainer
 from hera.workflows.models import ContainerNode as ModelContainerNode
 from hera.workflows.models import (
     EnvVar,
-    ExecutorConfig,
     HostPathVolumeSource,
     SecurityContext,
     ValueFrom,
@@ -260,11 +259,5 @@ def pack_build(
         ],
         container_set_retry_strategy=retry_strategy(config),
         # No runAsNonRoot on the pod: the dind sidecar and the socket's pack run as root.
-        pod_security_context=_pod.template_security(config.builder, non_root=False),
-        automount_service_account_token=False,
-        executor=ExecutorConfig(
-            service_account_name=config.executor_service_account
-            or config.service_account
-            or "default"
-        ),
+        **_pod.template_pod(config.builder, config, non_root=False),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from hera.workflows import Container, Parameter
-from hera.workflows.models import ExecutorConfig, ValueFrom
+from hera.workflows.models import ValueFrom
 
 from argo_buildpacks.components import _pod
 from argo_buildpacks.components.scripts import load
@@ -68,13 +68,13 @@ def tag_check(
         image = image or config.images.shell
         resources = resources or config.resources.tag_check
         paths = _pod.build_paths(config)
-        executor = _executor_account(config)
+        cfg: BuildConfig | None = config
     else:
         policy = config or TagPolicy()
         if builder is None:
             raise ConfigError("tag_check needs a BuildConfig (or builder= with a TagPolicy)")
         paths = _pod.BuildPaths(_pod.WORKSPACE)
-        executor = "default"
+        cfg = None
     outputs = [
         Parameter(name=key, value_from=ValueFrom(path=f"{paths.out}/{key}"))
         for key in TAG_OUTPUT_NAMES
@@ -103,14 +103,8 @@ def tag_check(
         volume_mounts=[_pod.workspace_mount(), *([_pod.out_mount(paths)] if out_volume else [])],
         security_context=_pod.container_security(builder),
         resources=_pod.resources(resources or Resources().tag_check),
-        pod_security_context=_pod.template_security(builder),
-        automount_service_account_token=False,
-        executor=ExecutorConfig(service_account_name=executor),
+        **_pod.template_pod(builder, cfg),
     )
-
-
-def _executor_account(config: BuildConfig) -> str:
-    return config.executor_service_account or config.service_account or "default"
 
 
 def _flag(value: bool) -> str:
