@@ -466,3 +466,40 @@ def test_library_templates_refuse_a_token_and_leave_the_executor_to_the_app() ->
     for t in lib["spec"]["templates"]:
         assert t["automountServiceAccountToken"] is False, t["name"]
         assert "executor" not in t, t["name"]
+
+
+def _claim_mount_problems(manifest: dict[str, Any]) -> list[str]:
+    """containerSet templates that mount the workflow's workspace per container: Argo adds a
+    workflow-level volume or claim to a containerSet pod only through the containerSet's own
+    volumeMounts (workflowpod.go), so such a pod is refused."""
+    problems = []
+    for t in manifest["spec"]["templates"]:
+        cs = t.get("containerSet")
+        if cs is None or any(v["name"] == "workspace" for v in t.get("volumes", [])):
+            continue
+        if any(m["name"] == "workspace" for m in cs.get("volumeMounts", [])):
+            continue
+        for c in cs["containers"]:
+            if any(m["name"] == "workspace" for m in c.get("volumeMounts", [])):
+                problems.append(f"{t['name']}/{c['name']}")
+    return problems
+
+
+@pytest.mark.parametrize("layout", ["single-pod", "steps"])
+@pytest.mark.parametrize("mode", ["daemonless", "pack-dind", "pack-socket"])
+def test_argo_adds_the_workspace_to_every_container_set_pod(layout: str, mode: str) -> None:
+    from argo_buildpacks.library import library_template
+
+    config = cfg(layout=layout, mode=mode, creation_time="now")
+    manifests = [to_manifest(workflow_template(config, allow_privileged=True))]
+    if mode == "daemonless":
+        manifests.append(to_manifest(library_template(registries=["registry.example.com"])))
+    for manifest in manifests:
+        assert _claim_mount_problems(manifest) == []
+    # The check itself finds the mistake.
+    bad = to_manifest(workflow_template(cfg(layout="steps")))
+    build = next(t for t in bad["spec"]["templates"] if t["name"] == "build")
+    for c in build["containerSet"]["containers"]:
+        c["volumeMounts"] = [*build["containerSet"]["volumeMounts"], *c.get("volumeMounts", [])]
+    del build["containerSet"]["volumeMounts"]
+    assert _claim_mount_problems(bad) == [f"build/{p}" for p in PHASES[:-1]]
