@@ -129,7 +129,8 @@ def compose(
 
     Call it after the ``with`` block that created your templates and steps. It never
     replaces what you set yourself (a securityContext, a claim, a parameter of the same
-    name).
+    name), except ``automountServiceAccountToken``, always ``false``: only Argo's executor
+    gets a token (a template that needs one, like the deploy's, says so itself).
 
     Args:
         workflow: a Hera ``Workflow``, ``WorkflowTemplate`` or ``ClusterWorkflowTemplate``.
@@ -151,9 +152,10 @@ def compose(
         ``workflow``, changed in place.
 
     Raises:
-        ConfigError: two templates share a name (pass ``name=`` to one of the factories),
-            or a containerSet mounts the workflow's workspace per container, which Argo
-            does not add to a containerSet pod.
+        ConfigError: two templates share a name (pass ``name=`` to one of the factories);
+            two build templates share a build directory (configs of one name); a
+            containerSet mounts the workflow's workspace per container, which Argo does not
+            add to a containerSet pod; ``workspace`` is not ``claim`` or ``none``.
     """
     from argo_buildpacks import pipeline
     from argo_buildpacks.components import _pod
@@ -170,7 +172,7 @@ def compose(
             claims.append(workspace_claim(config))
         workflow.volume_claim_templates = claims  # type: ignore[attr-defined]
     elif workspace != "none":
-        raise ConfigError(f"compose: workspace {workspace!r} is not allowed; use claim or none")
+        raise ConfigError(f"compose: workspace {workspace!r} is not allowed; use 'claim' or 'none'")
     if getattr(workflow, "security_context", None) is None:
         workflow.security_context = _pod.pod_security(  # type: ignore[attr-defined]
             config.builder, non_root=config.mode == "daemonless"
