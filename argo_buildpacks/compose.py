@@ -160,6 +160,8 @@ def compose(
     from argo_buildpacks import pipeline
     from argo_buildpacks.components import _pod
 
+    if workspace not in ("claim", "none"):
+        raise ConfigError(f"compose: workspace {workspace!r} is not allowed; use 'claim' or 'none'")
     current = list(getattr(workflow, "templates", None) or [])
     current += list(templates)
     _check_names(current, getattr(workflow, "name", None) or "workflow")

@@ -503,3 +503,11 @@ def test_argo_adds_the_workspace_to_every_container_set_pod(layout: str, mode: s
         c["volumeMounts"] = [*build["containerSet"]["volumeMounts"], *c.get("volumeMounts", [])]
     del build["containerSet"]["volumeMounts"]
     assert _claim_mount_problems(bad) == [f"build/{p}" for p in PHASES[:-1]]
+
+
+def test_compose_names_a_bad_workspace_choice() -> None:
+    with Workflow(name="w", entrypoint="main") as w:
+        Container(name="main", image="busybox", command=["true"])
+    with pytest.raises(ConfigError, match=r"workspace 'emptyDir' is not allowed; use 'claim'"):
+        compose(w, cfg(), workspace="emptyDir")  # type: ignore[arg-type]
+    assert w.volume_claim_templates is None
