@@ -64,7 +64,14 @@ def _resource(manifest: dict[str, Any]) -> str:
     "--library",
     metavar="NAME",
     help="Render a thin template that calls the components of the library NAME "
-    "(see 'argo-buildpacks library').",
+    "(see 'argo-buildpacks library'); needs --library-file.",
+)
+@click.option(
+    "--library-file",
+    metavar="FILE",
+    help="The library NAME as installed (the file 'argo-buildpacks library --output-file' "
+    "wrote, or 'kubectl get clusterworkflowtemplate NAME -o yaml'): the app is checked "
+    "against its builder and settings.",
 )
 def render(
     file_options: tuple[str, ...],
@@ -73,6 +80,7 @@ def render(
     output: str,
     output_file: str | None,
     library: str | None,
+    library_file: str | None,
     **flags: Any,
 ) -> None:
     """Render build configs to WorkflowTemplate manifests.
@@ -93,11 +101,13 @@ def render(
       argo-buildpacks render app.yaml --mode pack-dind --allow-privileged --output-file wt.yaml
       argo-buildpacks render --name my-app --repo https://github.com/acme/my-app.git \\
           --image ghcr.io/acme/my-app -o json
-      argo-buildpacks render -f app.yaml --library argo-buildpacks
+      argo-buildpacks render -f app.yaml --library argo-buildpacks --library-file lib.yaml
     """
     paths = gather_files(file_options, files)
     # Bad input fails before Hera is imported.
     configs = [config_from(path, flags) for path in paths] or [config_from(None, flags)]
+    if library_file is not None and library is None:
+        raise ConfigError("--library-file needs --library NAME: the library to call")
     made: list[Any] = []
     if library is None:
         # Every object each config implies (RBAC, EventSource, Sensor, CronWorkflow when
@@ -107,38 +117,65 @@ def render(
         for config in configs:
             made += release_manifests(config, **template_options)
     else:
-        from argo_buildpacks.library import _url_host, app_template, library_template
+        from argo_buildpacks.library import app_template
 
         if template_options["mode"] or template_options["allow_privileged"]:
             raise ConfigError(
                 "--library: library mode is daemonless; drop --mode/--allow-privileged"
             )
+        if any(c.trigger or c.schedule or c.deploy for c in configs):
+            raise ConfigError(
+                "--library renders the build only; trigger, schedule and deploy need the "
+                "full template: drop --library"
+            )
+        if library_file is None:
+            raise ConfigError(
+                f"--library {library}: give the library as installed with --library-file FILE "
+                "(from 'argo-buildpacks library --output-file FILE' or 'kubectl get "
+                f"clusterworkflowtemplate {library} -o yaml'); the app is checked against it"
+            )
+        lib = _installed_library(library_file, library)
         for config in configs:
-            if config.trigger or config.schedule or config.deploy:
-                raise ConfigError(
-                    "--library renders the build only; trigger, schedule and deploy need the "
-                    "full template: drop --library"
-                )
             layout = template_options["layout"]
             if layout:
                 config = config.model_copy(update={"layout": layout})
-            lib = library_template(
-                name=library,
-                builder=config.builder,
-                images=config.images,
-                resources=config.resources,
-                retries=config.retries,
-                log_level=config.log_level,
-                registries=[i.name for i in (config.image, config.cache_image) if i is not None],
-                git_hosts=[_url_host(config.source.url)] if config.source.credentials else [],
-                allow_any_sha=config.source.allow_any_sha,
-                allow_pull_requests=config.source.allow_pull_requests,
-            )
             made.append(app_template(config, lib, kind=template_options["kind"]))
     write(format_manifests(made, output), output_file)
     if output_file not in (None, "-"):
         names = ", ".join(config.name for config in configs)
         click.echo(f"wrote {output_file}: {template_options['kind']} {names}", err=True)
+
+
+def _installed_library(path: str, name: str) -> Any:
+    """The ClusterWorkflowTemplate ``name`` from the manifest file ``path`` (one document or
+    several), as Hera reads it back: the real library, never one made from the app's config.
+
+    Raises:
+        ConfigError: the file cannot be read or parsed, or holds no such library.
+    """
+    from argo_buildpacks import _yaml
+    from argo_buildpacks._cli_config import read_text
+
+    source = f"--library-file {path}"
+    docs = [d for d in _yaml.load_all(read_text(path), source=source) if isinstance(d, dict)]
+    found = [
+        d
+        for d in docs
+        if d.get("kind") == "ClusterWorkflowTemplate"
+        and (d.get("metadata") or {}).get("name") == name
+    ]
+    if not found:
+        have = [f"{d.get('kind')}/{(d.get('metadata') or {}).get('name')}" for d in docs]
+        raise ConfigError(
+            f"{source}: no ClusterWorkflowTemplate named {name!r} "
+            f"(found: {', '.join(have) or 'nothing'})"
+        )
+    from hera.workflows import ClusterWorkflowTemplate
+
+    try:
+        return ClusterWorkflowTemplate.from_dict(found[0])
+    except Exception as exc:  # a malformed manifest is user input: one line, exit 2
+        raise ConfigError(f"{source}: not a valid ClusterWorkflowTemplate: {exc}") from None
 
 
 @click.command("library")
@@ -187,6 +224,8 @@ def library_command(
     Examples:
       argo-buildpacks library --registry ghcr.io/acme --git-host github.com \\
           --output-file library.yaml
+      argo-buildpacks render -f app.yaml --library argo-buildpacks \\
+          --library-file library.yaml
       argo-buildpacks apply -f library.yaml
       argo-buildpacks render -f app.yaml --library argo-buildpacks --output-file app.yaml
     """

@@ -265,8 +265,9 @@ def _pod(template: Mapping[str, Any], title: str) -> _Pod:
     if retry.get("limit"):
         notes.append(f"retries {retry['limit']}")
     set_retry = (template.get("containerSet") or {}).get("retryStrategy") or {}
-    if set_retry.get("retries"):
-        notes.append(f"in-pod retries {set_retry['retries']}")
+    if str(set_retry.get("retries", "")).isdigit() and int(set_retry["retries"]) > 1:
+        # Argo counts attempts there (argoexec: Backoff{Steps: retries}).
+        notes.append(f"in-pod retries {int(set_retry['retries']) - 1}")
     return _Pod(title, name, kind, tuple(boxes), tuple(notes), tuple(warnings))
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "Retries",
     "TagPolicy",
     "Toleration",
+    "Workspace",
 ]
 
 #: The default builder, pinned (Paketo publishes a version tag per release).
@@ -350,6 +351,58 @@ class Retries(_Model):
     push: int = Field(2, ge=0, le=10, description="Extra attempts of the build/push step.")
 
 
+AccessMode = Literal["ReadWriteOnce", "ReadWriteMany", "ReadWriteOncePod"]
+
+
+def _read_write_once() -> list[AccessMode]:
+    return ["ReadWriteOnce"]
+
+
+class Workspace(_Model):
+    """The steps layout's shared workspace: a volume claim made per run (deleted with it).
+
+    Every build has its own directory on it (``/workspace/<name>``). Size it for the clone,
+    the lifecycle's layers and what the buildpacks download; ``ReadWriteMany`` (with a
+    storage class that offers it) lets the step pods run on different nodes.
+    """
+
+    size: str = Field("2Gi", description="Requested storage (a Kubernetes quantity: 2Gi, 500Mi).")
+    storage_class: str | None = Field(
+        None, description="StorageClass of the claim; null: the cluster's default class."
+    )
+    access_modes: list[AccessMode] = Field(
+        default_factory=_read_write_once,
+        min_length=1,
+        description="Access modes of the claim (ReadWriteOnce: every step pod on one node).",
+    )
+
+    @field_validator("size")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        import re
+
+        if not re.fullmatch(r"[1-9][0-9]*(\.[0-9]+)?([KMGTPE]i?|k)?", value):
+            raise ValueError(
+                f"workspace size {value!r} is not a positive Kubernetes quantity "
+                "(e.g. 2Gi, 500Mi, 10G)"
+            )
+        return value
+
+    @field_validator("storage_class")
+    @classmethod
+    def _storage_class(cls, value: str | None) -> str | None:
+        if value is not None:
+            v.dns_subdomain(value, what="storage class")
+        return value
+
+    @field_validator("access_modes")
+    @classmethod
+    def _unique(cls, value: list[AccessMode]) -> list[AccessMode]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"access_modes {value!r} lists a mode twice")
+        return value
+
+
 class TTL(_Model):
     """How long finished runs are kept (Argo ``ttlStrategy``), in seconds."""
 
@@ -455,6 +508,7 @@ class BuildConfig(_Model):
     tolerations: list[Toleration] = Field(default_factory=list)
     resources: Resources = Resources()
     retries: Retries = Retries()
+    workspace: Workspace = Workspace()
     active_deadline_seconds: int = Field(3600, ge=60, description="Whole-run deadline.")
     pod_gc: Literal[
         "OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess"

@@ -21,8 +21,11 @@ so nothing that grants access is an input. Fixed when the library is installed:
 - the builder (its uid/gid are the pods' ``runAsUser``/``runAsGroup``), the helper images,
   resources, retries and the log level.
 
-An app whose config needs anything else is refused by `app_template` with the setting
-named.
+Every other per-app setting either reaches the app's template (the values the library's
+templates take as inputs; namespace, service account, scheduling, deadline, pod GC, TTL,
+mutex, workspace claim, executor account and the deploy, which live in the app's own
+template) or is refused by `app_template` with the setting named; a library too old to
+take one of the app's values is refused as well, never silently used without it.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from argo_buildpacks import pipeline
 from argo_buildpacks._lint.base import CALLER_PROVIDES
 from argo_buildpacks.components import _pod
 from argo_buildpacks.components.buildpacks_build import REGISTRY_SECRET_VOLUME
+from argo_buildpacks.components.deploy import add_deploy
 from argo_buildpacks.components.git_clone import GIT_SECRET_VOLUME
 from argo_buildpacks.config import BuildConfig, Builder, Images, Resources, Retries
 from argo_buildpacks.errors import ConfigError
@@ -91,6 +95,25 @@ LIBRARY_INPUTS: dict[str, str | None] = {
     "previous-image": "",
     "git-auth": "none",
     "git-username": "x-access-token",
+}
+
+# Library input -> the config setting it carries (for error messages).
+_SETTING_OF_INPUT = {
+    "subpath": "source.subpath",
+    "depth": "source.depth",
+    "submodules": "source.submodules",
+    "from-git": "tag.from_git",
+    "floating": "tag.floating",
+    "latest": "tag.latest",
+    "allow-untagged": "tag.allow_untagged",
+    "creation-time": "creation_time",
+    "buildpacks": "buildpacks",
+    "build-env": "env",
+    "cache-image": "cache_image",
+    "run-image": "run_image",
+    "previous-image": "previous_image",
+    "git-auth": "source.credentials",
+    "git-username": "source.credentials.https_username",
 }
 
 # Container env var -> the library input that feeds it.
@@ -193,14 +216,21 @@ def app_template(
     library's ``build`` (one pod) or its step templates. ``repo`` and ``image`` are passed as
     the config's values unless the config lists them in ``overridable``.
 
+    ``library`` is the library as installed: the object `library_template` returned,
+    or its manifest read back (``ClusterWorkflowTemplate.from_yaml``); its settings
+    annotation is what the app is checked against. A ``deploy`` section becomes the app's
+    own deploy step after the build.
+
     Raises:
         ConfigError: the app cannot run on this library, naming the setting: another
-            builder, images, resources, retries or log level; a privileged mode; Secrets
-            other than the library's; an image or git host the library does not serve; a
-            looser revision policy; a build env value with a line break.
+            builder (image, uid/gid, platform API), images, resources, retries or log level;
+            a privileged mode; Secrets other than the library's; an image or git host the
+            library does not serve; a looser revision policy; a build env value with a line
+            break; ``trigger`` or ``schedule`` (objects beside the template); a value the
+            library has no input for (a library older than the setting).
     """
     _check_fits(config, library)
-    inputs = {str(t.name): _input_names(t) for t in library.templates}
+    inputs = {str(t.name): _input_names(t) for t in library.templates or []}
     values = _app_values(config)
     lib = str(library.name)
     run_values = {
@@ -231,18 +261,38 @@ def app_template(
 
     claims = None
     if config.layout == "single-pod":
+        called = ["build"]
         groups = [[call("build", "build")]]
     else:
+        called = list(_STEP_TEMPLATES)
         groups = [[call(t.removeprefix("buildpacks-"), t)] for t in _STEP_TEMPLATES]
-        claims = [pipeline.workspace_claim()]
+        claims = [pipeline.workspace_claim(config)]
+    missing = [t for t in called if t not in inputs]
+    if missing:
+        raise ConfigError(
+            f"app {config.name!r}: library {lib!r} has no template {', '.join(missing)} "
+            f"(layout {config.layout!r}); re-apply the library or use workflow_template"
+        )
+    # Every per-app value must reach a template that reads it: never dropped in silence.
+    taken = {n for t in called for n in inputs[t]}
+    for key in values:
+        if key not in taken:
+            raise ConfigError(
+                f"app {config.name!r}: {_SETTING_OF_INPUT.get(key, key)} = {values[key]!r} "
+                f"has no input {key!r} in library {lib!r}'s templates ({', '.join(called)}); "
+                "the library is older than this setting: re-apply it, or use workflow_template"
+            )
     main = Template(name="main", steps=groups)
-    return pipeline.assemble(
+    template = pipeline.assemble(
         config,
         [main],
         kind=kind,
         volume_claims=claims,
         labels={f"{pipeline.LABEL_PREFIX}/library": lib},
     )
+    # The deploy is the app's own template (literal target, its own ServiceAccount), after
+    # the library's build; it reads the build's workflow outputs.
+    return add_deploy(template, config)
 
 
 def _registries(registries: Sequence[str]) -> list[str]:
@@ -323,6 +373,7 @@ def _settings(platform: BuildConfig, registries: list[str], hosts: list[str]) ->
         "resources": platform.resources.model_dump(mode="json"),
         "retries": platform.retries.model_dump(mode="json"),
         "log_level": platform.log_level,
+        "platform_api": platform.builder.platform_api,
         "registries": registries,
         "git_hosts": hosts,
         "allow_any_sha": platform.source.allow_any_sha,
@@ -368,6 +419,10 @@ def _parameterize(
             c.args = None
             c.env += _pod.env({"BUILD_ENV": "{{inputs.parameters.build-env}}"})
     template.volumes = [_optional_secret(v) for v in _pod_volumes(template.volumes)] or None
+    # No token for any container, but no executor account of the library's own: the app's
+    # workflow names it (executor_service_account); a direct submission without one is
+    # refused by Argo rather than given a token.
+    template.executor = None
     used = {m for c in containers for e in c.env or [] for m in _INPUT_REF.findall(str(e.value))}
     given = template.inputs if isinstance(template.inputs, list) else []
     # The component's own inputs (tag, revision, repo, image...), without the placeholder
@@ -407,8 +462,12 @@ def _optional_secret(volume: Volume) -> Volume:
 
 
 def _input_names(template: object) -> list[str]:
+    """A template's input parameter names: a Hera template's list, or the ``Inputs`` of a
+    model template (a library read back from YAML)."""
     found: list[str] = []
-    for p in getattr(template, "inputs", None) or []:
+    inputs = getattr(template, "inputs", None)
+    params = getattr(inputs, "parameters", inputs) if inputs is not None else None
+    for p in params or []:
         name = getattr(p, "name", None)
         if isinstance(name, str):
             found.append(name)
@@ -445,13 +504,22 @@ def _check_fits(config: BuildConfig, library: ClusterWorkflowTemplate) -> None:
         "resources": config.resources.model_dump(mode="json"),
         "retries": config.retries.model_dump(mode="json"),
         "log_level": config.log_level,
+        "builder.platform_api": config.builder.platform_api,
     }
     for key, setting in mine.items():
-        if settings.get(key) != setting:
+        theirs_value = settings.get(key.removeprefix("builder."))
+        if theirs_value != setting:
             raise ConfigError(
                 f"{app}: {key} {json.dumps(setting)} differs from library {library.name!r}'s "
-                f"{json.dumps(settings.get(key))}; the library fixes it for every app "
+                f"{json.dumps(theirs_value)}; the library fixes it for every app "
                 "(use workflow_template, or a library with these settings)"
+            )
+    for key in ("trigger", "schedule"):
+        if getattr(config, key) is not None:
+            raise ConfigError(
+                f"{app}: {key} is set, but app_template renders the WorkflowTemplate only; "
+                f"render the {key}'s objects with rbac.release_manifests from the full "
+                "template (workflow_template), or drop it"
             )
     registries = settings.get("registries") or []
     for what, image in (("image", config.image), ("cache_image", config.cache_image)):

@@ -25,13 +25,10 @@ from hera.workflows import (
 from hera.workflows.models import (
     Arguments,
     Backoff,
-    ContainerSetRetryStrategy,
     EmptyDirVolumeSource,
     ExecutorConfig,
     Mutex,
-    ObjectMeta,
     PersistentVolumeClaim,
-    PersistentVolumeClaimSpec,
     PodGC,
     Synchronization,
     Template,
@@ -39,7 +36,6 @@ from hera.workflows.models import (
     TTLStrategy,
     ValueFrom,
     Volume,
-    VolumeResourceRequirements,
     WorkflowStep,
     WorkflowTemplateRef,
 )
@@ -50,17 +46,20 @@ from hera.workflows.models import RetryStrategy as ModelRetryStrategy
 from argo_buildpacks.components import _pod
 from argo_buildpacks.components._pod import as_node
 from argo_buildpacks.components.buildpacks_build import (
-    BUILD_OUTPUTS,
+    BUILD_OUTPUT_NAMES,
     PHASES,
     layers_volume,
     lifecycle_phase,
     phase_node,
     registry_secret_volume,
+    retry_strategy,
 )
 from argo_buildpacks.components.deploy import add_deploy
 from argo_buildpacks.components.git_clone import git_clone
 from argo_buildpacks.components.pack_build import COMMIT_EPOCH_INPUT, pack_build
 from argo_buildpacks.components.tag_check import tag_check
+from argo_buildpacks.compose import mark_global
+from argo_buildpacks.compose import workspace_claim as _workspace_claim
 from argo_buildpacks.config import BuildConfig
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.tags import SemverTag
@@ -126,19 +125,16 @@ def workflow_template(
         if config.layout == "single-pod"
         else _steps(config, allow_privileged)
     )
-    claims = [workspace_claim()] if config.layout == "steps" else None
+    claims = [workspace_claim(config)] if config.layout == "steps" else None
     return add_deploy(assemble(config, templates, kind=kind, volume_claims=claims), config)
 
 
-def workspace_claim() -> PersistentVolumeClaim:
-    """The steps layout's shared workspace: a per-run volume claim (deleted with the run)."""
-    return PersistentVolumeClaim(
-        metadata=ObjectMeta(name=_pod.WORKSPACE_VOLUME),
-        spec=PersistentVolumeClaimSpec(
-            access_modes=["ReadWriteOnce"],
-            resources=VolumeResourceRequirements(requests={"storage": "2Gi"}),
-        ),
-    )
+def workspace_claim(config: BuildConfig | None = None) -> PersistentVolumeClaim:
+    """The steps layout's shared workspace: a per-run volume claim (deleted with the run),
+    sized, classed and with the access modes of ``config.workspace`` (without a config: the
+    defaults, 2Gi ReadWriteOnce of the default class). Same as
+    `argo_buildpacks.compose.workspace_claim`."""
+    return _workspace_claim(config)
 
 
 def assemble(
@@ -152,7 +148,11 @@ def assemble(
     """A template with ``templates`` and everything workflow-wide from ``config``: the
     contract's parameters, pod security (Argo's executor containers included), no
     service-account token for any container but the executor's, deadline, pod GC, TTL,
-    mutex, scheduling."""
+    mutex, scheduling.
+
+    This is how the generated and library templates are made; to put components into a
+    Hera workflow of your own, use `argo_buildpacks.compose.compose`.
+    """
     _check_choice("kind", kind, _KINDS)
     cls = WorkflowTemplate if kind == "WorkflowTemplate" else ClusterWorkflowTemplate
     security = _pod.pod_security(config.builder, non_root=config.mode == "daemonless")
@@ -210,7 +210,7 @@ def assemble(
 
 def executor_account(config: BuildConfig) -> str:
     """The ServiceAccount of Argo's executor containers (the only ones with a token)."""
-    return config.executor_service_account or config.service_account or "default"
+    return _pod.executor_account(config)
 
 
 def mutex_name(config: BuildConfig) -> str:
@@ -301,6 +301,7 @@ def _single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
     """One pod: a containerSet (tag-check -> git-clone [-> version] -> the lifecycle's
     phases) on an emptyDir workspace, with the provenance on an ``out`` volume that only the
     containers running no app code mount."""
+    paths = _pod.build_paths(config)
     parts = _prepare_parts(config, out_volume=True)
     nodes: list[ContainerNode | ModelContainerNode] = []
     previous: str | None = None
@@ -330,17 +331,19 @@ def _single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
         if secret is not None:
             volumes.append(secret)
     else:
-        pack = pack_build(config, allow_privileged=allow_privileged, name="build", out_volume=True)
+        pack = pack_build(
+            config,
+            allow_privileged=allow_privileged,
+            name="build",
+            claim_workspace=False,
+            out_volume=True,
+        )
         for pack_node in pack.containers:
             if isinstance(pack_node, ContainerNode) and not pack_node.dependencies and previous:
                 pack_node.dependencies = [previous]
             nodes.append(pack_node)
         volumes += _model_volumes(pack.volumes)
         sidecars = pack.sidecars
-    retry = None
-    if config.retries.push:
-        # In-pod retries: a failed container (a push, a fetch) re-runs in place after 30 s.
-        retry = ContainerSetRetryStrategy(retries=config.retries.push, duration="30s")
     names = _run_args(config)
     build_set = ContainerSet(
         name="build",
@@ -348,15 +351,13 @@ def _single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
         sidecars=sidecars,
         volumes=volumes,
         inputs=[Parameter(name=n) for n in names],
-        outputs=_output_params(
-            {
-                "image": f"{_pod.OUT_DIR}/image",
-                "digest": f"{_pod.OUT_DIR}/digest",
-                "tags": f"{_pod.OUT_DIR}/tags",
-                "commit": f"{_pod.OUT_DIR}/commit",
-            }
-        ),
-        container_set_retry_strategy=retry,
+        outputs=_output_params({name: f"{paths.out}/{name}" for name in WORKFLOW_OUTPUTS}),
+        # In-pod retries: a failed container (a push, a fetch) re-runs in place after 30 s;
+        # Argo counts attempts there, so this is retries.push + 1.
+        container_set_retry_strategy=retry_strategy(config),
+        # Self-contained: the same pod security when another workflow calls it by
+        # templateRef (fsGroup: the Secret volumes are 0440).
+        **_pod.template_pod(config.builder, config, non_root=config.mode == "daemonless"),
     )
     main = _steps_template([("build", "build", _workflow_args(names))])
     return [main, build_set]
@@ -364,41 +365,12 @@ def _single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
 
 def _prepare_parts(config: BuildConfig, *, out_volume: bool = False) -> list[Container]:
     """tag-check, git-clone and (when the tag may come from git) version, in run order."""
-    builder = config.builder
-    derive = config.tag.from_git
     parts = [
-        tag_check(
-            config.tag,
-            builder=builder,
-            image=config.images.shell,
-            name="tag-check",
-            resources=config.resources.tag_check,
-            out_volume=out_volume,
-        ),
-        git_clone(
-            config.source,
-            builder=builder,
-            describe=derive,
-            image=config.images.git,
-            retries=config.retries.clone,
-            name="git-clone",
-            resources=config.resources.clone,
-            repo_overridable="repo" in config.overridable,
-            out_volume=out_volume,
-        ),
+        tag_check(config, name="tag-check", out_volume=out_volume),
+        git_clone(config, name="git-clone", out_volume=out_volume),
     ]
-    if derive:
-        parts.append(
-            tag_check(
-                config.tag,
-                builder=builder,
-                image=config.images.shell,
-                mode="describe",
-                name="version",
-                resources=config.resources.tag_check,
-                out_volume=out_volume,
-            )
-        )
+    if config.tag.from_git:
+        parts.append(tag_check(config, mode="describe", name="version", out_volume=out_volume))
     return parts
 
 
@@ -409,10 +381,6 @@ def _model_volumes(volumes: object) -> list[Volume]:
     return [v for v in items if isinstance(v, Volume)]
 
 
-#: In the steps layout the lifecycle's layers live on the shared claim, beside the source.
-STEPS_LAYERS = f"{_pod.WORKSPACE}/layers"
-
-
 def _steps(config: BuildConfig, allow_privileged: bool) -> list[Any]:
     """One pod per step on a shared volumeClaimTemplate. The daemonless build is two pods:
     ``build`` (analyze, detect, restore, build) and ``export`` (the push), which takes the
@@ -421,8 +389,8 @@ def _steps(config: BuildConfig, allow_privileged: bool) -> list[Any]:
     parts = _prepare_parts(config)
     check, clone = parts[0], parts[1]
     version = parts[2] if len(parts) > 2 else check
-    _mark_global(version, {"tags": "tags"})
-    _mark_global(clone, {"commit": "commit"})
+    mark_global(version, ["tags"])
+    mark_global(clone, ["commit"])
     retry = None
     if config.retries.push:
         retry = ModelRetryStrategy(
@@ -453,7 +421,7 @@ def _steps(config: BuildConfig, allow_privileged: bool) -> list[Any]:
     if config.mode == "daemonless":
         build, export = _steps_build(config)
         export.retry_strategy = retry
-        _mark_global(export, {"image": "image", "digest": "digest"})
+        mark_global(export, ["image", "digest"])
         build_args = _workflow_args(image_args)
         build_args.parameters = [*(build_args.parameters or []), tags_arg]
         export_args = _workflow_args(image_args)
@@ -471,8 +439,10 @@ def _steps(config: BuildConfig, allow_privileged: bool) -> list[Any]:
             creation_epoch=epoch,
             claim_workspace=True,
         )
+        # A template retryStrategy (a new pod per attempt), not the in-pod one.
+        pack.container_set_retry_strategy = None
         pack.retry_strategy = retry
-        _mark_global(pack, {"image": "image", "digest": "digest"})
+        mark_global(pack, ["image", "digest"])
         args = _workflow_args(["tag", *image_args])
         if config.creation_time == "commit":
             args.parameters = [*(args.parameters or []), epoch_arg]
@@ -485,13 +455,15 @@ def _steps_build(config: BuildConfig) -> tuple[ContainerSet, Container]:
     """The steps layout's two build pods: the phases that may run app code (and the two
     registry reads before them) on the claim, then the export on its own pod."""
     tags = "{{inputs.parameters.tags}}"
+    paths = _pod.build_paths(config)
+    pod = _pod.template_pod(config.builder, config)
     nodes: list[ContainerNode | ModelContainerNode] = []
     previous: str | None = None
     for phase in PHASES[:-1]:  # all but export
         node = phase_node(
             config,
             phase,
-            layers_dir=STEPS_LAYERS,
+            layers_dir=paths.layers,
             tags=tags,
             workspace_mount=False,
             out_mount=False,
@@ -509,11 +481,12 @@ def _steps_build(config: BuildConfig) -> tuple[ContainerSet, Container]:
         volume_mounts=[_pod.workspace_mount()],
         volumes=[secret] if secret is not None else None,
         inputs=[*image_input, Parameter(name="tags")],
+        **pod,
     )
     export = lifecycle_phase(
         config,
         "export",
-        layers_dir=STEPS_LAYERS,
+        layers_dir=paths.layers,
         tags=tags,
         commit_epoch="{{inputs.parameters.commit-epoch}}",
     )
@@ -529,16 +502,11 @@ def _steps_build(config: BuildConfig) -> tuple[ContainerSet, Container]:
         *([Parameter(name="commit-epoch")] if config.creation_time == "commit" else []),
     ]
     export.outputs = [
-        Parameter(name=k, value_from=ValueFrom(path=p)) for k, p in BUILD_OUTPUTS.items()
+        Parameter(name=k, value_from=ValueFrom(path=f"{paths.out}/{k}")) for k in BUILD_OUTPUT_NAMES
     ]
+    for key, value in pod.items():
+        setattr(export, key, value)
     return build, export
-
-
-def _mark_global(template: Container | ContainerSet, names: Mapping[str, str]) -> None:
-    """Expose some of a template's outputs as workflow outputs (``globalName``)."""
-    for p in template.outputs or []:  # type: ignore[union-attr]
-        if isinstance(p, Parameter) and p.name is not None and p.name in names:
-            p.global_name = names[p.name]
 
 
 def workflow_for(

@@ -75,7 +75,8 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
     """The single-pod daemonless WorkflowTemplate for one benchmark app, by hand."""
     _ = Container  # the by-hand version needs no separate container templates
     image = str(cfg.image)
-    out = VolumeMount(name="out", mount_path="/workspace/out")
+    ws = f"/workspace/{cfg.name}"  # each build's own directory on the workspace
+    out = VolumeMount(name="out", mount_path=f"{ws}/out")
     layers = VolumeMount(name="layers", mount_path="/layers")
     registry = VolumeMount(
         name="registry-credentials",
@@ -86,17 +87,17 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
         requests={"cpu": "1", "memory": "2Gi"}, limits={"memory": "4Gi"}
     )
     common = {
-        "WORKSPACE": "/workspace",
+        "WORKSPACE": ws,
         "SUBPATH": "",
         "LAYERS_DIR": "/layers",
-        "PLATFORM_DIR": "/workspace/platform",
+        "PLATFORM_DIR": f"{ws}/platform",
         "BUILD_UID": "1001",
         "BUILD_GID": "1000",
         "LOG_LEVEL": "info",
         "CNB_PLATFORM_API": "0.12",
     }
     docker = {"DOCKER_CONFIG": "/var/run/secrets/argo-buildpacks/registry"}
-    target = {"IMAGE": image, "OUT_DIR": "/workspace/out"}
+    target = {"IMAGE": image, "OUT_DIR": f"{ws}/out"}
     phases = [
         ("analyze", {**common, **target, **docker}, [WS, layers, out, registry]),
         ("detect", common, [WS, layers]),
@@ -120,7 +121,7 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
                 FLOATING="true",
                 LATEST="false",
                 ALLOW_UNTAGGED="false",
-                OUT_DIR="/workspace/out",
+                OUT_DIR=f"{ws}/out",
             ),
             volume_mounts=[WS, out],
             security_context=_security(),
@@ -142,8 +143,8 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
                 DEPTH="1",
                 SUBMODULES="false",
                 SUBPATH="",
-                WORKSPACE="/workspace",
-                OUT_DIR="/workspace/out",
+                WORKSPACE=ws,
+                OUT_DIR=f"{ws}/out",
                 DESCRIBE="false",
                 RETRIES="3",
                 AUTH="none",
@@ -195,10 +196,21 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
         ],
         inputs=[Parameter(name=n) for n in ("tag", "revision")],
         outputs=[
-            Parameter(name=n, value_from=ValueFrom(path=f"/workspace/out/{n}"), global_name=n)
+            Parameter(name=n, value_from=ValueFrom(path=f"{ws}/out/{n}"), global_name=n)
             for n in ("image", "digest", "tags", "commit")
         ],
-        container_set_retry_strategy=ContainerSetRetryStrategy(retries=2, duration="30s"),
+        # Attempts, in Argo's containerSet: 2 retries.
+        container_set_retry_strategy=ContainerSetRetryStrategy(retries=3, duration="30s"),
+        pod_security_context=PodSecurityContext(
+            run_as_user=1001,
+            run_as_group=1000,
+            run_as_non_root=True,
+            fs_group=1000,
+            seccomp_profile=SeccompProfile(type="RuntimeDefault"),
+        ),
+        automount_service_account_token=False,
+        executor=ExecutorConfig(service_account_name="default"),
+        pod_spec_patch=EXECUTOR_PATCH,
     )
     main = Template(
         name="main",

@@ -911,8 +911,9 @@ def test_library_and_app_render_apply_and_lint_as_a_set(
     lib, app = tmp_path / "lib.yaml", tmp_path / "app.yaml"
     assert invoke("library", *LIBRARY_FLAGS, "--output-file", str(lib)).exit_code == 0
     made = invoke(
-        "render", "-f", str(LIBRARY_APP), "--library", "argo-buildpacks", "--output-file", str(app)
-    )
+        "render", "-f", str(LIBRARY_APP), "--library", "argo-buildpacks",
+        "--library-file", str(lib), "--output-file", str(app),
+    )  # fmt: skip
     assert made.exit_code == 0, made.output
     manifest = yaml.safe_load(app.read_text())
     step = manifest["spec"]["templates"][0]["steps"][0][0]
@@ -959,20 +960,55 @@ def test_lint_fails_on_errors_whatever_the_warnings(tmp_path: Path) -> None:
             ("render", "-f", str(LIBRARY_APP), "--library", "x", "--mode", "pack-dind"),
             "daemonless",
         ),
-        (("render", "-f", str(EXAMPLE), "--library", "x"), "registry_secret 'regcred'"),
+        (("render", "-f", str(LIBRARY_APP), "--library", "x"), "--library-file FILE"),
+        (("render", "-f", str(LIBRARY_APP), "--library-file", "LIB"), "needs --library NAME"),
         (
-            ("render", "-f", str(LIBRARY_APP), "--library", "x", "--builder", "heroku/builder:24"),
-            "",
+            ("render", "-f", str(LIBRARY_APP), "--library", "other", "--library-file", "LIB"),
+            "no ClusterWorkflowTemplate named 'other' (found: ClusterWorkflowTemplate/x)",
+        ),
+        (
+            ("render", "-f", str(LIBRARY_APP), "--library", "x", "--library-file", "MISSING"),
+            "MISSING",
+        ),
+        (
+            ("render", "-f", str(EXAMPLE), "--library", "x", "--library-file", "LIB"),
+            "registry_secret 'regcred'",
+        ),
+        # The app is checked against the library as installed, not one made from its own
+        # config: a heroku/builder:24 app would run in the library's Paketo builder as 1001.
+        (
+            (
+                "render",
+                "-f",
+                str(LIBRARY_APP),
+                "--library",
+                "x",
+                "--library-file",
+                "LIB",
+                "--builder",
+                "heroku/builder:24",
+            ),
+            "builds with 'heroku/builder:24 1002:1000' but library 'x' runs",
         ),
     ],
 )
-def test_library_bad_input(args: tuple[str, ...], why: str) -> None:
-    result = invoke(*args)
-    if not why:  # another builder: a library for it is made on the fly, and it fits
-        assert result.exit_code == 0, result.output
-        return
-    assert result.exit_code == 2
-    assert why in result.output
+def test_library_bad_input(tmp_path: Path, args: tuple[str, ...], why: str) -> None:
+    lib = tmp_path / "lib.yaml"
+    made = invoke("library", "--name", "x", *LIBRARY_FLAGS, "--output-file", str(lib))
+    assert made.exit_code == 0, made.output
+    paths = {"LIB": str(lib), "MISSING": str(tmp_path / "missing.yaml")}
+    result = invoke(*(paths.get(a, a) for a in args))
+    assert result.exit_code == 2, result.output
+    assert why.replace("MISSING", str(tmp_path / "missing.yaml")) in result.output
+
+
+def test_render_library_checks_against_the_library_file(tmp_path: Path) -> None:
+    lib = tmp_path / "lib.yaml"
+    made = invoke("library", "--name", "x", *LIBRARY_FLAGS, "--output-file", str(lib))
+    assert made.exit_code == 0, made.output
+    ok = invoke("render", "-f", str(LIBRARY_APP), "--library", "x", "--library-file", str(lib))
+    assert ok.exit_code == 0, ok.output
+    assert "templateRef" in ok.output
 
 
 # ---- command-line habits (argo/kubectl) ------------------------------------------------------

@@ -783,3 +783,38 @@ class TestGitHosts:
         # Past the host check: git ran (and the fake failed).
         assert "not on a host" not in clone.stderr
         assert calls.exists()
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_log_level_debug_traces_git_commands_but_never_http(
+    shell: Shell, tmp_path: Path, src: Source
+) -> None:
+    """``log_level: debug`` sets GIT_TRACE (git's commands); the HTTP and packet traces, which
+    would print the Authorization header, stay off even where the image's env sets them."""
+    record = tmp_path / "git-env"
+    real = shutil.which("git") or "git"
+    fake = write_executable(
+        tmp_path / "bin" / "git",
+        f'printf \'%s|%s|%s\\n\' "${{GIT_TRACE-unset}}" "${{GIT_TRACE_CURL-unset}}" '
+        f'"${{GIT_TRACE_PACKET-unset}}" >>"{record}"\nexec "{real}" "$@"\n',
+    )
+    clone = do_clone(
+        shell,
+        tmp_path,
+        repo=src.repo.url,
+        env={"LOG_LEVEL": "debug", "GIT_TRACE_CURL": "1", "GIT_TRACE_PACKET": "1"},
+        path_prefix=(fake.parent,),
+    )
+    assert_outputs(clone, src.repo, "main")
+    assert set(record.read_text().splitlines()) == {"1|unset|unset"}
+    assert "trace:" in clone.stderr
+    (tmp_path / "info").mkdir()
+    quiet = do_clone(shell, tmp_path / "info", repo=src.repo.url)
+    assert "trace:" not in quiet.stderr
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_an_unknown_log_level_is_refused(shell: Shell, tmp_path: Path, src: Source) -> None:
+    clone = do_clone(shell, tmp_path, repo=src.repo.url, env={"LOG_LEVEL": "verbose"})
+    assert clone.code == 1
+    assert "log level 'verbose' must be debug, info, warn or error" in clone.stderr

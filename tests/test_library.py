@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from gitrepos import make_repo
+from hera.workflows import ClusterWorkflowTemplate
+from hera.workflows.models import Template
 from runscript import SHELLS, Shell, render, run, write_executable
 from test_build_script import DIGEST, FAKE_LIFECYCLE
 
@@ -447,3 +449,117 @@ def test_a_direct_submission_cannot_push_elsewhere(shell: Shell, tmp_path: Path)
             done.stderr
         )
     assert list((root / "fake").iterdir()) == []  # no lifecycle phase ran
+
+
+# Every BuildConfig key, with a value other than its default, and what library mode must do
+# with it: reach the app's template (the check finds it in the rendered manifest) or be refused
+# with an error naming it. A key added to BuildConfig without a decision here fails the test.
+_FROM_LIB = {"https_token_secret": GIT_SECRET}
+SETTINGS: dict[str, tuple[dict[str, Any], str]] = {
+    "name": ({"name": "other-app"}, "other-app"),
+    "namespace": ({"namespace": "team-a"}, "team-a"),
+    "source": (
+        {
+            "source": {
+                "url": "https://github.com/acme/mono.git",
+                "revision": "develop",
+                "depth": 7,
+                "submodules": True,
+                "subpath": "svc/web",
+                "credentials": {**_FROM_LIB, "https_username": "oauth2"},
+            }
+        },
+        "develop|svc/web|oauth2|'7'",
+    ),
+    "image": ({"image": f"{REGISTRY}/other"}, f"{REGISTRY}/other"),
+    "builder": ({"builder": "heroku/builder:24"}, "REFUSED:heroku/builder:24"),
+    "buildpacks": ({"buildpacks": ["paketo-buildpacks/python"]}, "paketo-buildpacks/python"),
+    "env": ({"env": {"BP_X": "42"}}, "BP_X=42"),
+    "cache_image": ({"cache_image": f"{REGISTRY}/c"}, f"{REGISTRY}/c"),
+    "run_image": ({"run_image": "ghcr.io/acme/run:1"}, "ghcr.io/acme/run:1"),
+    "previous_image": ({"previous_image": f"{REGISTRY}/app:prev"}, f"{REGISTRY}/app:prev"),
+    "registry_secret": ({"registry_secret": "regcred"}, "REFUSED:registry_secret"),
+    "tag": (
+        {"tag": {"from_git": True, "floating": False, "latest": True, "allow_untagged": True}},
+        "allow-untagged|from-git|latest|floating",
+    ),
+    "creation_time": ({"creation_time": "now"}, "creation-time"),
+    "layout": ({"layout": "steps"}, "buildpacks-export"),
+    "mode": ({"mode": "pack-dind"}, "REFUSED:mode"),
+    "log_level": ({"log_level": "debug"}, "REFUSED:log_level"),
+    "service_account": ({"service_account": "builder-sa"}, "builder-sa"),
+    "node_selector": ({"node_selector": {"pool": "builds"}}, "builds"),
+    "tolerations": ({"tolerations": [{"key": "dedicated", "value": "ci"}]}, "dedicated"),
+    "resources": ({"resources": {"build": {"limits": {"memory": "16Gi"}}}}, "REFUSED:resources"),
+    "retries": ({"retries": {"push": 5}}, "REFUSED:retries"),
+    "workspace": ({"layout": "steps", "workspace": {"size": "30Gi"}}, "30Gi"),
+    "active_deadline_seconds": ({"active_deadline_seconds": 7777}, "7777"),
+    "pod_gc": ({"pod_gc": "OnWorkflowCompletion"}, "OnWorkflowCompletion"),
+    "ttl": ({"ttl": {"after_success": 4321}}, "4321"),
+    "mutex": ({"mutex": False}, "ABSENT:synchronization"),
+    "images": ({"images": {"shell": "mirror.example.com/busybox:1.37.0"}}, "REFUSED:images"),
+    "overridable": ({"overridable": ["image"]}, "{{workflow.parameters.image}}"),
+    "executor_service_account": ({"executor_service_account": "exec-sa"}, "exec-sa"),
+    "executor_security": ({"executor_security": "controller"}, "ABSENT:podSpecPatch"),
+    "trigger": ({"trigger": {"provider": "github", "webhook_secret": "hook"}}, "REFUSED:trigger"),
+    "schedule": ({"schedule": "0 3 * * 1", "tag": {"from_git": True}}, "REFUSED:schedule"),
+    "deploy": (
+        {"deploy": {"kubernetes": {"namespace": "apps", "deployment": "web", "container": "app"}}},
+        "set-image",
+    ),
+}
+
+
+def test_every_config_key_has_a_library_decision() -> None:
+    assert sorted(SETTINGS) == sorted(BuildConfig.model_fields)
+
+
+@pytest.mark.parametrize("key", sorted(SETTINGS))
+def test_library_mode_keeps_every_setting(key: str) -> None:
+    """A per-app setting reaches the app's template or is refused naming it: never dropped."""
+    over, expect = SETTINGS[key]
+    cfg = config(**over)
+    if expect.startswith("REFUSED:"):
+        with pytest.raises(ConfigError, match=expect.removeprefix("REFUSED:").replace("/", ".")):
+            app_template(cfg, LIB)
+        return
+    text = render_yaml(app_template(cfg, LIB))
+    if expect.startswith("ABSENT:"):
+        assert expect.removeprefix("ABSENT:") not in text
+        assert expect.removeprefix("ABSENT:") in render_yaml(app_template(APP, LIB))
+        return
+    for part in expect.split("|"):
+        assert part in text, part
+
+
+def test_a_library_without_an_input_the_app_needs_is_refused() -> None:
+    """A library applied before a setting existed must not drop it in silence."""
+    old = read_back(LIB)
+    for t in old.templates or []:
+        assert isinstance(t, Template)
+        if t.inputs and t.inputs.parameters:
+            t.inputs.parameters = [p for p in t.inputs.parameters if p.name != "allow-untagged"]
+    cfg = config(tag={"from_git": True, "allow_untagged": True})
+    with pytest.raises(ConfigError, match=r"tag\.allow_untagged = 'true' has no input"):
+        app_template(cfg, old)
+    # The same library read back from YAML, unchanged, serves the app.
+    assert app_template(cfg, read_back(LIB))
+
+
+def read_back(library: ClusterWorkflowTemplate) -> ClusterWorkflowTemplate:
+    """The library as installed: its manifest, parsed back by Hera."""
+    back = ClusterWorkflowTemplate.from_yaml(render_yaml(library))
+    assert isinstance(back, ClusterWorkflowTemplate)
+    return back
+
+
+@pytest.mark.parametrize("layout", ["single-pod", "steps"])
+def test_allow_untagged_reaches_the_version_step(layout: str) -> None:
+    app = app_template(config(layout=layout, tag={"from_git": True, "allow_untagged": True}), LIB)
+    step = "version" if layout == "steps" else "build"
+    template, values = params_for(app, step, {"tag": "", "revision": "main"})
+    assert values["allow-untagged"] == "true"
+    node = library_node(template, "version") if layout == "single-pod" else library_part(template)
+    assert {"name": "ALLOW_UNTAGGED", "value": "{{inputs.parameters.allow-untagged}}"} in [
+        {"name": e.name, "value": e.value} for e in node.env
+    ]

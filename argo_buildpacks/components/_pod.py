@@ -7,45 +7,134 @@ capabilities, the runtime's default seccomp profile.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from hera.workflows import Container, ContainerNode, Env
 from hera.workflows.models import (
     Capabilities,
+    ExecutorConfig,
     PodSecurityContext,
     ResourceRequirements,
     SeccompProfile,
     SecurityContext,
     VolumeMount,
 )
-from pydantic import BaseModel
 
-from argo_buildpacks.config import Builder, ResourceSpec
+from argo_buildpacks.config import BuildConfig, Builder, ResourceSpec
 from argo_buildpacks.images import ImageRef
 
 __all__ = [
     "LAYERS",
-    "OUT_DIR",
     "OUT_VOLUME",
     "WORKSPACE",
     "WORKSPACE_VOLUME",
+    "BuildPaths",
     "as_node",
+    "build_paths",
     "container_security",
-    "default_name",
     "env",
+    "executor_account",
     "executor_patch",
     "out_mount",
     "pod_security",
     "resources",
+    "template_pod",
+    "template_security",
     "workspace_mount",
 ]
 
 WORKSPACE = "/workspace"
-OUT_DIR = f"{WORKSPACE}/out"
 LAYERS = "/layers"
 WORKSPACE_VOLUME = "workspace"
 LAYERS_VOLUME = "layers"
 #: Provenance (tags, commit, image, digest): a volume of its own in the single-pod layout,
 #: mounted only in the containers that run no app code, so the build cannot forge them.
 OUT_VOLUME = "out"
+
+
+@dataclass(frozen=True)
+class BuildPaths:
+    """One build's directories on the shared workspace, all under `root`
+    (``/workspace/<config name>``): two builds in one workflow never share a directory, so
+    neither reads the other's platform env nor removes the other's outputs.
+
+    The scripts derive every path from ``WORKSPACE`` (this `root`), so a container of
+    your own finds the clone at `src`.
+    """
+
+    root: str
+
+    @property
+    def src(self) -> str:
+        """The clone (``git_clone`` writes it; the build reads ``src/<subpath>``)."""
+        return f"{self.root}/src"
+
+    @property
+    def out(self) -> str:
+        """Outputs (tags, commit, image, digest): the trusted ``out`` volume where one is
+        mounted over it."""
+        return f"{self.root}/out"
+
+    @property
+    def platform(self) -> str:
+        """The lifecycle's platform directory (``env/``, ``order.toml``)."""
+        return f"{self.root}/platform"
+
+    @property
+    def layers(self) -> str:
+        """The lifecycle's layers when they live on the workspace (the steps layout)."""
+        return f"{self.root}/layers"
+
+    @property
+    def pack(self) -> str:
+        """``pack``'s report directory (the pack modes)."""
+        return f"{self.root}/pack"
+
+    @property
+    def pack_home(self) -> str:
+        """An empty ``PACK_HOME`` (the pack modes)."""
+        return f"{self.root}/.pack"
+
+
+def build_paths(config: BuildConfig) -> BuildPaths:
+    """The directories of ``config``'s build: ``/workspace/<config.name>/...``.
+
+    Every component made from one config uses the same ones (the clone writes where the
+    build reads); configs with different names never meet.
+    """
+    return BuildPaths(f"{WORKSPACE}/{config.name}")
+
+
+def template_security(builder: Builder, *, non_root: bool = True) -> PodSecurityContext:
+    """The pod securityContext a component template carries itself (``fsGroup`` makes the
+    0440 Secret volumes and the workspace readable by the builder's group), so it runs the
+    same inside any workflow and when called by ``templateRef``."""
+    return pod_security(builder, non_root=non_root)
+
+
+def executor_account(config: BuildConfig) -> str:
+    """The ServiceAccount of Argo's executor containers (the only ones with a token)."""
+    return config.executor_service_account or config.service_account or "default"
+
+
+def template_pod(
+    builder: Builder, config: BuildConfig | None = None, *, non_root: bool = True
+) -> dict[str, Any]:
+    """The pod-level fields every component template carries itself, as keyword arguments
+    of a Hera template: the pod securityContext, no service-account token, the executor's
+    own account and (``executor_security: patch``) the ``podSpecPatch`` that restricts
+    Argo's init and wait containers. Without a config: the ``default`` executor account."""
+    fields: dict[str, Any] = {
+        "pod_security_context": template_security(builder, non_root=non_root),
+        "automount_service_account_token": False,
+        "executor": ExecutorConfig(
+            service_account_name=executor_account(config) if config else "default"
+        ),
+    }
+    if config is None or config.executor_security == "patch":
+        fields["pod_spec_patch"] = executor_patch()
+    return fields
 
 
 def container_security(builder: Builder) -> SecurityContext:
@@ -83,13 +172,13 @@ def resources(spec: ResourceSpec) -> ResourceRequirements | None:
 
 
 def workspace_mount() -> VolumeMount:
-    """The shared workspace (source, outputs, platform dir)."""
+    """The shared workspace (every build's source, outputs, platform dir)."""
     return VolumeMount(name=WORKSPACE_VOLUME, mount_path=WORKSPACE)
 
 
-def out_mount() -> VolumeMount:
-    """The trusted outputs directory, over ``/workspace/out``."""
-    return VolumeMount(name=OUT_VOLUME, mount_path=OUT_DIR)
+def out_mount(paths: BuildPaths) -> VolumeMount:
+    """The trusted outputs directory, over the build's ``out`` directory."""
+    return VolumeMount(name=OUT_VOLUME, mount_path=paths.out)
 
 
 def executor_patch() -> str:
@@ -117,20 +206,6 @@ def executor_patch() -> str:
 def env(values: dict[str, str | None]) -> list[Env]:
     """Environment variables in a stable order, skipping ``None``."""
     return [Env(name=k, value=v) for k, v in values.items() if v is not None]
-
-
-def default_name(prefix: str, *parts: object) -> str:
-    """``prefix-<7 hex>`` from what the template does: two factory calls that differ get
-    different names (no accidental clash in one workflow), equal calls the same one."""
-    import hashlib
-    import json
-
-    blob = json.dumps(
-        [p.model_dump(mode="json") if isinstance(p, BaseModel) else str(p) for p in parts],
-        sort_keys=True,
-        default=str,
-    )
-    return f"{prefix}-{hashlib.sha256(blob.encode()).hexdigest()[:7]}"
 
 
 def image(ref: ImageRef | str) -> str:

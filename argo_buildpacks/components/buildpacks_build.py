@@ -18,8 +18,9 @@ export      pushes the image and its tags, records the       yes                
 
 Registry credentials come from ``registry_secret`` (a ``kubernetes.io/dockerconfigjson``
 Secret) mounted as ``$DOCKER_CONFIG/config.json`` in analyze, restore and export only; the
-tags and the commit date are read from the trusted outputs directory (or given as values), and
-the image and its digest are written there, where the detect and build containers cannot write.
+tags and the commit date are given as values (or read from the trusted outputs directory), and
+the image and its digest are written to an ``out`` volume the detect and build containers do
+not mount. Every path is the build's own (``/workspace/<config.name>/...``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any, Literal
 from hera.workflows import Container, ContainerNode, ContainerSet, Parameter
 from hera.workflows.models import ContainerNode as ModelContainerNode
 from hera.workflows.models import (
+    ContainerSetRetryStrategy,
     EmptyDirVolumeSource,
     EnvVar,
     KeyToPath,
@@ -44,7 +46,7 @@ from argo_buildpacks.components.scripts import load
 from argo_buildpacks.config import BuildConfig
 
 __all__ = [
-    "BUILD_OUTPUTS",
+    "BUILD_OUTPUT_NAMES",
     "PHASES",
     "REGISTRY_PHASES",
     "REGISTRY_SECRET_DIR",
@@ -53,22 +55,31 @@ __all__ = [
     "lifecycle_phase",
     "phase_node",
     "registry_secret_volume",
+    "retry_strategy",
 ]
 
 REGISTRY_SECRET_DIR = "/var/run/secrets/argo-buildpacks/registry"
 REGISTRY_SECRET_VOLUME = "registry-credentials"
-PLATFORM_DIR = f"{_pod.WORKSPACE}/platform"
 Phase = Literal["analyze", "detect", "restore", "build", "export"]
 #: The lifecycle's phases, in run order.
 PHASES: tuple[Phase, ...] = ("analyze", "detect", "restore", "build", "export")
 #: The phases that talk to the registry (and so get its credential); the others run app code.
 REGISTRY_PHASES = frozenset({"analyze", "restore", "export"})
 
-#: Output parameter -> file written by the export phase.
-BUILD_OUTPUTS = {
-    "image": f"{_pod.OUT_DIR}/image",
-    "digest": f"{_pod.OUT_DIR}/digest",
-}
+#: The export phase's outputs, each a file of the same name in the build's ``out`` directory.
+BUILD_OUTPUT_NAMES = ("image", "digest")
+
+
+def retry_strategy(config: BuildConfig) -> ContainerSetRetryStrategy | None:
+    """In-pod retries of a failed container (a push, a fetch), 30 s apart.
+
+    Argo's ``containerSet.retryStrategy.retries`` is the number of *attempts* (argoexec
+    runs each container under ``Backoff{Steps: retries}``), so ``config.retries.push``
+    retries render as ``push + 1``; ``None`` when no retry is configured.
+    """
+    if not config.retries.push:
+        return None
+    return ContainerSetRetryStrategy(retries=config.retries.push + 1, duration="30s")
 
 
 def registry_secret_volume(config: BuildConfig) -> Volume | None:
@@ -174,12 +185,13 @@ def _phase(
     dependencies: list[str] | None = None,
 ) -> Container | ModelContainerNode:
     builder = config.builder
+    paths = _pod.build_paths(config)
     registry = phase in REGISTRY_PHASES
     values: dict[str, str | None] = {
-        "WORKSPACE": _pod.WORKSPACE,
+        "WORKSPACE": paths.root,
         "SUBPATH": config.source.subpath,
         "LAYERS_DIR": layers_dir,
-        "PLATFORM_DIR": PLATFORM_DIR,
+        "PLATFORM_DIR": paths.platform,
         "BUILD_UID": str(builder.uid),
         "BUILD_GID": str(builder.gid),
         "LOG_LEVEL": config.log_level,
@@ -188,7 +200,7 @@ def _phase(
     if phase in ("analyze", "export"):
         values.update(
             IMAGE=image_value(config),
-            OUT_DIR=_pod.OUT_DIR,
+            OUT_DIR=paths.out,
             TAGS=tags,
             IMAGE_PREFIXES="\n".join(image_prefixes) or None,
         )
@@ -209,7 +221,7 @@ def _phase(
     if layers_dir == _pod.LAYERS:
         mounts.append(VolumeMount(name=_pod.LAYERS_VOLUME, mount_path=_pod.LAYERS))
     if out_mount and phase in ("analyze", "export"):
-        mounts.append(_pod.out_mount())
+        mounts.append(_pod.out_mount(paths))
     if registry and config.registry_secret:
         values["DOCKER_CONFIG"] = REGISTRY_SECRET_DIR
         mounts.append(
@@ -237,50 +249,74 @@ def _phase(
 
 
 def buildpacks_build(
-    config: BuildConfig, *, name: str | None = None, export: bool = True
+    config: BuildConfig,
+    *,
+    name: str | None = None,
+    export: bool = True,
 ) -> ContainerSet:
-    """A containerSet template that builds ``/workspace/src/<subpath>`` phase by phase and
-    (with ``export``) pushes the image with the tags tag-check wrote.
+    """A self-contained containerSet template that builds the build's clone
+    (``/workspace/<config.name>/src/<subpath>``) phase by phase and (with ``export``)
+    pushes the image.
 
-    The name defaults to ``buildpacks-build``. The export phase is the container named
-    ``main``, whose outputs Argo saves.
+    Args:
+        config: the build (builder, env, buildpacks, images, registry Secret, resources,
+            retries, log level).
+        name: the template name (default: ``build-<config.name>``).
+        export: run the export (the push); without it the template only builds.
 
-    Inputs: ``image`` when the config lets a run override it. Outputs (with ``export``):
-    ``image`` (``name:tag``) and ``digest`` (``sha256:...``). Expects the workspace (mounted
-    at ``/workspace``) to hold the clone (``git_clone``) and, in ``/workspace/out``, the tags
-    (``tag_check``) and the commit date; the caller declares the workspace volume. The
-    layers and the registry Secret are declared here. (``workflow_template``'s single-pod
-    layout puts ``/workspace/out`` on a volume of its own that detect and build never mount.)
+    Inputs: ``tags`` (comma-separated, main tag first: ``tag_check``'s ``tags`` output),
+    ``commit-epoch`` (with ``creation_time: commit``: ``git_clone``'s output), and ``image``
+    when the config lets a run override it. They arrive as values, never read from the
+    workspace, which the app's code (detect, build) can write. Outputs (with ``export``):
+    ``image`` (``name:tag``) and ``digest`` (``sha256:...``), written by the export phase
+    to an ``out`` volume that detect and build do not mount.
+
+    The template declares what it needs itself: the layers and ``out`` volumes, the
+    registry Secret (analyze, restore and export only), the pod securityContext
+    (``fsGroup``: the Secret is 0440), no service-account token, and ``retries.push`` as
+    in-pod retries. The workspace is the workflow's (a claim or an emptyDir named
+    ``workspace``), mounted through the containerSet's own ``volumeMounts``: the only
+    mounts for which Argo adds a workflow-level volume or claim to a containerSet pod.
     """
+    paths = _pod.build_paths(config)
     phases = [p for p in PHASES if export or p != "export"]
     nodes: list[ContainerNode | ModelContainerNode] = []
     previous: str | None = None
+    epoch = "{{inputs.parameters.commit-epoch}}" if config.creation_time == "commit" else None
     for phase in phases:
         node = phase_node(
             config,
             phase,
+            # Argo saves containerSet outputs from the container named "main".
             name="main" if phase == "export" else phase,
-            out_mount=False,
+            tags="{{inputs.parameters.tags}}",
+            commit_epoch=epoch,
             workspace_mount=False,
             dependencies=[previous] if previous else None,
         )
         nodes.append(node)
         previous = node.name
-    volumes = [layers_volume()]
+    volumes = [layers_volume(), Volume(name=_pod.OUT_VOLUME, empty_dir=EmptyDirVolumeSource())]
     secret = registry_secret_volume(config)
     if secret is not None:
         volumes.append(secret)
+    inputs = [Parameter(name="tags")]
+    if export and epoch is not None:
+        inputs.append(Parameter(name="commit-epoch"))
+    if "image" in config.overridable:
+        inputs.append(Parameter(name="image", default=str(config.image)))
     return ContainerSet(
-        name=name or "buildpacks-build",
+        name=name or f"build-{config.name}",
         containers=nodes,
-        # Mounted through the containerSet: Argo then adds the caller's workspace (a
-        # workflow-level claim or volume) to the pod, which a per-container mount does not.
-        volume_mounts=[_pod.workspace_mount()],
         volumes=volumes,
-        inputs=[Parameter(name="image", default=str(config.image))]
-        if "image" in config.overridable
-        else None,
-        outputs=[Parameter(name=k, value_from=ValueFrom(path=p)) for k, p in BUILD_OUTPUTS.items()]
+        volume_mounts=[_pod.workspace_mount()],
+        inputs=inputs,
+        outputs=[
+            Parameter(name=k, value_from=ValueFrom(path=f"{paths.out}/{k}"))
+            for k in BUILD_OUTPUT_NAMES
+        ]
         if export
         else None,
+        container_set_retry_strategy=retry_strategy(config),
+        **_pod.template_pod(config.builder, config),
     )

@@ -167,7 +167,7 @@ def kubernetes_deploy(
             volume_mounts=None,
         ),
         volumes=[Volume(name=_TMP, empty_dir=EmptyDirVolumeSource())],
-        service_account_name=deploy_service_account(config),
+        service_account_name=target.service_account or f"{config.name}-deploy",
         automount_service_account_token=True,
         security_context=_pod_security(),
         active_deadline_seconds=target.timeout_seconds + 120,

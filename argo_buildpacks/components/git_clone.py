@@ -9,23 +9,34 @@ host key checking; neither is put in a URL, printed, or left in ``.git/config``.
 from __future__ import annotations
 
 from hera.workflows import Container, Parameter
-from hera.workflows.models import SecretVolumeSource, ValueFrom, Volume, VolumeMount
+from hera.workflows.models import (
+    SecretVolumeSource,
+    ValueFrom,
+    Volume,
+    VolumeMount,
+)
 
 from argo_buildpacks.components import _pod
 from argo_buildpacks.components.scripts import load
-from argo_buildpacks.config import Builder, GitSource, Images, Resources, ResourceSpec
+from argo_buildpacks.config import (
+    BuildConfig,
+    Builder,
+    GitSource,
+    Images,
+    Resources,
+    ResourceSpec,
+    Retries,
+)
+from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.images import ImageRef
 
-__all__ = ["CLONE_OUTPUTS", "GIT_SECRET_DIR", "git_clone", "git_secret_volume"]
+__all__ = ["CLONE_OUTPUT_NAMES", "GIT_SECRET_DIR", "git_clone", "git_secret_volume"]
 
 GIT_SECRET_DIR = "/var/run/secrets/argo-buildpacks/git"
 GIT_SECRET_VOLUME = "git-credentials"
 
-#: Output parameter -> file written by the script.
-CLONE_OUTPUTS = {
-    "commit": f"{_pod.OUT_DIR}/commit",
-    "commit-epoch": f"{_pod.OUT_DIR}/commit-epoch",
-}
+#: The outputs, each a file of the same name in the build's ``out`` directory.
+CLONE_OUTPUT_NAMES = ("commit", "commit-epoch")
 
 
 def git_secret_volume(source: GitSource) -> Volume | None:
@@ -43,44 +54,73 @@ def git_secret_volume(source: GitSource) -> Volume | None:
 
 
 def git_clone(
-    source: GitSource,
+    config: BuildConfig | GitSource,
     *,
-    builder: Builder,
-    describe: bool = False,
-    image: ImageRef | str | None = None,
-    retries: int = 3,
     name: str | None = None,
-    resources: ResourceSpec | None = None,
-    repo_overridable: bool = False,
+    describe: bool | None = None,
     out_volume: bool = False,
+    builder: Builder | None = None,
+    image: ImageRef | str | None = None,
+    retries: int | None = None,
+    resources: ResourceSpec | None = None,
+    repo_overridable: bool | None = None,
 ) -> Container:
-    """A container template that fetches ``source.url`` (or, where a run may override it,
-    ``{{inputs.parameters.repo}}``) at ``{{inputs.parameters.revision}}`` into
-    ``/workspace/src``.
+    """A container template that fetches the source (or, where a run may override it,
+    ``{{inputs.parameters.repo}}``) at ``{{inputs.parameters.revision}}`` into the build's
+    ``src`` directory (``/workspace/<config.name>/src``).
 
     A run's revision may name a branch or a tag; a commit SHA only when a branch or tag
     reaches it (unless ``source.allow_any_sha``); pull/merge-request refs only with
     ``source.allow_pull_requests``. The in-cluster script enforces this: runs bypass Python.
 
     Args:
-        source: url, depth, submodules, subpath, credentials and the revision policy
-            (``revision`` is the default of the ``revision`` input).
-        builder: the uid/gid the container runs as.
+        config: the build: its ``source`` (url, depth, submodules, subpath, credentials,
+            revision policy; ``revision`` is the default of the ``revision`` input), builder
+            (uid/gid), ``images.git``, ``retries.clone``, ``resources.clone``,
+            ``log_level`` (``debug`` traces git's commands; never its HTTP headers) and
+            ``overridable`` (``repo``). (A bare `argo_buildpacks.config.GitSource`
+            with ``builder=`` still works, on ``/workspace``, for callers of the older
+            signature.)
+        name: the template/container name (default: ``git-clone``).
         describe: also fetch tags and the blob-less history, and write the output of
-            ``git describe --tags --long --always`` (for deriving the version from git).
-        image: a git image with a POSIX shell (default: the pinned ``Images().git``).
-        retries: extra fetch attempts on transient network failures.
-        name: the template/container name (default: ``git-clone-<hash>`` of the arguments).
-        resources: requests/limits (default: ``Resources().clone``).
-        repo_overridable: add a ``repo`` input a run may set; the token still goes only to
-            ``source.url``.
-        out_volume: write the outputs to the trusted ``out`` volume (the single-pod layout's).
+            ``git describe --tags --long --always`` (default: ``config.tag.from_git``).
+        out_volume: mount the trusted ``out`` volume over the outputs directory (the
+            single-pod layout's).
+        builder: overrides the config's builder (the uid/gid the container runs as).
+        image: overrides ``config.images.git``.
+        retries: overrides ``config.retries.clone`` (extra fetch attempts).
+        resources: override ``config.resources.clone``.
+        repo_overridable: overrides whether ``config.overridable`` lists ``repo``.
 
     Inputs: ``revision`` (and ``repo`` when overridable). Outputs: ``commit`` (full SHA),
     ``commit-epoch`` (committer date, seconds), and ``describe`` when ``describe``. The
-    credentials' Secret volume is declared on the template; the workspace volume is the
-    caller's (``workflow_template`` declares it).
+    credentials' Secret volume and the pod securityContext (``fsGroup``: the Secret is
+    0440) are on the template; the workspace volume is the workflow's.
+
+    Raises:
+        ConfigError: a bare ``GitSource`` without ``builder``.
     """
+    log_level = "info"
+    if isinstance(config, BuildConfig):
+        source = config.source
+        builder = builder or config.builder
+        image = image or config.images.git
+        retries = config.retries.clone if retries is None else retries
+        resources = resources or config.resources.clone
+        if repo_overridable is None:
+            repo_overridable = "repo" in config.overridable
+        if describe is None:
+            describe = config.tag.from_git
+        paths = _pod.build_paths(config)
+        cfg: BuildConfig | None = config
+        log_level = config.log_level
+    else:
+        source = config
+        if builder is None:
+            raise ConfigError("git_clone needs a BuildConfig (or builder= with a GitSource)")
+        retries = Retries().clone if retries is None else retries
+        paths = _pod.BuildPaths(_pod.WORKSPACE)
+        cfg = None
     creds = source.credentials
     auth = "none" if creds is None else creds.kind
     values: dict[str, str | None] = {
@@ -91,15 +131,16 @@ def git_clone(
         "DEPTH": str(source.depth or 0),
         "SUBMODULES": "true" if source.submodules else "false",
         "SUBPATH": source.subpath,
-        "WORKSPACE": _pod.WORKSPACE,
-        "OUT_DIR": _pod.OUT_DIR,
+        "WORKSPACE": paths.root,
+        "OUT_DIR": paths.out,
         "DESCRIBE": "true" if describe else "false",
         "RETRIES": str(retries),
         "AUTH": auth,
+        "LOG_LEVEL": log_level if log_level != "info" else None,
     }
     mounts = [_pod.workspace_mount()]
     if out_volume:
-        mounts.append(_pod.out_mount())
+        mounts.append(_pod.out_mount(paths))
     if creds is not None:
         mounts.append(
             VolumeMount(name=GIT_SECRET_VOLUME, mount_path=GIT_SECRET_DIR, read_only=True)
@@ -115,14 +156,11 @@ def git_clone(
                 SSH_KEY_FILE=f"{GIT_SECRET_DIR}/{creds.ssh_key_key}",
                 KNOWN_HOSTS_FILE=f"{GIT_SECRET_DIR}/{creds.known_hosts_key}",
             )
-    outputs = dict(CLONE_OUTPUTS)
+    outputs = list(CLONE_OUTPUT_NAMES)
     if describe:
-        outputs["describe"] = f"{_pod.OUT_DIR}/describe"
+        outputs.append("describe")
     return Container(
-        name=name
-        or _pod.default_name(
-            "git-clone", source, builder, describe, image, retries, repo_overridable
-        ),
+        name=name or "git-clone",
         image=_pod.image(image or Images().git),
         image_pull_policy="IfNotPresent",
         command=["/bin/sh", "-c", load("git_clone.sh"), "git-clone"],
@@ -131,9 +169,10 @@ def git_clone(
             *([Parameter(name="repo", default=source.url)] if repo_overridable else []),
             Parameter(name="revision", default=source.revision),
         ],
-        outputs=[Parameter(name=k, value_from=ValueFrom(path=p)) for k, p in outputs.items()],
+        outputs=[Parameter(name=k, value_from=ValueFrom(path=f"{paths.out}/{k}")) for k in outputs],
         volume_mounts=mounts,
         volumes=[v for v in [git_secret_volume(source)] if v is not None] or None,
         security_context=_pod.container_security(builder),
         resources=_pod.resources(resources or Resources().clone),
+        **_pod.template_pod(builder, cfg),
     )

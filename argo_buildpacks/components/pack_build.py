@@ -27,11 +27,12 @@ from hera.workflows.models import (
 
 from argo_buildpacks.components import _pod
 from argo_buildpacks.components.buildpacks_build import (
-    BUILD_OUTPUTS,
+    BUILD_OUTPUT_NAMES,
     REGISTRY_SECRET_DIR,
     REGISTRY_SECRET_VOLUME,
     image_value,
     registry_secret_volume,
+    retry_strategy,
 )
 from argo_buildpacks.components.scripts import load
 from argo_buildpacks.config import BuildConfig
@@ -41,9 +42,6 @@ __all__ = ["COMMIT_EPOCH_INPUT", "pack_build"]
 
 #: Pass this as ``creation_epoch`` to take the commit's date from a ``commit-epoch`` input.
 COMMIT_EPOCH_INPUT = "{{inputs.parameters.commit-epoch}}"
-
-# pack writes its report on the workspace; the trusted pack-report step reads it.
-_PACK_REPORT_DIR = f"{_pod.WORKSPACE}/pack"
 
 _DOCKER_READY = (
     "i=0; until wget -q -O /dev/null http://127.0.0.1:2375/_ping; do "
@@ -75,7 +73,7 @@ def pack_build(
     allow_privileged: bool = False,
     name: str | None = None,
     creation_epoch: str | None = None,
-    claim_workspace: bool = False,
+    claim_workspace: bool = True,
     out_volume: bool = False,
 ) -> ContainerSet:
     """A template that runs ``pack build --publish`` against a Docker daemon.
@@ -85,15 +83,20 @@ def pack_build(
         daemon: ``dind`` (a privileged ``docker:dind`` sidecar) or ``socket`` (the node's
             ``/var/run/docker.sock``); default from ``config.mode``.
         allow_privileged: must be ``True``: both daemons give the pod root on the node.
-        name: the template name (default: ``pack-build-<hash>`` of the config).
+        name: the template name (default: ``build-<config.name>``).
         creation_epoch: for ``creation_time: commit``, the expression or value holding the
             commit's epoch (e.g. ``{{inputs.parameters.commit-epoch}}``); pack cannot read it
             from a file.
-        claim_workspace: the workspace is a workflow-level volume claim: mount it through
-            the containerSet's own ``volumeMounts`` (the only mounts for which Argo adds a
-            workflow-level claim to a containerSet pod), not per container.
-        out_volume: the reporting step writes to the trusted ``out`` volume (the single-pod
-            layout's).
+        claim_workspace: the workspace is the workflow's (a claim or volume): mount it
+            through the containerSet's own ``volumeMounts`` (the only mounts for which Argo
+            adds a workflow-level volume to a containerSet pod), not per container. The
+            default; ``False`` where the containerSet declares the workspace itself.
+        out_volume: the reporting step writes to an ``out`` volume (the caller's, e.g. the
+            single-pod layout's) mounted over the build's outputs directory.
+
+    Like every component it honours ``config.images`` (pack, dind, shell),
+    ``resources.build``, ``retries.push`` (in-pod retries) and ``log_level`` (``debug``:
+    ``--verbose``, ``warn``/``error``: ``--quiet``), and carries its pod securityContext.
 
     Inputs: ``tag``, ``image`` (and ``commit-epoch`` when given as an input). Outputs:
     ``image``, ``digest``.
@@ -118,7 +121,9 @@ def pack_build(
             "which only layout 'steps' can pass to pack; use layout 'steps', creation_time "
             "'now' or 'epoch', or mode 'daemonless'"
         )
-    app = f"{_pod.WORKSPACE}/src" + (f"/{config.source.subpath}" if config.source.subpath else "")
+    paths = _pod.build_paths(config)
+    report_dir = paths.pack
+    app = paths.src + (f"/{config.source.subpath}" if config.source.subpath else "")
     # No --trust-builder, and the builder by its canonical name: pack trusts the builders
     # it suggests only by their short names, and an untrusted builder runs the lifecycle's
     # phases in separate containers, with registry credentials only in those that need them.
@@ -130,8 +135,12 @@ def pack_build(
         app,
         "--publish",
         "--report-output-dir",
-        _PACK_REPORT_DIR,
+        report_dir,
     ]
+    if config.log_level == "debug":
+        args.append("--verbose")
+    elif config.log_level in ("warn", "error"):
+        args.append("--quiet")
     image = image_value(config)
     if config.tag.floating:
         args.append("--tag=" + _extra_tags(config.tag.latest, image))
@@ -157,7 +166,7 @@ def pack_build(
     mounts = list(workspace)
     volumes: list[Volume] = []
     # An empty PACK_HOME: no trusted-builder list, no credentials from a config file.
-    env: dict[str, str | None] = {"PACK_HOME": f"{_pod.WORKSPACE}/.pack"}
+    env: dict[str, str | None] = {"PACK_HOME": paths.pack_home}
     secret = registry_secret_volume(config)
     if secret is not None:
         volumes.append(secret)
@@ -222,12 +231,12 @@ def pack_build(
             command=["/bin/sh", "-c", load("pack_report.sh"), "pack-report"],
             env=_pod.env(
                 {
-                    "OUT_DIR": _pod.OUT_DIR,
-                    "REPORT": f"{_PACK_REPORT_DIR}/report.toml",
+                    "OUT_DIR": paths.out,
+                    "REPORT": f"{report_dir}/report.toml",
                     "IMAGE": image,
                 }
             ),
-            volume_mounts=[*workspace, *([_pod.out_mount()] if out_volume else [])] or None,
+            volume_mounts=[*workspace, *([_pod.out_mount(paths)] if out_volume else [])] or None,
             security_context=_pod.container_security(builder),
             dependencies=["pack"],
         )
@@ -238,11 +247,17 @@ def pack_build(
     if creation_epoch == COMMIT_EPOCH_INPUT:
         inputs.append(Parameter(name="commit-epoch"))
     return ContainerSet(
-        name=name or _pod.default_name("pack-build", config, daemon, creation_epoch),
+        name=name or f"build-{config.name}",
         containers=containers,
         sidecars=sidecars or None,
         volumes=volumes or None,
         volume_mounts=None if workspace else [_pod.workspace_mount()],
         inputs=inputs,
-        outputs=[Parameter(name=k, value_from=ValueFrom(path=p)) for k, p in BUILD_OUTPUTS.items()],
+        outputs=[
+            Parameter(name=k, value_from=ValueFrom(path=f"{paths.out}/{k}"))
+            for k in BUILD_OUTPUT_NAMES
+        ],
+        container_set_retry_strategy=retry_strategy(config),
+        # No runAsNonRoot on the pod: the dind sidecar and the socket's pack run as root.
+        **_pod.template_pod(config.builder, config, non_root=False),
     )

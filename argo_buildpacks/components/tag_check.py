@@ -14,57 +14,76 @@ from hera.workflows.models import ValueFrom
 
 from argo_buildpacks.components import _pod
 from argo_buildpacks.components.scripts import load
-from argo_buildpacks.config import Builder, Images, Resources, ResourceSpec, TagPolicy
+from argo_buildpacks.config import BuildConfig, Builder, Images, Resources, ResourceSpec, TagPolicy
+from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.images import ImageRef
 
-__all__ = ["TAG_OUTPUTS", "tag_check"]
+__all__ = ["TAG_OUTPUT_NAMES", "tag_check"]
 
-#: Output parameter -> file written by the script.
-TAG_OUTPUTS = {
-    "version": f"{_pod.OUT_DIR}/version",
-    "oci-tag": f"{_pod.OUT_DIR}/oci-tag",
-    "tags": f"{_pod.OUT_DIR}/tags",
-}
+#: The outputs, each a file of the same name in the build's ``out`` directory.
+TAG_OUTPUT_NAMES = ("version", "oci-tag", "tags")
 
 
 def tag_check(
-    policy: TagPolicy | None = None,
+    config: BuildConfig | TagPolicy | None = None,
     *,
-    builder: Builder,
-    image: ImageRef | str | None = None,
-    mode: Literal["check", "describe"] = "check",
     name: str | None = None,
-    resources: ResourceSpec | None = None,
+    mode: Literal["check", "describe"] = "check",
     out_volume: bool = False,
+    builder: Builder | None = None,
+    image: ImageRef | str | None = None,
+    resources: ResourceSpec | None = None,
 ) -> Container:
     """A container template that validates ``{{inputs.parameters.tag}}`` as SemVer 2.0.0.
 
     Args:
-        policy: floating/latest tags and whether an empty tag may be derived from git.
-        builder: the uid/gid the container runs as (the workspace belongs to it).
-        image: a busybox image (default: the pinned ``Images().shell``).
+        config: the build: its ``tag`` policy, builder (uid/gid), ``images.shell``,
+            ``resources.tag_check`` and executor account; the outputs go to its build's
+            ``out`` directory (``/workspace/<config.name>/out``). (A bare
+            `argo_buildpacks.config.TagPolicy` with ``builder=`` still works, on
+            ``/workspace/out``, for callers of the older signature.)
+        name: the template/container name (default: ``tag-check``, or ``version`` for
+            ``mode="describe"``).
         mode: ``check`` validates the submitted tag (run first); ``describe`` derives the
-            version from ``describe`` written by ``git_clone(describe=True)`` when the tag is
-            empty (run after the clone).
-        name: the template/container name (default: ``tag-check-<hash>`` or
-            ``version-<hash>`` of the arguments, so different calls never clash).
-        resources: requests/limits (default: ``Resources().tag_check``; a CPU limit caps
-            what a hostile tag can cost).
-        out_volume: write the outputs to the trusted ``out`` volume (the single-pod layout's).
+            version from ``describe`` written by ``git_clone(config, describe=True)`` when
+            the tag is empty (run after the clone).
+        out_volume: mount the trusted ``out`` volume over the outputs directory (the
+            single-pod layout's).
+        builder: overrides the config's builder (the uid/gid the container runs as).
+        image: overrides ``config.images.shell``.
+        resources: override ``config.resources.tag_check`` (a CPU limit caps what a hostile
+            tag can cost).
 
     Inputs: ``tag``. Outputs: ``version``, ``oci-tag``, ``tags`` (comma-separated, main tag
-    first). The check exits 1 with one line on stderr for an invalid version.
+    first). The check exits 1 with one line on stderr for an invalid version. Tag checking
+    fails only on bad input, so ``retries`` do not apply; ``log_level`` neither (its one line
+    is the error).
+
+    Raises:
+        ConfigError: no config and no ``builder``.
     """
-    policy = policy or TagPolicy()
+    if isinstance(config, BuildConfig):
+        policy = config.tag
+        builder = builder or config.builder
+        image = image or config.images.shell
+        resources = resources or config.resources.tag_check
+        paths = _pod.build_paths(config)
+        cfg: BuildConfig | None = config
+    else:
+        policy = config or TagPolicy()
+        if builder is None:
+            raise ConfigError("tag_check needs a BuildConfig (or builder= with a TagPolicy)")
+        paths = _pod.BuildPaths(_pod.WORKSPACE)
+        cfg = None
     outputs = [
-        Parameter(name=key, value_from=ValueFrom(path=path)) for key, path in TAG_OUTPUTS.items()
+        Parameter(name=key, value_from=ValueFrom(path=f"{paths.out}/{key}"))
+        for key in TAG_OUTPUT_NAMES
     ]
     if mode == "check" and policy.from_git:
         # An empty tag writes no files yet; the describe step provides them.
         outputs = []
     return Container(
-        name=name
-        or _pod.default_name("tag-check" if mode == "check" else "version", policy, image, builder),
+        name=name or ("tag-check" if mode == "check" else "version"),
         image=_pod.image(image or Images().shell),
         image_pull_policy="IfNotPresent",
         command=["/bin/sh", "-c", load("tag_check.sh"), "tag-check", mode],
@@ -75,15 +94,16 @@ def tag_check(
                 "FLOATING": _flag(policy.floating),
                 "LATEST": _flag(policy.latest),
                 "ALLOW_UNTAGGED": _flag(policy.allow_untagged),
-                "OUT_DIR": _pod.OUT_DIR,
-                "DESCRIBE_FILE": f"{_pod.OUT_DIR}/describe" if mode == "describe" else None,
+                "OUT_DIR": paths.out,
+                "DESCRIBE_FILE": f"{paths.out}/describe" if mode == "describe" else None,
             }
         ),
         inputs=[Parameter(name="tag")],
         outputs=outputs or None,
-        volume_mounts=[_pod.workspace_mount(), *([_pod.out_mount()] if out_volume else [])],
+        volume_mounts=[_pod.workspace_mount(), *([_pod.out_mount(paths)] if out_volume else [])],
         security_context=_pod.container_security(builder),
         resources=_pod.resources(resources or Resources().tag_check),
+        **_pod.template_pod(builder, cfg),
     )
 
 

@@ -7,6 +7,8 @@
 #   DESCRIBE (true: fetch tags and blob-less history for `git describe`)
 #   ALLOW_ANY_SHA ALLOW_PULL_REQUESTS (true|false: what a run's revision may name)
 #   AUTH (none|https|ssh) GIT_TOKEN_FILE GIT_USERNAME SSH_KEY_FILE KNOWN_HOSTS_FILE
+#   LOG_LEVEL (debug|info|warn|error; debug: GIT_TRACE, git's commands, never its HTTP
+#   headers or packets, which would show the token)
 #   AUTH_URL (https: the one repository URL the token is for) or GIT_HOSTS (one host a
 #   line: the hosts credentials may go to, for templates that serve many repositories)
 # Outputs in $OUT_DIR: commit, commit-epoch, and describe (when DESCRIBE=true).
@@ -98,6 +100,12 @@ case "$SUBPATH" in /*) fail "subpath '$SUBPATH' must be relative to the reposito
 WORKSPACE=${WORKSPACE:-/workspace}
 OUT_DIR=${OUT_DIR:-$WORKSPACE/out}
 dest="$WORKSPACE/src"
+case "${LOG_LEVEL:-info}" in
+  debug) export GIT_TRACE=1 ;;
+  info | warn | error) ;;
+  *) fail "log level '${LOG_LEVEL}' must be debug, info, warn or error" ;;
+esac
+unset GIT_TRACE_CURL GIT_TRACE_PACKET GIT_TRACE_PACKFILE GIT_CURL_VERBOSE
 mkdir -p "$OUT_DIR"
 # git needs a writable HOME for nothing it keeps; never the image's (root's) one.
 HOME=$(mktemp -d)
