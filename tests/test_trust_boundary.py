@@ -238,11 +238,19 @@ def test_lint_points_at_the_controller_when_the_executor_is_left_to_it() -> None
     (finding,) = lint(left, restricted=True)
     assert (finding.path, finding.severity) == ("spec.podSpecPatch", "warning")
     assert "workflow-controller-configmap sets executor.securityContext" in finding.message
-    # A patch that restricts only one of the two is not enough.
-    half = {**patched, "spec": {**patched["spec"]}}
+    # A patch that restricts only one of the two is not enough (the templates' own patches,
+    # which make each template self-contained, removed as well).
+    half = json.loads(json.dumps(patched))
     patch = json.loads(patched["spec"]["podSpecPatch"])
     half["spec"]["podSpecPatch"] = json.dumps({"containers": patch["containers"]})
+    for t in half["spec"]["templates"]:
+        t.pop("podSpecPatch", None)
     assert [f.path for f in lint(half, restricted=True)] == ["spec.podSpecPatch"]
+    # The templates' own patches are enough where the workflow has none.
+    own = json.loads(json.dumps(patched))
+    del own["spec"]["podSpecPatch"]
+    assert all("podSpecPatch" in t for t in own["spec"]["templates"] if "containerSet" in t)
+    assert lint(own, restricted=True) == []
 
 
 def test_tag_check_has_a_cpu_limit_and_the_git_image_has_the_submodule_fix() -> None:

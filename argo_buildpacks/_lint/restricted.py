@@ -45,7 +45,8 @@ _EXECUTOR_HINT = (
 
 
 def _executor_restricted(spec: Mapping[str, Any]) -> bool:
-    """Whether the spec's podSpecPatch restricts Argo's init and wait containers."""
+    """Whether a podSpecPatch (of the workflow or a template) restricts Argo's init and wait
+    containers."""
     import json
 
     try:
@@ -66,7 +67,13 @@ def _executor_restricted(spec: Mapping[str, Any]) -> bool:
 
 def restricted_issues(spec: Mapping[str, Any], spec_path: str) -> Iterator[Issue]:
     """What the "restricted" profile refuses in the pods of a WorkflowSpec."""
-    if spec.get("templates") and not _executor_restricted(spec):
+    pods = [
+        t
+        for t in map(mapping, entries(spec.get("templates")))
+        if any(t.get(k) is not None for k in _POD_TEMPLATE_TYPES)
+    ]
+    # The workflow's patch covers every pod; otherwise each pod template needs its own.
+    if pods and not _executor_restricted(spec) and not all(map(_executor_restricted, pods)):
         yield Issue(key_path(spec_path, "podSpecPatch"), _EXECUTOR_HINT, "warning")
     yield from _volumes(spec.get("volumes"), key_path(spec_path, "volumes"))
     pod_default = mapping(spec.get("securityContext"))
