@@ -28,6 +28,7 @@ from argo_buildpacks import _validate as v
 from argo_buildpacks._giturl import git_url_kind
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.images import ImageRef
+from argo_buildpacks.rebase_config import RebaseConfig
 from argo_buildpacks.release_config import Deploy, Schedule, Trigger
 
 __all__ = [
@@ -448,6 +449,8 @@ class Images(_Model):
     shell: ImageRef = ImageRef.parse("busybox:1.37.0")
     pack: ImageRef = ImageRef.parse("buildpacksio/pack:0.38.2")
     dind: ImageRef = ImageRef.parse("docker:28.5-dind")
+    #: Reads image configs for the rebase's decision (a busybox shell at /busybox/sh).
+    crane: ImageRef = ImageRef.parse("gcr.io/go-containerregistry/crane/debug:v0.20.6")
 
 
 def _image_name_only(value: ImageRef) -> ImageRef:
@@ -537,6 +540,9 @@ class BuildConfig(_Model):
     trigger: Trigger = None
     schedule: Schedule = None
     deploy: Deploy = None
+    # Keeping images patched (argo_buildpacks.rebase_config): rebase onto the current run
+    # image on a schedule, rebuild when the builder changed.
+    rebase: RebaseConfig | None = None
 
     @field_validator("builder", mode="before")
     @classmethod

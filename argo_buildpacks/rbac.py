@@ -152,6 +152,40 @@ def rbac_objects(config: BuildConfig) -> list[dict[str, Any]]:
             )
         )
         bindings.append(_binding(config, name, ns, [(sensor_sa, ns)]))
+
+    if config.rebase is not None:
+        # The rebase's rebuild step creates a Workflow from the app's own template and waits
+        # for it; its account may do that and write its own task results, nothing else.
+        from argo_buildpacks.components.rebase import rebase_service_account
+
+        rebase_sa = rebase_service_account(config)
+        accounts.append(_account(config, rebase_sa, ns))
+        roles.append(
+            _role(
+                config,
+                rebase_sa,
+                ns,
+                [
+                    {
+                        "apiGroups": ["argoproj.io"],
+                        "resources": ["workflows"],
+                        "verbs": ["create", "get", "list", "watch"],
+                    },
+                    {
+                        "apiGroups": ["argoproj.io"],
+                        "resources": ["workflowtemplates"],
+                        "resourceNames": [config.name],
+                        "verbs": ["get"],
+                    },
+                    {
+                        "apiGroups": ["argoproj.io"],
+                        "resources": ["workflowtaskresults"],
+                        "verbs": ["create", "patch"],
+                    },
+                ],
+            )
+        )
+        bindings.append(_binding(config, rebase_sa, ns, [(rebase_sa, ns)]))
     return [*accounts, *roles, *bindings]
 
 
@@ -163,7 +197,9 @@ def release_manifests(
 ) -> list[dict[str, Any]]:
     """Every object ``config`` implies, in ``kubectl apply`` order: the WorkflowTemplate,
     and when ``trigger``, ``schedule`` or ``deploy`` is configured, the RBAC objects first
-    and the EventSource, Sensor and CronWorkflow after it.
+    and the EventSource, Sensor and CronWorkflow after it; with ``rebase``, the rebase
+    WorkflowTemplate (`argo_buildpacks.components.rebase.rebase_template`) and, with
+    ``rebase.schedule``, its CronWorkflow last.
 
     Args:
         config: the app's build.
@@ -172,22 +208,28 @@ def release_manifests(
         options: further `argo_buildpacks.pipeline.workflow_template` options.
 
     Raises:
-        ConfigError: a ClusterWorkflowTemplate with ``trigger`` or ``schedule``, or any
+        ConfigError: a ClusterWorkflowTemplate with ``trigger``, ``schedule`` or ``rebase``, or any
             error of the parts.
     """
     from argo_buildpacks.pipeline import to_manifest, workflow_template
     from argo_buildpacks.triggers import cron_workflow, event_source, sensor
 
-    if kind != "WorkflowTemplate" and (config.trigger or config.schedule):
+    if kind != "WorkflowTemplate" and (config.trigger or config.schedule or config.rebase):
         raise ConfigError(
-            f"kind {kind!r} with trigger or schedule is not supported: the Sensor and "
+            f"kind {kind!r} with trigger, schedule or rebase is not supported: the Sensor and "
             "CronWorkflow reference a namespaced WorkflowTemplate; use kind WorkflowTemplate"
         )
     template = workflow_template(config, kind=kind, **options)
-    release = config.trigger or config.schedule or config.deploy
+    release = config.trigger or config.schedule or config.deploy or config.rebase
     docs = [*(rbac_objects(config) if release else []), to_manifest(template)]
     if config.trigger is not None:
         docs += [event_source(config), sensor(config, template)]
     if config.schedule is not None:
         docs.append(cron_workflow(config))
+    if config.rebase is not None:
+        from argo_buildpacks.components import rebase
+
+        docs.append(to_manifest(rebase.rebase_template(config)))
+        if config.rebase.schedule is not None:
+            docs.append(rebase.cron_workflow(config))
     return docs

@@ -1,0 +1,132 @@
+"""The rebase WorkflowTemplate, its CronWorkflow and their place in ``render``: structure,
+lint (Argo 3.6 and 4.1, restricted) and the trust boundary (the rebaser has the registry
+credential; no container runs app code; only the rebuild step has an API token)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from argo_buildpacks import BuildConfig, ConfigError
+from argo_buildpacks.components.rebase import cron_workflow, rebase_template
+from argo_buildpacks.linting import lint
+from argo_buildpacks.pipeline import to_manifest
+from argo_buildpacks.rbac import release_manifests
+
+BASE: dict[str, Any] = {
+    "name": "app",
+    "source": {"url": "https://github.com/acme/app.git"},
+    "image": "ghcr.io/acme/app",
+    "registry_secret": "regcred",
+    "rebase": {"schedule": "0 4 * * *", "tag": "1.4.2"},
+}
+DEPLOY = {"kubernetes": {"namespace": "apps", "deployment": "app", "container": "app"}}
+
+
+def config(**extra: Any) -> BuildConfig:
+    return BuildConfig.model_validate({**BASE, **extra})
+
+
+def templates(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {t["name"]: t for t in manifest["spec"]["templates"]}
+
+
+@pytest.mark.parametrize("deploy", [None, DEPLOY])
+@pytest.mark.parametrize("options", [{}, {"argo_version": "3.6"}, {"restricted": True}])
+def test_every_rendered_object_lints_clean(deploy: Any, options: dict[str, Any]) -> None:
+    docs = release_manifests(config(deploy=deploy))
+    kinds = [d["kind"] for d in docs]
+    assert kinds[-3:] == ["WorkflowTemplate", "WorkflowTemplate", "CronWorkflow"]
+    errors = [f for f in lint(docs, **options) if f.severity == "error"]
+    assert errors == []
+
+
+def test_the_cron_workflow_runs_the_rebase_template_on_its_schedule() -> None:
+    cron = cron_workflow(config())
+    assert cron["spec"]["schedules"] == ["0 4 * * *"]
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    assert cron["spec"]["workflowSpec"]["workflowTemplateRef"] == {"name": "app-rebase"}
+    assert cron["spec"]["workflowSpec"]["arguments"]["parameters"] == [
+        {"name": "tag", "value": "1.4.2"}
+    ]
+    no_schedule = config(rebase={"tag": "latest"})
+    assert [d["kind"] for d in release_manifests(no_schedule)][-1] == "WorkflowTemplate"
+    with pytest.raises(ConfigError, match=r"no rebase\.schedule"):
+        cron_workflow(no_schedule)
+
+
+def test_main_rebases_then_rebuilds_or_deploys_the_new_digest() -> None:
+    m = to_manifest(rebase_template(config(deploy=DEPLOY)))
+    assert m["metadata"]["name"] == "app-rebase"
+    steps = [s for group in templates(m)["main"]["steps"] for s in group]
+    assert [s["name"] for s in steps] == ["rebase", "rebuild", "deploy"]
+    action = "{{steps.rebase.outputs.parameters.action}}"
+    assert steps[1]["when"] == f"{action} == rebuild"
+    assert steps[2]["when"] == f"{action} == rebased"
+    # The deploy reads the global digest the rebase container writes.
+    outputs = {p["name"]: p for p in templates(m)["rebase"]["outputs"]["parameters"]}
+    assert outputs["digest"]["globalName"] == "digest"
+    assert {"action", "reason", "old-digest", "new-digest"} <= set(outputs)
+    deploy = str(templates(m)["deploy"])
+    assert "{{workflow.outputs.parameters.digest}}" in deploy
+
+
+def test_the_rebuild_runs_the_apps_own_template_at_the_recorded_commit() -> None:
+    m = to_manifest(rebase_template(config()))
+    rebuild = templates(m)["rebuild"]
+    manifest = rebuild["resource"]["manifest"]
+    assert '"workflowTemplateRef": {\n      "name": "app"\n    }' in manifest
+    # Values come from the trusted container's global outputs, never from inputs a
+    # submitter could give.
+    assert "{{workflow.outputs.parameters.rebuild-revision}}" in manifest
+    assert "inputs" not in manifest and "inputs" not in rebuild
+    assert rebuild["serviceAccountName"] == "app-rebase"
+
+
+def test_a_rebase_needs_a_namespaced_template() -> None:
+    with pytest.raises(ConfigError, match=r"rebase is not supported"):
+        release_manifests(config(), kind="ClusterWorkflowTemplate")
+
+
+@pytest.mark.parametrize(
+    ("rebase", "message"),
+    [
+        ({"schedule": "every day"}, r"rebase\.schedule 'every day' is not a cron expression"),
+        ({"tag": "a" * 104}, r"at most 103 characters"),
+        ({"tag": "-x"}, r"rebase\.tag '-x' is not allowed"),
+        ({"schedule": "@daily", "extra": 1}, r"extra"),
+    ],
+)
+def test_bad_rebase_sections_name_the_field(rebase: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        BuildConfig.from_dict({**BASE, "rebase": rebase})
+
+
+def test_trust_boundary_only_the_rebaser_side_has_the_credential_and_no_app_code_runs() -> None:
+    m = to_manifest(rebase_template(config(deploy=DEPLOY)))
+    spec = m["spec"]
+    assert spec["automountServiceAccountToken"] is False
+    rebase_t = templates(m)["rebase"]
+    containers = {c["name"]: c for c in rebase_t["containerSet"]["containers"]}
+    assert set(containers) == {"inspect", "main"}
+    for c in containers.values():
+        env = {e["name"]: e.get("value") for e in c["env"]}
+        assert env["DOCKER_CONFIG"] == "/var/run/secrets/argo-buildpacks/registry"
+        # No app code: no lifecycle phase that runs buildpacks' detect or build.
+        assert c["command"][-1] in {"inspect", "rebase"}
+        script = c["command"][2]
+        for phase in ("detector", "/builder", "creator"):
+            assert f"$LIFECYCLE{phase}" not in script and f"$LIFECYCLE/{phase}" not in script
+        # The image, builder and Secret are literal: a run can choose only the tag.
+        assert env["IMAGE"] == "ghcr.io/acme/app"
+    assert "$LIFECYCLE/rebaser" in containers["main"]["command"][2]
+    secret = {v["name"]: v for v in rebase_t["volumes"]}["registry-credentials"]
+    assert secret["secret"]["secretName"] == "regcred"
+    assert rebase_t["automountServiceAccountToken"] is False
+    # Only the rebuild (creates a Workflow) and the deploy (patches one Deployment) hold a
+    # token, each under its own narrow account.
+    tokens = {t["name"] for t in spec["templates"] if t.get("automountServiceAccountToken")}
+    assert tokens == {"rebuild", "deploy"}
+    params = [p["name"] for p in spec["arguments"]["parameters"]]
+    assert params == ["tag"]
