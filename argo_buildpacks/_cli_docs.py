@@ -43,7 +43,8 @@ Conventions shared by every command:
   several (every one is used), or give the files as arguments.
 - Text from a server or a container (log lines, error messages) is printed with its
   control characters escaped (`\x1b`...), so it cannot rewrite the terminal.
-- The server commands (`apply`, `submit`, `status`, `logs`) take the argo CLI's flags and
+- The server commands (`apply`, `submit`, `status`, `logs`, `fleet submit`,
+  `fleet status`) take the argo CLI's flags and
   environment variables: `-s/--argo-server` (`ARGO_SERVER`), `-n/--namespace`
   (`ARGO_NAMESPACE`), `--token` (`ARGO_TOKEN`), `-e/--secure` (`ARGO_SECURE`),
   `-k/--insecure-skip-verify` (`ARGO_INSECURE_SKIP_VERIFY`), `--argo-base-href`
@@ -58,7 +59,8 @@ def help_text(group: click.Group, path: tuple[str, ...] = ()) -> str:
     ctx = click.Context(group, info_name=name, **settings)
     command: click.Command = group
     for part in path:
-        sub = group.get_command(ctx, part)
+        parent = command if isinstance(command, click.Group) else group
+        sub = parent.get_command(ctx, part)
         if sub is None:
             raise KeyError(part)
         ctx = click.Context(sub, info_name=part, parent=ctx, **sub.context_settings)
@@ -76,4 +78,8 @@ def reference(group: click.Group) -> str:
         if command is None or command.hidden:
             continue
         sections.append(f"## {name} {sub}\n\n```text\n{help_text(group, (sub,))}\n```\n")
+        if isinstance(command, click.Group):  # a command group (fleet): each of its commands
+            for part in command.list_commands(ctx):
+                text = help_text(group, (sub, part))
+                sections.append(f"### {name} {sub} {part}\n\n```text\n{text}\n```\n")
     return "\n".join(sections)

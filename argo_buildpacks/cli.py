@@ -1,11 +1,12 @@
 """The ``argo-buildpacks`` command line: the group, its error handling, and its commands.
 
 Every command is a thin layer over the Python API, in a module per group: `_cli_render`
-(render, library, tags, schema), `_cli_lint`, `_cli_apply` and `_cli_runs` (submit,
-status, logs). Exit codes: 0 success; 1 failure (lint findings, a run that did not
-succeed, a server error); 2 usage errors and bad input (invalid config, version, image or
-file). Errors are printed as ``Error: ...`` lines on stderr without a traceback
-(``--debug`` shows it); with no command, the help is printed and the exit status is 0.
+(render, library, tags, schema), `_cli_lint`, `_cli_apply`, `_cli_runs` (submit,
+status, logs) and `_cli_fleet` (fleet render, submit, status). Exit codes: 0
+success; 1 failure (lint findings, a run that did not succeed, a server error); 2 usage
+errors and bad input (invalid config, version, image or file). Errors are printed as
+``Error: ...`` lines on stderr without a traceback (``--debug`` shows it); with no
+command, the help is printed and the exit status is 0.
 
 Start-up stays fast: these modules import only click at the top; Hera (and pydantic) are
 imported inside the commands that need them, so ``--help``, ``--version`` and ``tags``
@@ -26,6 +27,7 @@ import click
 from argo_buildpacks import __version__
 from argo_buildpacks._cli_apply import apply
 from argo_buildpacks._cli_common import PROG, BadInput, Failure
+from argo_buildpacks._cli_fleet import fleet_group
 from argo_buildpacks._cli_lint import lint_command
 from argo_buildpacks._cli_render import library_command, render, schema, tags
 from argo_buildpacks._cli_runs import logs, status, submit
@@ -154,7 +156,18 @@ def cli(ctx: click.Context, debug: bool) -> None:
         ctx.exit(0)
 
 
-for _command in (render, library_command, lint_command, apply, submit, status, logs, tags, schema):
+for _command in (
+    render,
+    library_command,
+    lint_command,
+    apply,
+    submit,
+    status,
+    logs,
+    fleet_group,
+    tags,
+    schema,
+):
     cli.add_command(_command)
 
 

@@ -558,6 +558,30 @@ class ArgoClient:
             raise ServerError(f"the server's Workflow did not parse: {exc}") from exc
         return RunStatus.from_workflow(wf, name, namespace)
 
+    def latest_run(self, template: str, *, namespace: str | None = None) -> Run | None:
+        """The newest run of the WorkflowTemplate ``template`` (by creation time), or
+        ``None`` when it has none (Argo's ``workflows.argoproj.io/workflow-template`` label).
+
+        Raises:
+            ConfigError: ``template`` is not a template name.
+            ServerError: the server failed the request.
+        """
+        from argo_buildpacks import _validate as v
+
+        try:
+            v.dns_subdomain(template, what="template name")
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        ns = namespace or self.namespace
+        listed = self._hera.list_workflows(
+            namespace=ns, label_selector=f"workflows.argoproj.io/workflow-template={template}"
+        )
+        items = [w.model_dump(by_alias=True, exclude_none=True) for w in listed.items or []]
+        if not items:
+            return None
+        newest = max(items, key=lambda w: str((w.get("metadata") or {}).get("creationTimestamp")))
+        return _run_from(newest, "")
+
     def wait(
         self,
         run: Run | str,

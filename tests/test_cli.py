@@ -31,7 +31,18 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "my-python-app.yaml"
 LIBRARY_APP = ROOT / "examples" / "library-app.yaml"
 LIBRARY_FLAGS = ("--registry", "registry.example.com:5000/acme", "--git-host", "github.com")
-COMMANDS = ("render", "library", "lint", "apply", "submit", "status", "logs", "tags", "schema")
+COMMANDS = (
+    "render",
+    "library",
+    "lint",
+    "apply",
+    "submit",
+    "status",
+    "logs",
+    "fleet",
+    "tags",
+    "schema",
+)
 _SCRIPT = shutil.which("argo-buildpacks", path=str(Path(sys.executable).parent))
 #: The installed console script (falls back to the module when not installed).
 CLI = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "argo_buildpacks.cli"]
