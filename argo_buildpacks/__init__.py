@@ -62,6 +62,13 @@ _EXPORTS: dict[str, str] = {
     "release_manifests": "rbac",
     "release_workflow": "triggers",
     "sensor": "triggers",
+    # keeping images patched
+    "RebaseConfig": "rebase_config",
+    "rebase": "components.rebase",
+    "rebase_template": "components.rebase",
+    "fleet": "fleets",
+    "fleet_manifests": "fleets",
+    "load_fleet": "fleets",
     # talking to Argo
     "ArgoClient": "client",
     "ApplyResult": "runs",
@@ -78,6 +85,8 @@ if TYPE_CHECKING:
     from argo_buildpacks.components.buildpacks_build import buildpacks_build as buildpacks_build
     from argo_buildpacks.components.git_clone import git_clone as git_clone
     from argo_buildpacks.components.pack_build import pack_build as pack_build
+    from argo_buildpacks.components.rebase import rebase as rebase
+    from argo_buildpacks.components.rebase import rebase_template as rebase_template
     from argo_buildpacks.components.tag_check import tag_check as tag_check
     from argo_buildpacks.config import (
         BuildConfig as BuildConfig,
@@ -139,6 +148,9 @@ if TYPE_CHECKING:
     from argo_buildpacks.errors import (
         WaitTimeoutError as WaitTimeoutError,
     )
+    from argo_buildpacks.fleets import fleet as fleet
+    from argo_buildpacks.fleets import fleet_manifests as fleet_manifests
+    from argo_buildpacks.fleets import load_fleet as load_fleet
     from argo_buildpacks.images import ImageRef as ImageRef
     from argo_buildpacks.library import app_template as app_template
     from argo_buildpacks.library import library_template as library_template
@@ -149,6 +161,7 @@ if TYPE_CHECKING:
     from argo_buildpacks.pipeline import workflow_template as workflow_template
     from argo_buildpacks.rbac import rbac_objects as rbac_objects
     from argo_buildpacks.rbac import release_manifests as release_manifests
+    from argo_buildpacks.rebase_config import RebaseConfig as RebaseConfig
     from argo_buildpacks.release_config import DeployConfig as DeployConfig
     from argo_buildpacks.release_config import TriggerConfig as TriggerConfig
     from argo_buildpacks.runs import ApplyResult as ApplyResult

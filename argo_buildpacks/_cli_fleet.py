@@ -29,7 +29,7 @@ _NAME = click.option(
 
 
 def _load(directory: str) -> list[Any]:
-    from argo_buildpacks.fleet import FleetError, load_fleet
+    from argo_buildpacks.fleets import FleetError, load_fleet
 
     try:
         return load_fleet(directory)
@@ -90,7 +90,7 @@ def fleet_render(
     """
     import json
 
-    from argo_buildpacks.fleet import fleet_manifests
+    from argo_buildpacks.fleets import fleet_manifests
 
     configs = _load(directory)
     docs = fleet_manifests(configs, name=name, parallelism=parallelism, schedule=schedule)
@@ -145,7 +145,7 @@ def fleet_status(
       argo-buildpacks fleet status apps/ --run fleet-x7k2p -o json
     """
     from argo_buildpacks.errors import ConfigError
-    from argo_buildpacks.fleet import parse_summary
+    from argo_buildpacks.fleets import parse_summary
 
     configs = _load(directory)
     with server.connect() as client:

@@ -154,10 +154,21 @@ def test_public_names_resolve_lazily() -> None:
 
 def test_exported_functions_are_not_shadowed_by_submodules() -> None:
     import argo_buildpacks
+    import argo_buildpacks.components.rebase
+    import argo_buildpacks.fleets
     import argo_buildpacks.linting  # importing every module must not rebind a public name
     import argo_buildpacks.pipeline
 
-    for name in ("lint", "render", "workflow_template", "tag_check", "git_clone"):
+    for name in (
+        "lint",
+        "render",
+        "workflow_template",
+        "tag_check",
+        "git_clone",
+        "rebase",
+        "rebase_template",
+        "fleet",
+    ):
         assert callable(getattr(argo_buildpacks, name)), name
 
 

@@ -19,7 +19,7 @@ from runscript import SHELLS, Rendered, Shell, run
 
 from argo_buildpacks import BuildConfig, ConfigError
 from argo_buildpacks.cli import cli
-from argo_buildpacks.fleet import FleetError, fleet, fleet_manifests, load_fleet, parse_summary
+from argo_buildpacks.fleets import FleetError, fleet, fleet_manifests, load_fleet, parse_summary
 from argo_buildpacks.linting import lint
 
 OLD = "sha256:" + "a" * 64
