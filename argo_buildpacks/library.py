@@ -514,7 +514,7 @@ def _check_fits(config: BuildConfig, library: ClusterWorkflowTemplate) -> None:
                 f"{json.dumps(theirs_value)}; the library fixes it for every app "
                 "(use workflow_template, or a library with these settings)"
             )
-    for key in ("trigger", "schedule"):
+    for key in ("trigger", "schedule", "rebase"):
         if getattr(config, key) is not None:
             raise ConfigError(
                 f"{app}: {key} is set, but app_template renders the WorkflowTemplate only; "

@@ -758,3 +758,32 @@ def test_errors_show_control_characters_escaped(shell: Shell, work: Workspace) -
         done.stderr
         == "buildpacks-build: log level 'x?[2J?]0;pwned?' must be debug, info, warn or error\n"
     )
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_export_records_the_trusted_commit_as_project_metadata(
+    shell: Shell, work: Workspace
+) -> None:
+    """The rebase rebuilds from the commit in io.buildpacks.project.metadata: the export
+    writes it from git-clone's trusted output, replacing whatever the build left there."""
+    cfg = config(creation_time="epoch")
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    (work.out / "commit").write_text(commit)
+    work.layers.mkdir(parents=True, exist_ok=True)
+    forged = work.layers / "project-metadata.toml"
+    forged.write_text('[source]\n  [source.version]\n    commit = "forged"\n')
+    result = run_phase(shell, work, cfg, "export")
+    assert result.returncode == 0, result.stderr
+    assert forged.read_text() == (
+        f'[source]\n  type = "git"\n  [source.version]\n    commit = "{commit}"\n'
+    )
+    # Where the tags come as a value, the workspace's files are not trusted: no commit from
+    # there, and nothing the build left.
+    forged.write_text("forged")
+    result = run_phase(shell, work, cfg, "export", env={"TAGS": "1.4.2"})
+    assert result.returncode == 0, result.stderr
+    assert not forged.exists()
+    (work.fake / "exporter.argv").unlink()
+    bad = run_phase(shell, work, cfg, "export", env={"COMMIT": "main;id"})
+    assert bad.returncode == 1 and "is not a full hex commit SHA" in bad.stderr
+    assert not work.ran("export")

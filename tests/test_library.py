@@ -503,6 +503,7 @@ SETTINGS: dict[str, tuple[dict[str, Any], str]] = {
     "executor_security": ({"executor_security": "controller"}, "ABSENT:podSpecPatch"),
     "trigger": ({"trigger": {"provider": "github", "webhook_secret": "hook"}}, "REFUSED:trigger"),
     "schedule": ({"schedule": "0 3 * * 1", "tag": {"from_git": True}}, "REFUSED:schedule"),
+    "rebase": ({"rebase": {"schedule": "0 4 * * *"}}, "REFUSED:rebase"),
     "deploy": (
         {"deploy": {"kubernetes": {"namespace": "apps", "deployment": "web", "container": "app"}}},
         "set-image",

@@ -17,6 +17,8 @@
 #   IMAGE_PREFIXES (optional, one per line: IMAGE and CACHE_IMAGE must be under one of them)
 #   TAGS, COMMIT_EPOCH (optional: the values themselves instead of $OUT_DIR/tags and
 #   $OUT_DIR/commit-epoch, for layouts where app code could have written those files)
+#   COMMIT (optional: the built commit, recorded as project metadata; else $OUT_DIR/commit
+#   when TAGS is unset)
 # Writes $OUT_DIR/report.toml, $OUT_DIR/image and $OUT_DIR/digest (export).
 set -euf # -f: no pathname expansion of the comma lists below; values stay data
 export LC_ALL=C
@@ -260,6 +262,22 @@ case "$phase" in
     mkdir -p "$OUT_DIR"
     # A report, image or digest left by an earlier attempt must not pass for this build's.
     rm -f "$OUT_DIR/report.toml" "$OUT_DIR/image" "$OUT_DIR/digest"
+    # The commit, as the platform spec's project metadata (the image's
+    # io.buildpacks.project.metadata label), so a rebase can rebuild what the image was built
+    # from (docs/rebase.md). The file lives in the layers directory, which the build's app code
+    # can write: it is always replaced here. The commit is COMMIT, or git-clone's
+    # $OUT_DIR/commit where the tags also come from that trusted directory (TAGS unset).
+    rm -f "$LAYERS_DIR/project-metadata.toml"
+    commit=${COMMIT:-}
+    if [ -z "$commit" ] && [ -z "${TAGS+set}" ] && [ -f "$OUT_DIR/commit" ]; then
+      commit=$(cat "$OUT_DIR/commit")
+    fi
+    if [ -n "$commit" ]; then
+      printf '%s\n' "$commit" | grep -Eq '^([0-9a-f]{40}|[0-9a-f]{64})$' ||
+        fail "commit '$commit' is not a full hex commit SHA"
+      printf '[source]\n  type = "git"\n  [source.version]\n    commit = "%s"\n' "$commit" \
+        >"$LAYERS_DIR/project-metadata.toml"
+    fi
     set -- -app "$app" -layers "$LAYERS_DIR" -log-level "${LOG_LEVEL:-info}" \
       -uid "$BUILD_UID" -gid "$BUILD_GID" -report "$OUT_DIR/report.toml"
     [ -z "${CACHE_IMAGE:-}" ] || set -- "$@" -cache-image "$CACHE_IMAGE"
