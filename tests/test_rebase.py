@@ -130,3 +130,37 @@ def test_trust_boundary_only_the_rebaser_side_has_the_credential_and_no_app_code
     assert tokens == {"rebuild", "deploy"}
     params = [p["name"] for p in spec["arguments"]["parameters"]]
     assert params == ["tag"]
+
+
+def test_the_rebuild_account_may_start_the_apps_own_template_and_nothing_else() -> None:
+    from argo_buildpacks.rbac import rbac_objects
+
+    docs = rbac_objects(config())
+    role = next(d for d in docs if d["kind"] == "Role" and d["metadata"]["name"] == "app-rebase")
+    assert role["rules"] == [
+        {
+            "apiGroups": ["argoproj.io"],
+            "resources": ["workflows"],
+            "verbs": ["create", "get", "list", "watch"],
+        },
+        {
+            "apiGroups": ["argoproj.io"],
+            "resources": ["workflowtemplates"],
+            "resourceNames": ["app"],
+            "verbs": ["get"],
+        },
+        {
+            "apiGroups": ["argoproj.io"],
+            "resources": ["workflowtaskresults"],
+            "verbs": ["create", "patch"],
+        },
+    ]
+    binding = next(
+        d for d in docs if d["kind"] == "RoleBinding" and d["metadata"]["name"] == "app-rebase"
+    )
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "app-rebase", "namespace": "argo"}
+    ]
+    # No rebase section: no such account.
+    plain = BuildConfig.model_validate({k: v for k, v in BASE.items() if k != "rebase"})
+    assert not [d for d in rbac_objects(plain) if "rebase" in d["metadata"]["name"]]
