@@ -521,8 +521,8 @@ def _check_fits(config: BuildConfig, library: ClusterWorkflowTemplate) -> None:
                 f"render the {key}'s objects with rbac.release_manifests from the full "
                 "template (workflow_template), or drop it"
             )
-    for key, value in (("sbom", config.sbom), ("sign", config.sign)):
-        if value:
+    for key, is_set in (("sbom", config.sbom), ("sign", config.sign is not None)):
+        if is_set:
             raise ConfigError(
                 f"{app}: {key} is set, but library templates neither collect SBOMs nor sign "
                 "(the cosign key and the SBOM artifact are per app); use workflow_template, "
