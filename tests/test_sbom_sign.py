@@ -510,3 +510,13 @@ def test_sbom_needs_the_daemonless_export() -> None:
 def test_sign_needs_a_config_with_sign() -> None:
     with pytest.raises(ConfigError, match="has no sign section"):
         sign_template(config())
+
+
+@pytest.mark.parametrize("layout", ["single-pod", "steps"])
+def test_pack_modes_sign_too_without_an_sbom(layout: str) -> None:
+    cfg = sign_config(layout=layout, mode="pack-dind", creation_time="now")
+    doc = to_manifest(workflow_template(cfg, allow_privileged=True))
+    names = [group[0]["name"] for group in template(doc, "main")["steps"]]
+    assert names[-2:] == ["build", "sign"]
+    # Only the warning every pack-dind template gets: its privileged daemon.
+    assert [f.severity for f in lint(doc)] == ["warning"]
