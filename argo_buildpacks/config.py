@@ -29,7 +29,7 @@ from argo_buildpacks._giturl import git_url_kind
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.images import ImageRef
 from argo_buildpacks.rebase_config import RebaseConfig
-from argo_buildpacks.release_config import Deploy, Schedule, Trigger
+from argo_buildpacks.release_config import Deploy, Schedule, Sign, Trigger
 
 __all__ = [
     "BUILDER_PRESETS",
@@ -543,6 +543,14 @@ class BuildConfig(_Model):
     # Keeping images patched (argo_buildpacks.rebase_config): rebase onto the current run
     # image on a schedule, rebuild when the builder changed.
     rebase: RebaseConfig | None = None
+    # Keeping images provable (argo_buildpacks.release_config): the buildpacks' SBOMs kept
+    # with each run, the pushed digest signed and the SBOM attested with cosign.
+    sbom: bool = Field(
+        False,
+        description="Keep the buildpacks' SBOMs (CycloneDX, SPDX, Syft) with each run as the "
+        "output artifact 'sbom' of the push (needs an Argo artifact repository).",
+    )
+    sign: Sign = None
 
     @field_validator("builder", mode="before")
     @classmethod
@@ -574,6 +582,11 @@ class BuildConfig(_Model):
             raise ValueError(
                 f"cache_image {str(self.cache_image)!r} must be a different repository than "
                 f"image {str(self.image)!r}, or the cache overwrites the app's tags"
+            )
+        if self.sbom and self.mode != "daemonless":
+            raise ValueError(
+                f"sbom: true needs mode 'daemonless' (mode is {self.mode!r}): the SBOMs are "
+                "collected by the export phase"
             )
         if self.mode != "daemonless" and self.tag.from_git:
             raise ValueError(

@@ -521,6 +521,13 @@ def _check_fits(config: BuildConfig, library: ClusterWorkflowTemplate) -> None:
                 f"render the {key}'s objects with rbac.release_manifests from the full "
                 "template (workflow_template), or drop it"
             )
+    for key, is_set in (("sbom", config.sbom), ("sign", config.sign is not None)):
+        if is_set:
+            raise ConfigError(
+                f"{app}: {key} is set, but library templates neither collect SBOMs nor sign "
+                "(the cosign key and the SBOM artifact are per app); use workflow_template, "
+                f"or drop {key}"
+            )
     registries = settings.get("registries") or []
     for what, image in (("image", config.image), ("cache_image", config.cache_image)):
         if image is not None and not _under(image, registries):

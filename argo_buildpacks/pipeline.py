@@ -53,10 +53,12 @@ from argo_buildpacks.components.buildpacks_build import (
     phase_node,
     registry_secret_volume,
     retry_strategy,
+    sbom_artifact,
 )
 from argo_buildpacks.components.deploy import add_deploy
 from argo_buildpacks.components.git_clone import git_clone
 from argo_buildpacks.components.pack_build import COMMIT_EPOCH_INPUT, pack_build
+from argo_buildpacks.components.sign import add_sign
 from argo_buildpacks.components.tag_check import tag_check
 from argo_buildpacks.compose import mark_global
 from argo_buildpacks.compose import workspace_claim as _workspace_claim
@@ -126,7 +128,9 @@ def workflow_template(
         else _steps(config, allow_privileged)
     )
     claims = [workspace_claim(config)] if config.layout == "steps" else None
-    return add_deploy(assemble(config, templates, kind=kind, volume_claims=claims), config)
+    assembled = assemble(config, templates, kind=kind, volume_claims=claims)
+    # Sign before the deploy: an admission policy that requires the signature admits it.
+    return add_deploy(add_sign(assembled, config), config)
 
 
 def workspace_claim(config: BuildConfig | None = None) -> PersistentVolumeClaim:
@@ -351,7 +355,10 @@ def _single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
         sidecars=sidecars,
         volumes=volumes,
         inputs=[Parameter(name=n) for n in names],
-        outputs=_output_params({name: f"{paths.out}/{name}" for name in WORKFLOW_OUTPUTS}),
+        outputs=[
+            *_output_params({name: f"{paths.out}/{name}" for name in WORKFLOW_OUTPUTS}),
+            *([sbom_artifact(config, global_name=True)] if config.sbom else []),
+        ],
         # In-pod retries: a failed container (a push, a fetch) re-runs in place after 30 s;
         # Argo counts attempts there, so this is retries.push + 1.
         container_set_retry_strategy=retry_strategy(config),
@@ -502,7 +509,11 @@ def _steps_build(config: BuildConfig) -> tuple[ContainerSet, Container]:
         *([Parameter(name="commit-epoch")] if config.creation_time == "commit" else []),
     ]
     export.outputs = [
-        Parameter(name=k, value_from=ValueFrom(path=f"{paths.out}/{k}")) for k in BUILD_OUTPUT_NAMES
+        *(
+            Parameter(name=k, value_from=ValueFrom(path=f"{paths.out}/{k}"))
+            for k in BUILD_OUTPUT_NAMES
+        ),
+        *([sbom_artifact(config, global_name=True)] if config.sbom else []),
     ]
     for key, value in pod.items():
         setattr(export, key, value)

@@ -35,6 +35,8 @@ __all__ = [
     "GitOpsDeploy",
     "KubernetesDeploy",
     "Schedule",
+    "Sign",
+    "SignConfig",
     "Trigger",
     "TriggerConfig",
     "release_arguments",
@@ -297,6 +299,38 @@ class DeployConfig(_Model):
         return self
 
 
+#: cosign, pinned. The ``-dev`` variant is the same release with a busybox shell, which the
+#: signing script needs (the plain image is distroless: cosign alone).
+COSIGN_IMAGE = "ghcr.io/sigstore/cosign/cosign:v2.6.1-dev"
+
+
+class SignConfig(_Model):
+    """Sign the pushed digest (and, with ``sbom: true``, attest its SBOMs) with cosign.
+
+    The key is a Secret fixed when the template is installed (as ``cosign
+    generate-key-pair k8s://NAMESPACE/NAME`` writes it: keys ``cosign.key`` and
+    ``cosign.password``), mounted only in the signing container, which runs no app code.
+    """
+
+    cosign_key_secret: SecretName = Field(
+        description="Secret holding the cosign private key and its password (name only)."
+    )
+    key: SecretKey = Field("cosign.key", description="Key of the private key in the Secret.")
+    password_key: SecretKey = Field(
+        "cosign.password", description="Key of the key's password in the Secret."
+    )
+    tlog_upload: bool = Field(
+        False,
+        description="Also record the signatures in the Rekor transparency log (public: the "
+        "image name and digest become public). Off by default: verify with --insecure-ignore-tlog.",
+    )
+    image: str = Field(
+        COSIGN_IMAGE,
+        pattern=r"^[a-z0-9][a-z0-9._/:@-]*$",
+        description="cosign image with a POSIX shell (the -dev variant of cosign's release).",
+    )
+
+
 def _from_git(info: ValidationInfo) -> bool | None:
     tag = info.data.get("tag")
     return None if tag is None else bool(getattr(tag, "from_git", False))
@@ -344,6 +378,8 @@ Trigger = Annotated[TriggerConfig | None, AfterValidator(_trigger_fits)]
 Schedule = Annotated[str | None, AfterValidator(_schedule)]
 #: ``BuildConfig.deploy``.
 Deploy = DeployConfig | None
+#: ``BuildConfig.sign``.
+Sign = SignConfig | None
 
 
 def release_arguments(

@@ -40,3 +40,52 @@ def test_structural_table() -> None:
     assert rows["steps, daemonless"][:4] == ["4", "1", "0", "0"]
     assert rows["single-pod, pack-dind"][2] == "1"
     assert TUTORIAL["kind"] == "WorkflowTemplate"
+
+
+def test_rebuild_counts_what_a_rebuild_costs() -> None:
+    """A rebuild starts every container and runs the app's code again; only what changed is
+    uploaded (the harness pushes to a real registry on 127.0.0.1, when `make bench` fetched
+    it)."""
+    from rebuild import REGISTRY_BIN, bench_config, build_containers, measure_rebuilds, registry
+
+    assert build_containers(to_manifest(workflow_template(bench_config()))) == 7
+    if not REGISTRY_BIN.is_file():
+        pytest.skip(f"no registry binary at {REGISTRY_BIN} (make bench fetches it)")
+    with registry(REGISTRY_BIN) as url:
+        first, changed, same = measure_rebuilds(url)
+    assert (first.containers, first.app_code, first.layers, first.manifests) == (7, 2, 5, 1)
+    # The app layer alone (a 10 KiB tar), then the config blob and the manifest.
+    assert (changed.app_code, changed.layers, changed.manifests) == (2, 1, 1)
+    assert (same.app_code, same.layers, same.manifests) == (2, 0, 1)
+    assert same.bytes < changed.bytes < first.bytes
+
+
+def test_the_rebase_hook_counts_a_stand_in_rebaser() -> None:
+    """The rebase row's harness, ready for the rebase component: a stand-in container that
+    calls the fake ``rebaser`` re-pushes config and manifest and no layer of the app."""
+    from hera.workflows import Container, Env
+    from rebuild import REGISTRY_BIN, Harness, bench_config, registry
+
+    if not REGISTRY_BIN.is_file():
+        pytest.skip(f"no registry binary at {REGISTRY_BIN} (make bench fetches it)")
+    stand_in = Container(
+        name="rebase",
+        image="builder",
+        command=[
+            "/bin/sh",
+            "-c",
+            'exec "$LIFECYCLE/rebaser" -report "$OUT_DIR/report.toml" "$IMAGE:1.0.0"',
+            "rebase",
+        ],
+        env=[Env(name="IMAGE", value="127.0.0.1:5000/acme/app")],
+    )
+    import tempfile
+
+    with registry(REGISTRY_BIN) as url, tempfile.TemporaryDirectory() as tmp:
+        h = Harness(Path(tmp), url)
+        h.build(bench_config())
+        app_code, uploads = h.rebase(stand_in)
+        report = (Path(tmp) / "ws" / "out" / "report.toml").read_text()
+    assert 'digest = "sha256:' in report
+    assert app_code == 0
+    assert [u["kind"] for u in uploads] == ["config", "manifest"]

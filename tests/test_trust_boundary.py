@@ -24,6 +24,8 @@ from argo_buildpacks.pipeline import to_manifest, workflow_for, workflow_templat
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = BuildConfig.from_file(ROOT / "examples" / "my-python-app.yaml")
 LIBRARY_APP = BuildConfig.from_file(ROOT / "examples" / "library-app.yaml")
+#: The example with its SBOMs kept and its digest signed (the cosign key: a Secret of its own).
+SIGNED = EXAMPLE.model_copy(update={"sbom": True, "sign": {"cosign_key_secret": "cosign-key"}})
 LIBRARY = library_template(registries=["registry.example.com:5000/acme"], git_hosts=["github.com"])
 
 #: Containers that run the app's code (buildpacks' bin/detect and bin/build).
@@ -39,6 +41,8 @@ def manifests() -> list[tuple[str, dict[str, Any], list[dict[str, Any]]]]:
         for kind in ("WorkflowTemplate", "ClusterWorkflowTemplate"):
             m = to_manifest(workflow_template(EXAMPLE, layout=layout, kind=kind))
             found.append((f"{layout}/{kind}", m, [m]))
+            signed = to_manifest(workflow_template(SIGNED, layout=layout, kind=kind))
+            found.append((f"signed/{layout}/{kind}", signed, [signed]))
         app = to_manifest(app_template(LIBRARY_APP.model_copy(update={"layout": layout}), LIBRARY))
         found.append((f"library/{layout}", app, [app, to_manifest(LIBRARY)]))
     return found
@@ -97,6 +101,9 @@ def test_credentials_reach_only_the_containers_that_need_them(
             holders[c["name"]] = mounted
     registry = {"registry-credentials"}
     assert holders.pop("git-clone") == {"git-credentials"}
+    # The signer (its own pod after the push, no app code) alone holds the cosign key.
+    if label.startswith("signed/"):
+        assert holders.pop("sign") == {*registry, "cosign-key"}, label
     # The export is 'main' in a containerSet, 'export' (the library's 'buildpacks-export')
     # as a pod of its own.
     exports = [holders.pop(n) for n in ("main", "export", "buildpacks-export") if n in holders]

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from hera.workflows import Container, ContainerNode, ContainerSet, Parameter
+from hera.workflows import Artifact, Container, ContainerNode, ContainerSet, Parameter
 from hera.workflows.models import ContainerNode as ModelContainerNode
 from hera.workflows.models import (
     ContainerSetRetryStrategy,
@@ -50,12 +50,14 @@ __all__ = [
     "PHASES",
     "REGISTRY_PHASES",
     "REGISTRY_SECRET_DIR",
+    "SBOM_ARTIFACT",
     "Phase",
     "buildpacks_build",
     "lifecycle_phase",
     "phase_node",
     "registry_secret_volume",
     "retry_strategy",
+    "sbom_artifact",
 ]
 
 REGISTRY_SECRET_DIR = "/var/run/secrets/argo-buildpacks/registry"
@@ -68,6 +70,24 @@ REGISTRY_PHASES = frozenset({"analyze", "restore", "export"})
 
 #: The export phase's outputs, each a file of the same name in the build's ``out`` directory.
 BUILD_OUTPUT_NAMES = ("image", "digest")
+#: The export's output artifact (``sbom: true``): the buildpacks' SBOMs, ``launch/**/sbom.
+#: {cdx,spdx,syft}.json`` as in the image's SBOM layer, and ``skipped.txt``.
+SBOM_ARTIFACT = "sbom"
+
+
+def sbom_dir(config: BuildConfig) -> str:
+    """Where the export copies the SBOMs: ``sbom`` in the build's trusted ``out`` directory."""
+    return f"{_pod.build_paths(config).out}/sbom"
+
+
+def sbom_artifact(config: BuildConfig, *, global_name: bool = False) -> Artifact:
+    """The export's ``sbom`` output artifact (saved to the workflow's artifact repository;
+    a tarball of `sbom_dir`). With ``global_name``, also the workflow output ``sbom``."""
+    return Artifact(
+        name=SBOM_ARTIFACT,
+        path=sbom_dir(config),
+        global_name=SBOM_ARTIFACT if global_name else None,
+    )
 
 
 def retry_strategy(config: BuildConfig) -> ContainerSetRetryStrategy | None:
@@ -214,6 +234,7 @@ def _phase(
         values.update(
             CREATION_TIME=config.creation_time,
             COMMIT_EPOCH=commit_epoch if config.creation_time == "commit" else None,
+            SBOM_DIR=sbom_dir(config) if config.sbom else None,
         )
     if phase in ("analyze", "restore", "export") and config.cache_image:
         values["CACHE_IMAGE"] = str(config.cache_image)
@@ -269,7 +290,9 @@ def buildpacks_build(
     when the config lets a run override it. They arrive as values, never read from the
     workspace, which the app's code (detect, build) can write. Outputs (with ``export``):
     ``image`` (``name:tag``) and ``digest`` (``sha256:...``), written by the export phase
-    to an ``out`` volume that detect and build do not mount.
+    to an ``out`` volume that detect and build do not mount, and with ``sbom: true`` the
+    artifact ``sbom`` (the buildpacks' SBOMs, copied by the export; needs an artifact
+    repository).
 
     The template declares what it needs itself: the layers and ``out`` volumes, the
     registry Secret (analyze, restore and export only), the pod securityContext
@@ -312,8 +335,11 @@ def buildpacks_build(
         volume_mounts=[_pod.workspace_mount()],
         inputs=inputs,
         outputs=[
-            Parameter(name=k, value_from=ValueFrom(path=f"{paths.out}/{k}"))
-            for k in BUILD_OUTPUT_NAMES
+            *(
+                Parameter(name=k, value_from=ValueFrom(path=f"{paths.out}/{k}"))
+                for k in BUILD_OUTPUT_NAMES
+            ),
+            *([sbom_artifact(config)] if config.sbom else []),
         ]
         if export
         else None,

@@ -19,6 +19,8 @@
 #   $OUT_DIR/commit-epoch, for layouts where app code could have written those files)
 #   COMMIT (optional: the built commit, recorded as project metadata; else $OUT_DIR/commit
 #   when TAGS is unset)
+#   SBOM_DIR (optional, export): copy the buildpacks' SBOMs there (see collect_sbom)
+#   SBOM_MAX_BYTES, SBOM_MAX_TOTAL (optional: per-file and total caps, bytes)
 # Writes $OUT_DIR/report.toml, $OUT_DIR/image and $OUT_DIR/digest (export).
 set -euf # -f: no pathname expansion of the comma lists below; values stay data
 export LC_ALL=C
@@ -289,6 +291,52 @@ case "$phase" in
     ;;
 esac
 
+# collect_sbom: copy the SBOMs the buildpacks wrote (<layers>/sbom/launch/**/sbom.{cdx,spdx,
+# syft}.json, what the exporter put in the image's SBOM layer) to $SBOM_DIR, as data: never
+# parsed or run. The build phase (app code) wrote that tree, while this container holds the
+# registry credential: a symlink (file or directory) is skipped, never followed, so it cannot
+# copy a secret out; odd names and files over the caps are skipped and listed in
+# $SBOM_DIR/skipped.txt. The image is already pushed: nothing here fails the build.
+collect_sbom() {
+  root="$LAYERS_DIR/sbom/launch"
+  max=${SBOM_MAX_BYTES:-16777216} total_max=${SBOM_MAX_TOTAL:-67108864} total=0 n=0
+  case "$max$total_max" in *[!0-9]*) fail "SBOM_MAX_BYTES/SBOM_MAX_TOTAL must be numbers" ;; esac
+  rm -rf "$SBOM_DIR"
+  mkdir -p "$SBOM_DIR"
+  : >"$SBOM_DIR/skipped.txt"
+  if [ -L "$LAYERS_DIR" ] || [ -L "$LAYERS_DIR/sbom" ] || [ -L "$root" ] || [ ! -d "$root" ]; then
+    printf 'buildpacks-build: no SBOM directory at %s\n' "$root"
+    return 0
+  fi
+  # -type f is false for a symlink, and find does not descend into linked directories.
+  find "$root" -type f \( -name sbom.cdx.json -o -name sbom.spdx.json -o -name sbom.syft.json \) |
+    sort >"$SBOM_DIR/.list"
+  while IFS= read -r f; do
+    rel=${f#"$root"/}
+    case "$rel" in
+      "$f" | *[!A-Za-z0-9._@+/-]* | *..* | /*)
+        printf 'odd path: %s\n' "$(printf '%s' "$rel" | tr -c 'A-Za-z0-9._@+/-' '?')" \
+          >>"$SBOM_DIR/skipped.txt"
+        continue ;;
+    esac
+    [ -f "$f" ] && [ ! -L "$f" ] || continue
+    size=$(wc -c <"$f" | tr -d ' ')
+    if [ "$size" -gt "$max" ]; then
+      printf 'over %s bytes: %s (%s bytes)\n' "$max" "$rel" "$size" >>"$SBOM_DIR/skipped.txt"
+      continue
+    fi
+    if [ $((total + size)) -gt "$total_max" ]; then
+      printf 'over the total %s bytes: %s\n' "$total_max" "$rel" >>"$SBOM_DIR/skipped.txt"
+      continue
+    fi
+    mkdir -p "$SBOM_DIR/launch/${rel%/*}"
+    head -c "$max" "$f" >"$SBOM_DIR/launch/$rel"
+    total=$((total + size)) n=$((n + 1))
+  done <"$SBOM_DIR/.list"
+  rm -f "$SBOM_DIR/.list"
+  printf 'buildpacks-build: kept %s SBOM file(s), %s bytes\n' "$n" "$total"
+}
+
 case "$phase" in
   analyze) "$LIFECYCLE/analyzer" "$@" ;;
   detect) exec "$LIFECYCLE/detector" "$@" ;;
@@ -302,5 +350,6 @@ case "$phase" in
     printf '%s' "$IMAGE:$main" >"$OUT_DIR/image"
     printf '%s' "$digest" >"$OUT_DIR/digest"
     printf 'buildpacks-build: pushed %s@%s (tags: %s)\n' "$IMAGE:$main" "$digest" "$tags"
+    [ -z "${SBOM_DIR:-}" ] || collect_sbom
     ;;
 esac

@@ -1,0 +1,167 @@
+"""Sign the pushed digest and attest its SBOMs with cosign: a step after the push.
+
+``scripts/sign.sh`` runs in the cosign image (``sign.image``, a release with a busybox
+shell) in a pod of its own that runs no app code. What it signs is never an input: the
+digest and the pushed image are the build's workflow outputs (``digest``, ``image``), the
+repository is the configured one (literal), and the script refuses anything but
+``IMAGE@sha256:<64 hex>`` of that repository before cosign runs. The cosign key comes from
+``sign.cosign_key_secret`` (literal: fixed when the template is installed), mounted in this
+container only; the registry credential (``registry_secret``, to push the signatures) is
+mounted here and in the registry phases of the build only.
+
+With ``sbom: true`` the step takes the export's ``sbom`` artifact and attests each
+CycloneDX (``--type cyclonedx``) and SPDX (``--type spdxjson``) file to the digest.
+`add_sign` inserts the step after the push (and before a deploy, so an admission policy
+that requires the signature admits the new digest).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hera.workflows import ClusterWorkflowTemplate, WorkflowTemplate
+from hera.workflows.models import (
+    Arguments,
+    Artifact,
+    EmptyDirVolumeSource,
+    EnvVar,
+    ExecutorConfig,
+    Inputs,
+    KeyToPath,
+    ParallelSteps,
+    SecretVolumeSource,
+    Template,
+    Volume,
+    VolumeMount,
+    WorkflowStep,
+)
+from hera.workflows.models import Container as ModelContainer
+
+from argo_buildpacks.components.buildpacks_build import (
+    REGISTRY_SECRET_DIR,
+    SBOM_ARTIFACT,
+    registry_secret_volume,
+)
+from argo_buildpacks.components.deploy import _SMALL, _pod_security, _security
+from argo_buildpacks.components.scripts import load
+from argo_buildpacks.config import BuildConfig
+from argo_buildpacks.errors import ConfigError
+
+__all__ = ["COSIGN_SECRET_DIR", "SBOM_INPUT_DIR", "add_sign", "sign_template"]
+
+COSIGN_SECRET_DIR = "/var/run/secrets/argo-buildpacks/cosign"
+#: Where the sign step finds the export's ``sbom`` artifact.
+SBOM_INPUT_DIR = "/var/run/argo-buildpacks/sbom"
+_COSIGN_VOLUME = "cosign-key"
+_TMP_DIR = "/tmp"  # noqa: S108 - an emptyDir private to the pod (read-only root filesystem)
+# The build's workflow outputs (globalName), never inputs: a run started at the sign template
+# (--entrypoint sign) has no build outputs, so it cannot choose what is signed.
+_DIGEST = "{{workflow.outputs.parameters.digest}}"
+_BUILT = "{{workflow.outputs.parameters.image}}"
+
+
+def sign_template(config: BuildConfig, *, name: str = "sign") -> Template:
+    """The signing template for ``config`` (which must have ``sign``).
+
+    Raises:
+        ConfigError: ``config.sign`` is not set.
+    """
+    sign = config.sign
+    if sign is None:
+        raise ConfigError(f"config {config.name!r} has no sign section")
+    values = {
+        "IMAGE": config.image.name,
+        "DIGEST": _DIGEST,
+        "BUILT": _BUILT,
+        "COSIGN_KEY": f"{COSIGN_SECRET_DIR}/cosign.key",
+        "COSIGN_PASSWORD_FILE": f"{COSIGN_SECRET_DIR}/cosign.password",
+        "TLOG_UPLOAD": "true" if sign.tlog_upload else "false",
+        "HOME": _TMP_DIR,
+        "TMPDIR": _TMP_DIR,
+    }
+    mounts = [
+        VolumeMount(name="tmp", mount_path=_TMP_DIR),
+        VolumeMount(name=_COSIGN_VOLUME, mount_path=COSIGN_SECRET_DIR, read_only=True),
+    ]
+    volumes = [
+        Volume(name="tmp", empty_dir=EmptyDirVolumeSource()),
+        Volume(
+            name=_COSIGN_VOLUME,
+            secret=SecretVolumeSource(
+                secret_name=sign.cosign_key_secret,
+                items=[
+                    KeyToPath(key=sign.key, path="cosign.key"),
+                    KeyToPath(key=sign.password_key, path="cosign.password"),
+                ],
+                default_mode=0o440,
+            ),
+        ),
+    ]
+    registry = registry_secret_volume(config)
+    if registry is not None:
+        values["DOCKER_CONFIG"] = REGISTRY_SECRET_DIR
+        volumes.append(registry)
+        mounts.append(
+            VolumeMount(name=str(registry.name), mount_path=REGISTRY_SECRET_DIR, read_only=True)
+        )
+    inputs = None
+    if config.sbom:
+        values["SBOM_DIR"] = SBOM_INPUT_DIR
+        inputs = Inputs(artifacts=[Artifact(name=SBOM_ARTIFACT, path=SBOM_INPUT_DIR)])
+    return Template(
+        name=name,
+        inputs=inputs,
+        container=ModelContainer(
+            image=sign.image,
+            image_pull_policy="IfNotPresent",
+            command=["/bin/sh", "-c", load("sign.sh"), "sign"],
+            env=[EnvVar(name=k, value=v) for k, v in values.items()],
+            volume_mounts=mounts,
+            security_context=_security(),
+            resources=_SMALL,
+        ),
+        volumes=volumes,
+        automount_service_account_token=False,
+        # Argo requires the executor's own account when the pod gets no token.
+        executor=ExecutorConfig(
+            service_account_name=config.executor_service_account
+            or config.service_account
+            or "default"
+        ),
+        security_context=_pod_security(),
+        active_deadline_seconds=600,
+    )
+
+
+def add_sign(
+    template: WorkflowTemplate | ClusterWorkflowTemplate, config: BuildConfig
+) -> WorkflowTemplate | ClusterWorkflowTemplate:
+    """Append the ``sign`` step (after the push: ``export`` in the steps layout, else
+    ``build``) and its template when ``config.sign`` is set; return ``template`` (changed
+    in place). Call it before `argo_buildpacks.components.deploy.add_deploy`, so the
+    deploy follows the signature.
+
+    Raises:
+        ConfigError: ``template`` has no ``main`` steps template with a ``build`` step.
+    """
+    if config.sign is None:
+        return template
+    sign = sign_template(config)
+    templates: list[Any] = list(template.templates or [])
+    main = next((t for t in templates if getattr(t, "name", None) == "main"), None)
+    steps = getattr(main, "steps", None)
+    names = [s.name for group in steps or [] for s in getattr(group, "root", group)]
+    if steps is None or "build" not in names:
+        raise ConfigError("sign needs a 'main' steps template with a 'build' step")
+    push = "export" if "export" in names else "build"
+    arguments = None
+    if config.sbom:
+        # From the push step's output, set by the installed main template: not a run input.
+        source = "{{steps." + push + ".outputs.artifacts." + SBOM_ARTIFACT + "}}"
+        arguments = Arguments(artifacts=[Artifact(name=SBOM_ARTIFACT, from_=source)])
+    steps.append(
+        ParallelSteps(root=[WorkflowStep(name="sign", template=sign.name, arguments=arguments)])
+    )
+    templates.append(sign)
+    template.templates = templates
+    return template
