@@ -1,5 +1,5 @@
-"""What keeping an image patched costs, counted structurally: a rebuild (and, once the rebase
-component is merged, a rebase) of the same app, with the recording fake lifecycle pushing to
+"""What keeping an image patched costs, counted structurally: a rebuild and a rebase of the
+same app, with the recording fake lifecycle pushing to
 a real registry (Debian's ``docker-registry``) on 127.0.0.1.
 
 The generated template's own phase scripts run (``buildpacks_build.sh PHASE`` under
@@ -10,8 +10,8 @@ exporter reuses layers. Counted per scenario: containers the build pod starts (f
 rendered template), app-code phases executed (``detector``/``builder`` calls), layers and
 bytes uploaded, manifests put.
 
-Rebase: not measured here. It needs the ``rebaser`` phase component (issue 16, item 1,
-built on another branch); `REBASE_MISSING` says what `measure_rebase` needs from it.
+Rebase: the rebase component's ``main`` container (the lifecycle's ``rebaser``, no app code)
+run with the same recording fake against the image a first build pushed.
 """
 
 from __future__ import annotations
@@ -44,13 +44,6 @@ from argo_buildpacks.pipeline import to_manifest, workflow_template  # noqa: E40
 #: installed: installing would also register a service listening on every address).
 REGISTRY_BIN = ROOT / "build" / "bench" / "docker-registry"
 APP_CODE = {"detector", "builder"}
-REBASE_MISSING = (
-    "rebase: not measured yet. It needs argo_buildpacks.components.rebase (the rebaser "
-    "phase, built on the rebase branch of issue 16); after the merge, measure_rebase in "
-    "bench/rebuild.py runs that container's script with the harness's recording fake "
-    "'rebaser' against the image the rebuild rows pushed, and adds the row here"
-)
-
 FAKE = r"""me=${0##*/}
 printf '%s\n' "$me" >>"$FAKE_DIR/calls"
 app= layers=
@@ -211,7 +204,9 @@ class Harness:
         uploads = [json.loads(line) for line in self.log.read_text().splitlines()]
         return sum(1 for c in calls if c in APP_CODE), [u for u in uploads if u["kind"] != "seed"]
 
-    def rebase(self, container: Any) -> tuple[int, list[dict[str, Any]]]:
+    def rebase(
+        self, container: Any, params: dict[str, str] | None = None
+    ) -> tuple[int, list[dict[str, Any]]]:
         """Run a rebase container (a Hera container running ``/bin/sh -c SCRIPT``, e.g. the
         rebase component's) against the image `build` pushed, after the run image's
         publisher pushed a patched run image."""
@@ -224,6 +219,7 @@ class Harness:
         done = run(
             ("/bin/sh",),
             render(container),
+            params=params,
             env={**self.env(), "BENCH_MODE": "rebase"},
             cwd=self.root / "cwd",
         )
@@ -258,14 +254,28 @@ def measure_rebuilds(registry_url: str) -> list[Count]:
     return out
 
 
-def measure_rebase(registry_url: str) -> Count | None:
-    """The rebase of the image `measure_rebuilds` pushed, once the rebase component exists;
-    ``None`` until then (see `REBASE_MISSING`)."""
-    import importlib.util
+def measure_rebase(registry_url: str) -> Count:
+    """A rebase of the image a first build pushed, after the run image's publisher pushed a
+    patched run image: the rebase component's ``main`` container (the lifecycle's
+    ``rebaser``) run with the harness's recording fake, as ``inspect`` decided ``rebase``."""
+    from argo_buildpacks.components.rebase import rebase
+    from argo_buildpacks.rebase_config import RebaseConfig
 
-    if importlib.util.find_spec("argo_buildpacks.components.rebase") is None:
-        return None
-    return None  # wired after the merge of the rebase branch: see REBASE_MISSING
+    config = bench_config().model_copy(
+        update={"rebase": RebaseConfig(schedule="0 4 * * *", tag="1.0.0")}
+    )
+    template = rebase(config)
+    nodes = list(template.containers or [])
+    main = next(c for c in nodes if c.name == "main")
+    with tempfile.TemporaryDirectory(prefix="bench-rebase-") as tmp:
+        h = Harness(Path(tmp), registry_url)
+        h.build(config)
+        out = h.ws / "out"
+        # What inspect writes when the run image's top layer changed.
+        (out / "action").write_text("rebase")
+        (out / "run-image").write_text("127.0.0.1:5000/acme/run:patched")
+        app_code, uploads = h.rebase(main, params={"tag": "1.0.0"})
+    return count("rebase, run image patched", len(nodes), app_code, uploads)
 
 
 def rows(binary: Path = REGISTRY_BIN) -> tuple[list[list[str]], list[str]]:
@@ -294,7 +304,7 @@ def rows(binary: Path = REGISTRY_BIN) -> tuple[list[list[str]], list[str]]:
         ]
         for c in counts
     ]
-    notes = [] if rebase else [REBASE_MISSING]
+    notes: list[str] = []
     if rebase:
         table.append(
             [

@@ -313,7 +313,7 @@ def main() -> int:
         "",
         table(shape),
         "",
-        "## Keeping an image patched: rebuild (and rebase)",
+        "## Keeping an image patched: rebuild and rebase",
         "",
         REBUILD_NOTES.strip(),
         "",
@@ -336,7 +336,10 @@ the registry lacks, as the lifecycle's exporter reuses layers. The image: two ru
 (1.25 MiB), an interpreter and a dependencies layer, the app. "Containers started" are the
 build pod's; "bytes uploaded" include the config blob and the manifest. A rebuild always
 starts every container and runs the app's code (bin/detect, bin/build) again, even when
-nothing changed; a rebase runs none of it.
+nothing changed. The rebase row runs the rebase template's `rebaser` container (its `inspect`
+container, which reads the image with crane, counted among the containers started) after the
+run image's publisher pushed a patched run image: no app code, no layer of the app uploaded,
+a new config and two manifests (the version tag and the immutable `-rebased.<time>` tag).
 """
 
 NOTES = """

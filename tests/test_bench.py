@@ -60,32 +60,16 @@ def test_rebuild_counts_what_a_rebuild_costs() -> None:
     assert same.bytes < changed.bytes < first.bytes
 
 
-def test_the_rebase_hook_counts_a_stand_in_rebaser() -> None:
-    """The rebase row's harness, ready for the rebase component: a stand-in container that
-    calls the fake ``rebaser`` re-pushes config and manifest and no layer of the app."""
-    from hera.workflows import Container, Env
-    from rebuild import REGISTRY_BIN, Harness, bench_config, registry
+def test_a_rebase_uploads_no_app_layer_and_runs_no_app_code() -> None:
+    """The rebase component's rebaser, with the recording fake, against the image a first
+    build pushed: config and manifests only (the version tag and the immutable one)."""
+    from rebuild import REGISTRY_BIN, measure_rebase, measure_rebuilds, registry
 
     if not REGISTRY_BIN.is_file():
         pytest.skip(f"no registry binary at {REGISTRY_BIN} (make bench fetches it)")
-    stand_in = Container(
-        name="rebase",
-        image="builder",
-        command=[
-            "/bin/sh",
-            "-c",
-            'exec "$LIFECYCLE/rebaser" -report "$OUT_DIR/report.toml" "$IMAGE:1.0.0"',
-            "rebase",
-        ],
-        env=[Env(name="IMAGE", value="127.0.0.1:5000/acme/app")],
-    )
-    import tempfile
-
-    with registry(REGISTRY_BIN) as url, tempfile.TemporaryDirectory() as tmp:
-        h = Harness(Path(tmp), url)
-        h.build(bench_config())
-        app_code, uploads = h.rebase(stand_in)
-        report = (Path(tmp) / "ws" / "out" / "report.toml").read_text()
-    assert 'digest = "sha256:' in report
-    assert app_code == 0
-    assert [u["kind"] for u in uploads] == ["config", "manifest"]
+    with registry(REGISTRY_BIN) as url:
+        first = measure_rebuilds(url)[0]  # on the empty registry
+        rebased = measure_rebase(url)
+    assert (rebased.containers, rebased.app_code, rebased.layers) == (2, 0, 0)
+    assert rebased.manifests == 2  # TAG and TAG-rebased.<time>
+    assert rebased.bytes < first.bytes / 100
