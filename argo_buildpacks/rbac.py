@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from argo_buildpacks.components import _pod
 from argo_buildpacks.config import BuildConfig
 from argo_buildpacks.errors import ConfigError
 
@@ -81,7 +82,7 @@ def rbac_objects(config: BuildConfig) -> list[dict[str, Any]]:
     bindings: list[dict[str, Any]] = []
     # No container of a run gets a token but Argo's executor, which runs as the executor
     # account (executor_service_account, else service_account, else default).
-    executor_sa = config.executor_service_account or config.service_account or "default"
+    executor_sa = _pod.executor_account(config)
     for named in dict.fromkeys([config.service_account, config.executor_service_account]):
         if named:
             accounts.append(_account(config, named, ns))

@@ -41,6 +41,7 @@ from hera.workflows.models import (
 )
 from hera.workflows.models import Container as ModelContainer
 
+from argo_buildpacks.components import _pod
 from argo_buildpacks.components.scripts import load
 from argo_buildpacks.config import BuildConfig
 from argo_buildpacks.errors import ConfigError
@@ -229,11 +230,7 @@ def gitops_deploy(config: BuildConfig, target: GitOpsDeploy, *, name: str = "dep
         volumes=volumes,
         automount_service_account_token=False,
         # Argo requires the executor's own account when the pod gets no token.
-        executor=ExecutorConfig(
-            service_account_name=config.executor_service_account
-            or config.service_account
-            or "default"
-        ),
+        executor=ExecutorConfig(service_account_name=_pod.executor_account(config)),
         security_context=_pod_security(),
         active_deadline_seconds=900,
     )

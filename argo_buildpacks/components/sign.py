@@ -37,6 +37,7 @@ from hera.workflows.models import (
 )
 from hera.workflows.models import Container as ModelContainer
 
+from argo_buildpacks.components import _pod
 from argo_buildpacks.components.buildpacks_build import (
     REGISTRY_SECRET_DIR,
     SBOM_ARTIFACT,
@@ -123,11 +124,7 @@ def sign_template(config: BuildConfig, *, name: str = "sign") -> Template:
         volumes=volumes,
         automount_service_account_token=False,
         # Argo requires the executor's own account when the pod gets no token.
-        executor=ExecutorConfig(
-            service_account_name=config.executor_service_account
-            or config.service_account
-            or "default"
-        ),
+        executor=ExecutorConfig(service_account_name=_pod.executor_account(config)),
         security_context=_pod_security(),
         active_deadline_seconds=600,
     )
