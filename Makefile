@@ -46,7 +46,8 @@ demo-apply: demo
 	$(ABP) apply -f $(DEMO_OUT)
 	$(ABP) submit my-python-app --tag $(DEMO_TAG)
 
-# Benchmarks (not part of `make test`): prints one table and writes docs/performance.md.
+# Benchmarks (not part of `make test`, which runs only the registry counts' tests): prints one
+# table and writes docs/performance.md.
 # The rebuild/rebase counts push to a real registry: Debian's docker-registry, whose binary is
 # extracted from the package (not installed: the package would also register a service on
 # every address); bench/rebuild.py runs it on 127.0.0.1 only and stops it. Without apt the
@@ -77,7 +78,8 @@ typecheck: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
-pytest: $(STAMP) tools
+# The registry binary lets the tests count what a rebuild and a rebase push (tests/test_bench.py).
+pytest: $(STAMP) tools $(REGISTRY_BIN)
 	$(BIN)/pytest -q
 
 test: lint typecheck docs pytest

@@ -28,6 +28,7 @@ from hera.workflows.models import (
     EmptyDirVolumeSource,
     EnvVar,
     ExecutorConfig,
+    Inputs,
     ParallelSteps,
     PodSecurityContext,
     ResourceRequirements,
@@ -216,12 +217,40 @@ def gitops_deploy(config: BuildConfig, target: GitOpsDeploy, *, name: str = "dep
                 secret=SecretVolumeSource(secret_name=creds.https_token_secret, default_mode=0o440),
             )
         )
+    return script_pod(
+        config,
+        name=name,
+        image=target.image,
+        script="deploy_gitops.sh",
+        values=values,
+        mounts=mounts,
+        volumes=volumes,
+        deadline=900,
+    )
+
+
+def script_pod(
+    config: BuildConfig,
+    *,
+    name: str,
+    image: str,
+    script: str,
+    values: dict[str, str],
+    mounts: list[VolumeMount],
+    volumes: list[Volume],
+    deadline: int,
+    inputs: Inputs | None = None,
+) -> Template:
+    """A pod of one trusted container running the packaged ``script`` (values in its env
+    only), with no service-account token (Argo's executor gets its own account's), the
+    restricted security contexts and a deadline: the shape of the steps after the push."""
     return Template(
         name=name,
+        inputs=inputs,
         container=ModelContainer(
-            image=target.image,
+            image=image,
             image_pull_policy="IfNotPresent",
-            command=["/bin/sh", "-c", load("deploy_gitops.sh"), "deploy-gitops"],
+            command=["/bin/sh", "-c", load(script), script.removesuffix(".sh").replace("_", "-")],
             env=[EnvVar(name=k, value=v) for k, v in values.items()],
             volume_mounts=mounts,
             security_context=_security(),
@@ -232,7 +261,7 @@ def gitops_deploy(config: BuildConfig, target: GitOpsDeploy, *, name: str = "dep
         # Argo requires the executor's own account when the pod gets no token.
         executor=ExecutorConfig(service_account_name=_pod.executor_account(config)),
         security_context=_pod_security(),
-        active_deadline_seconds=900,
+        active_deadline_seconds=deadline,
     )
 
 

@@ -24,8 +24,6 @@ from hera.workflows.models import (
     Arguments,
     Artifact,
     EmptyDirVolumeSource,
-    EnvVar,
-    ExecutorConfig,
     Inputs,
     KeyToPath,
     ParallelSteps,
@@ -35,16 +33,13 @@ from hera.workflows.models import (
     VolumeMount,
     WorkflowStep,
 )
-from hera.workflows.models import Container as ModelContainer
 
-from argo_buildpacks.components import _pod
 from argo_buildpacks.components.buildpacks_build import (
     REGISTRY_SECRET_DIR,
     SBOM_ARTIFACT,
     registry_secret_volume,
 )
-from argo_buildpacks.components.deploy import _SMALL, _pod_security, _security
-from argo_buildpacks.components.scripts import load
+from argo_buildpacks.components.deploy import script_pod
 from argo_buildpacks.config import BuildConfig
 from argo_buildpacks.errors import ConfigError
 
@@ -109,24 +104,16 @@ def sign_template(config: BuildConfig, *, name: str = "sign") -> Template:
     if config.sbom:
         values["SBOM_DIR"] = SBOM_INPUT_DIR
         inputs = Inputs(artifacts=[Artifact(name=SBOM_ARTIFACT, path=SBOM_INPUT_DIR)])
-    return Template(
+    return script_pod(
+        config,
         name=name,
-        inputs=inputs,
-        container=ModelContainer(
-            image=sign.image,
-            image_pull_policy="IfNotPresent",
-            command=["/bin/sh", "-c", load("sign.sh"), "sign"],
-            env=[EnvVar(name=k, value=v) for k, v in values.items()],
-            volume_mounts=mounts,
-            security_context=_security(),
-            resources=_SMALL,
-        ),
+        image=sign.image,
+        script="sign.sh",
+        values=values,
+        mounts=mounts,
         volumes=volumes,
-        automount_service_account_token=False,
-        # Argo requires the executor's own account when the pod gets no token.
-        executor=ExecutorConfig(service_account_name=_pod.executor_account(config)),
-        security_context=_pod_security(),
-        active_deadline_seconds=600,
+        deadline=600,
+        inputs=inputs,
     )
 
 
