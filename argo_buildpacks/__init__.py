@@ -32,13 +32,13 @@ _EXPORTS: dict[str, str] = {
     "TransportError": "errors",
     "WaitTimeoutError": "errors",
     # the typed model
-    "SemverTag": "tags",
-    "ImageRef": "images",
-    "Builder": "config",
-    "BuildConfig": "config",
-    "GitCredentials": "config",
-    "GitSource": "config",
-    "TagPolicy": "config",
+    "SemverTag": "model.tags",
+    "ImageRef": "model.images",
+    "Builder": "model.config",
+    "BuildConfig": "model.config",
+    "GitCredentials": "model.config",
+    "GitSource": "model.config",
+    "TagPolicy": "model.config",
     # components (import Hera)
     "as_node": "components",
     "buildpacks_build": "components",
@@ -46,41 +46,41 @@ _EXPORTS: dict[str, str] = {
     "pack_build": "components",
     "tag_check": "components",
     # pipelines and lint
-    "render": "pipeline",
-    "workflow_for": "pipeline",
-    "workflow_template": "pipeline",
-    "app_template": "library",
-    "library_template": "library",
+    "render": "templates.pipeline",
+    "workflow_for": "templates.pipeline",
+    "workflow_template": "templates.pipeline",
+    "app_template": "templates.library",
+    "library_template": "templates.library",
     "Finding": "linting",
     "lint": "linting",
     # from tag push to production
-    "DeployConfig": "release_config",
-    "TriggerConfig": "release_config",
-    "cron_workflow": "triggers",
-    "event_source": "triggers",
-    "rbac_objects": "rbac",
-    "release_manifests": "rbac",
-    "release_workflow": "triggers",
-    "sensor": "triggers",
+    "DeployConfig": "model.release",
+    "TriggerConfig": "model.release",
+    "cron_workflow": "templates.triggers",
+    "event_source": "templates.triggers",
+    "rbac_objects": "templates.rbac",
+    "release_manifests": "templates.rbac",
+    "release_workflow": "templates.triggers",
+    "sensor": "templates.triggers",
     # keeping images patched
-    "RebaseConfig": "rebase_config",
+    "RebaseConfig": "model.rebase",
     "rebase": "components.rebase",
     "rebase_template": "components.rebase",
-    "fleet": "fleets",
-    "fleet_manifests": "fleets",
-    "load_fleet": "fleets",
+    "fleet": "templates.fleets",
+    "fleet_manifests": "templates.fleets",
+    "load_fleet": "templates.fleets",
     # talking to Argo
     "ArgoClient": "client",
-    "ApplyResult": "runs",
-    "LogLine": "runs",
-    "Run": "runs",
-    "RunStatus": "runs",
+    "ApplyResult": "model.runs",
+    "LogLine": "model.runs",
+    "Run": "model.runs",
+    "RunStatus": "model.runs",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
 if TYPE_CHECKING:
-    from argo_buildpacks.client import ArgoClient as ArgoClient
+    from argo_buildpacks.client._client import ArgoClient as ArgoClient
     from argo_buildpacks.components._pod import as_node as as_node
     from argo_buildpacks.components.buildpacks_build import buildpacks_build as buildpacks_build
     from argo_buildpacks.components.git_clone import git_clone as git_clone
@@ -88,21 +88,6 @@ if TYPE_CHECKING:
     from argo_buildpacks.components.rebase import rebase as rebase
     from argo_buildpacks.components.rebase import rebase_template as rebase_template
     from argo_buildpacks.components.tag_check import tag_check as tag_check
-    from argo_buildpacks.config import (
-        BuildConfig as BuildConfig,
-    )
-    from argo_buildpacks.config import (
-        Builder as Builder,
-    )
-    from argo_buildpacks.config import (
-        GitCredentials as GitCredentials,
-    )
-    from argo_buildpacks.config import (
-        GitSource as GitSource,
-    )
-    from argo_buildpacks.config import (
-        TagPolicy as TagPolicy,
-    )
     from argo_buildpacks.errors import (
         ArgoBuildpacksError as ArgoBuildpacksError,
     )
@@ -148,44 +133,59 @@ if TYPE_CHECKING:
     from argo_buildpacks.errors import (
         WaitTimeoutError as WaitTimeoutError,
     )
-    from argo_buildpacks.fleets import fleet as fleet
-    from argo_buildpacks.fleets import fleet_manifests as fleet_manifests
-    from argo_buildpacks.fleets import load_fleet as load_fleet
-    from argo_buildpacks.images import ImageRef as ImageRef
-    from argo_buildpacks.library import app_template as app_template
-    from argo_buildpacks.library import library_template as library_template
-    from argo_buildpacks.linting import Finding as Finding
-    from argo_buildpacks.linting import lint as lint
-    from argo_buildpacks.pipeline import render as render
-    from argo_buildpacks.pipeline import workflow_for as workflow_for
-    from argo_buildpacks.pipeline import workflow_template as workflow_template
-    from argo_buildpacks.rbac import rbac_objects as rbac_objects
-    from argo_buildpacks.rbac import release_manifests as release_manifests
-    from argo_buildpacks.rebase_config import RebaseConfig as RebaseConfig
-    from argo_buildpacks.release_config import DeployConfig as DeployConfig
-    from argo_buildpacks.release_config import TriggerConfig as TriggerConfig
-    from argo_buildpacks.runs import ApplyResult as ApplyResult
-    from argo_buildpacks.runs import LogLine as LogLine
-    from argo_buildpacks.runs import Run as Run
-    from argo_buildpacks.runs import RunStatus as RunStatus
-    from argo_buildpacks.tags import SemverTag as SemverTag
-    from argo_buildpacks.triggers import cron_workflow as cron_workflow
-    from argo_buildpacks.triggers import event_source as event_source
-    from argo_buildpacks.triggers import release_workflow as release_workflow
-    from argo_buildpacks.triggers import sensor as sensor
+    from argo_buildpacks.linting._lint import Finding as Finding
+    from argo_buildpacks.linting._lint import lint as lint
+    from argo_buildpacks.model.config import (
+        BuildConfig as BuildConfig,
+    )
+    from argo_buildpacks.model.config import (
+        Builder as Builder,
+    )
+    from argo_buildpacks.model.config import (
+        GitCredentials as GitCredentials,
+    )
+    from argo_buildpacks.model.config import (
+        GitSource as GitSource,
+    )
+    from argo_buildpacks.model.config import (
+        TagPolicy as TagPolicy,
+    )
+    from argo_buildpacks.model.images import ImageRef as ImageRef
+    from argo_buildpacks.model.rebase import RebaseConfig as RebaseConfig
+    from argo_buildpacks.model.release import DeployConfig as DeployConfig
+    from argo_buildpacks.model.release import TriggerConfig as TriggerConfig
+    from argo_buildpacks.model.runs import ApplyResult as ApplyResult
+    from argo_buildpacks.model.runs import LogLine as LogLine
+    from argo_buildpacks.model.runs import Run as Run
+    from argo_buildpacks.model.runs import RunStatus as RunStatus
+    from argo_buildpacks.model.tags import SemverTag as SemverTag
+    from argo_buildpacks.templates.fleets import fleet as fleet
+    from argo_buildpacks.templates.fleets import fleet_manifests as fleet_manifests
+    from argo_buildpacks.templates.fleets import load_fleet as load_fleet
+    from argo_buildpacks.templates.library import app_template as app_template
+    from argo_buildpacks.templates.library import library_template as library_template
+    from argo_buildpacks.templates.pipeline import render as render
+    from argo_buildpacks.templates.pipeline import workflow_for as workflow_for
+    from argo_buildpacks.templates.pipeline import workflow_template as workflow_template
+    from argo_buildpacks.templates.rbac import rbac_objects as rbac_objects
+    from argo_buildpacks.templates.rbac import release_manifests as release_manifests
+    from argo_buildpacks.templates.triggers import cron_workflow as cron_workflow
+    from argo_buildpacks.templates.triggers import event_source as event_source
+    from argo_buildpacks.templates.triggers import release_workflow as release_workflow
+    from argo_buildpacks.templates.triggers import sensor as sensor
 
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext argo_buildpacks``: Hera workflows and templates display as a diagram of
-    their pods beside their YAML (see `argo_buildpacks.display`)."""
-    from argo_buildpacks.display import load_ipython_extension as load
+    their pods beside their YAML (see `argo_buildpacks.display._jupyter`)."""
+    from argo_buildpacks.display._jupyter import load_ipython_extension as load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext argo_buildpacks``: back to Hera's own display."""
-    from argo_buildpacks.display import unload_ipython_extension as unload
+    from argo_buildpacks.display._jupyter import unload_ipython_extension as unload
 
     unload(ipython)
 

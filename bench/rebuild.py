@@ -38,7 +38,7 @@ from runscript import render, run  # noqa: E402
 
 from argo_buildpacks import BuildConfig  # noqa: E402
 from argo_buildpacks.components.buildpacks_build import PHASES, lifecycle_phase  # noqa: E402
-from argo_buildpacks.pipeline import to_manifest, workflow_template  # noqa: E402
+from argo_buildpacks.templates.pipeline import to_manifest, workflow_template  # noqa: E402
 
 #: Where `make bench` puts the registry binary (extracted from Debian's package, not
 #: installed: installing would also register a service listening on every address).
@@ -259,7 +259,7 @@ def measure_rebase(registry_url: str) -> Count:
     patched run image: the rebase component's ``main`` container (the lifecycle's
     ``rebaser``) run with the harness's recording fake, as ``inspect`` decided ``rebase``."""
     from argo_buildpacks.components.rebase import rebase
-    from argo_buildpacks.rebase_config import RebaseConfig
+    from argo_buildpacks.model.rebase import RebaseConfig
 
     config = bench_config().model_copy(
         update={"rebase": RebaseConfig(schedule="0 4 * * *", tag="1.0.0")}

@@ -27,7 +27,7 @@ from apps import TUTORIAL, app_dict, apps  # noqa: E402
 from raw_hera import raw_template  # noqa: E402
 
 from argo_buildpacks import BuildConfig, lint, workflow_template  # noqa: E402
-from argo_buildpacks.pipeline import render, to_manifest  # noqa: E402
+from argo_buildpacks.templates.pipeline import render, to_manifest  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "my-python-app.yaml"
 Row = tuple[str, str, str, str]  # what, ours, baseline, ratio

@@ -1,7 +1,7 @@
 """A local, contract-faithful Argo Server REST API (v4.1.2 ``/api/v1``) for the client tests.
 
 A real HTTP server (``ThreadingHTTPServer`` on 127.0.0.1, a free port, in a thread) that
-serves the endpoints :class:`~argo_buildpacks.client.ArgoClient` uses, as Argo's swagger
+serves the endpoints :class:`~argo_buildpacks.client._client.ArgoClient` uses, as Argo's swagger
 describes them: workflow templates and cluster workflow templates (create, get, update
 with ``resourceVersion`` preconditions), workflow submit, get and list (label selectors),
 and the newline-delimited JSON log stream. Errors are grpc-gateway bodies,

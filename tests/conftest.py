@@ -9,7 +9,7 @@ import pytest
 # ---- BEGIN fixtures for the local Argo API (owner: client; tests/argo_fake.py) ----------------
 from argo_fake import FakeArgo
 
-from argo_buildpacks.client import ArgoClient
+from argo_buildpacks.client._client import ArgoClient
 
 
 class FakeClock:

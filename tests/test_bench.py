@@ -15,7 +15,7 @@ from raw_hera import raw_template  # noqa: E402
 from run import structure  # noqa: E402
 
 from argo_buildpacks import workflow_template  # noqa: E402
-from argo_buildpacks.pipeline import render, to_manifest  # noqa: E402
+from argo_buildpacks.templates.pipeline import render, to_manifest  # noqa: E402
 
 
 @pytest.mark.parametrize("config", apps(200)[::37], ids=lambda c: c.name)

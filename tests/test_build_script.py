@@ -22,9 +22,9 @@ from runscript import SHELLS, Rendered, Shell, render, run, write_executable
 from argo_buildpacks.components import pack_build
 from argo_buildpacks.components.buildpacks_build import PHASES, Phase, lifecycle_phase
 from argo_buildpacks.components.scripts import load
-from argo_buildpacks.config import BuildConfig
 from argo_buildpacks.errors import ImageRefError
-from argo_buildpacks.images import ImageRef
+from argo_buildpacks.model.config import BuildConfig
+from argo_buildpacks.model.images import ImageRef
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 EPOCH = "1700000000"

@@ -22,10 +22,10 @@ from argo_fake import FakeArgo
 from click.testing import CliRunner, Result
 
 from argo_buildpacks import __version__
-from argo_buildpacks._cli_docs import HELP_COLUMNS, reference
-from argo_buildpacks._cli_progress import LiveProgress, PlainProgress, progress_for
-from argo_buildpacks.cli import cli
-from argo_buildpacks.runs import NodeStatus, RunStatus
+from argo_buildpacks.cli._docs import HELP_COLUMNS, reference
+from argo_buildpacks.cli._main import cli
+from argo_buildpacks.cli._progress import LiveProgress, PlainProgress, progress_for
+from argo_buildpacks.model.runs import NodeStatus, RunStatus
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "my-python-app.yaml"
@@ -45,7 +45,7 @@ COMMANDS = (
 )
 _SCRIPT = shutil.which("argo-buildpacks", path=str(Path(sys.executable).parent))
 #: The installed console script (falls back to the module when not installed).
-CLI = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "argo_buildpacks.cli"]
+CLI = [_SCRIPT] if _SCRIPT else [sys.executable, "-m", "argo_buildpacks.cli._main"]
 NO_ARGO_ENV = {k: v for k, v in os.environ.items() if not k.startswith("ARGO")}
 
 
@@ -107,7 +107,7 @@ def test_version_and_help_of_the_console_script() -> None:
 
 
 def _imported(*args: str) -> set[str]:
-    script = [_SCRIPT] if _SCRIPT else ["-m", "argo_buildpacks.cli"]
+    script = [_SCRIPT] if _SCRIPT else ["-m", "argo_buildpacks.cli._main"]
     done = subprocess.run(
         [sys.executable, "-X", "importtime", *script, *args],
         env=NO_ARGO_ENV,
@@ -370,7 +370,7 @@ def test_render_to_an_unwritable_place_fails_cleanly(tmp_path: Path) -> None:
 
 
 def test_unexpected_errors_are_one_line_without_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    from argo_buildpacks import pipeline
+    from argo_buildpacks.templates import pipeline
 
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("kaput")
@@ -896,7 +896,7 @@ def test_docs_cli_md_is_the_generated_reference() -> None:
     assert generated.returncode == 0, generated.stderr
     assert generated.stdout == reference(cli)
     assert (ROOT / "docs" / "cli.md").read_text() == generated.stdout, (
-        "docs/cli.md is out of date: python -m argo_buildpacks.cli _docs > docs/cli.md"
+        "docs/cli.md is out of date: python -m argo_buildpacks.cli._main _docs > docs/cli.md"
     )
 
 
@@ -1187,7 +1187,7 @@ def test_progress_escapes_what_the_server_says() -> None:
 def test_lint_a_checker_crash_on_one_file_keeps_the_others(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from argo_buildpacks import linting
+    from argo_buildpacks.linting import _lint as linting
 
     real = linting.lint
 
@@ -1213,7 +1213,7 @@ def test_lint_a_checker_crash_on_one_file_keeps_the_others(
 
 
 def test_status_lists_steps_in_run_order_with_containers_under_their_pod() -> None:
-    from argo_buildpacks._cli_progress import format_status
+    from argo_buildpacks.cli._progress import format_status
 
     root = NodeStatus("r", "run", "run", "Steps", "Failed", children=("g",))
     group = NodeStatus("g", "run[0]", "[0]", "StepGroup", "Failed", children=("p",))

@@ -13,9 +13,9 @@ from argo_fake import FakeArgo, as_stored, fnv1a32
 from conftest import FakeClock
 from hera.shared import global_config
 
-from argo_buildpacks import client as client_module
-from argo_buildpacks._http import RetryPolicy, error_from_body
-from argo_buildpacks.client import SUBMISSION_LABEL, ArgoClient
+from argo_buildpacks.client import _client as client_module
+from argo_buildpacks.client._client import SUBMISSION_LABEL, ArgoClient
+from argo_buildpacks.client._http import RetryPolicy, error_from_body
 from argo_buildpacks.errors import (
     AuthenticationError,
     ConfigError,
@@ -31,7 +31,7 @@ from argo_buildpacks.errors import (
     TransportError,
     WaitTimeoutError,
 )
-from argo_buildpacks.runs import Run, RunStatus, pod_name
+from argo_buildpacks.model.runs import Run, RunStatus, pod_name
 
 OUTPUT_NAMES = ("image", "digest", "tags", "commit")
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "my-python-app.yaml"
@@ -468,9 +468,9 @@ def test_apply_three_times_creates_then_leaves_alone_for_every_template_shape(
     argo_client: ArgoClient, argo_fake: FakeArgo, shape: str
 ) -> None:
     # The fake stores and returns templates as argo-server does (name: "", inputs: {}...).
-    from argo_buildpacks.config import BuildConfig
-    from argo_buildpacks.library import app_template, library_template
-    from argo_buildpacks.pipeline import workflow_template
+    from argo_buildpacks.model.config import BuildConfig
+    from argo_buildpacks.templates.library import app_template, library_template
+    from argo_buildpacks.templates.pipeline import workflow_template
 
     config = BuildConfig.from_file(EXAMPLE)
     lib = library_template(
@@ -1185,7 +1185,7 @@ def test_logs_stream_is_json_lines_on_the_wire(
 
 
 def test_normalise_drops_only_what_the_go_types_cannot_tell_from_absent() -> None:
-    from argo_buildpacks._compare import normalise
+    from argo_buildpacks.client._compare import normalise
 
     sent = {
         "templates": [

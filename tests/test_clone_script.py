@@ -22,8 +22,8 @@ from runscript import SHELLS, Shell, render, run, write_executable
 
 from argo_buildpacks.components import git_clone
 from argo_buildpacks.components.scripts import load
-from argo_buildpacks.config import Builder, GitSource
-from argo_buildpacks.tags import SemverTag
+from argo_buildpacks.model.config import Builder, GitSource
+from argo_buildpacks.model.tags import SemverTag
 
 BUILDER = Builder.from_image("paketobuildpacks/builder-jammy-base")
 REAL_GIT = shutil.which("git") or "git"

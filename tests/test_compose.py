@@ -1,5 +1,5 @@
 """Components that compose: self-contained templates, per-build paths, one factory signature,
-and :func:`argo_buildpacks.compose.compose` for the workflow-level pieces."""
+and :func:`argo_buildpacks.templates.compose.compose` for the workflow-level pieces."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from test_build_script import BINARY, DIGEST, FAKE_LIFECYCLE
 from argo_buildpacks import BuildConfig, lint
 from argo_buildpacks.components import buildpacks_build, git_clone, pack_build, tag_check
 from argo_buildpacks.components.buildpacks_build import PHASES
-from argo_buildpacks.compose import build_paths, compose, mark_global, workspace_mount
 from argo_buildpacks.errors import ConfigError
-from argo_buildpacks.pipeline import to_manifest, workflow_template
+from argo_buildpacks.templates.compose import build_paths, compose, mark_global, workspace_mount
+from argo_buildpacks.templates.pipeline import to_manifest, workflow_template
 
 
 def cfg(name: str = "web", **extra: Any) -> BuildConfig:
@@ -460,7 +460,7 @@ def test_every_generated_pod_template_refuses_a_token_itself(layout: str) -> Non
 
 
 def test_library_templates_refuse_a_token_and_leave_the_executor_to_the_app() -> None:
-    from argo_buildpacks.library import library_template
+    from argo_buildpacks.templates.library import library_template
 
     lib = to_manifest(library_template(registries=["registry.example.com"]))
     for t in lib["spec"]["templates"]:
@@ -488,7 +488,7 @@ def _claim_mount_problems(manifest: dict[str, Any]) -> list[str]:
 @pytest.mark.parametrize("layout", ["single-pod", "steps"])
 @pytest.mark.parametrize("mode", ["daemonless", "pack-dind", "pack-socket"])
 def test_argo_adds_the_workspace_to_every_container_set_pod(layout: str, mode: str) -> None:
-    from argo_buildpacks.library import library_template
+    from argo_buildpacks.templates.library import library_template
 
     config = cfg(layout=layout, mode=mode, creation_time="now")
     manifests = [to_manifest(workflow_template(config, allow_privileged=True))]

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from argo_buildpacks import BuildConfig, Builder, ConfigError, GitSource, SemverTag
-from argo_buildpacks.config import BUILDER_PRESETS
+from argo_buildpacks.model.config import BUILDER_PRESETS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "my-python-app.yaml"
@@ -338,7 +338,7 @@ def test_python_api_wrong_types_raise_config_error(call: Any, message: str) -> N
 
 
 def test_workflow_template_of_a_dict_names_the_argument() -> None:
-    from argo_buildpacks.pipeline import workflow_template
+    from argo_buildpacks.templates.pipeline import workflow_template
 
     with pytest.raises(
         ConfigError, match="workflow_template: config must be a BuildConfig, not dict"

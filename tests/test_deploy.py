@@ -9,10 +9,10 @@ import pytest
 from runscript import SHELLS, Shell, render, run
 
 from argo_buildpacks.components.scripts import load
-from argo_buildpacks.config import BuildConfig
 from argo_buildpacks.errors import ConfigError
-from argo_buildpacks.linting import lint
-from argo_buildpacks.pipeline import to_manifest, workflow_template
+from argo_buildpacks.linting._lint import lint
+from argo_buildpacks.model.config import BuildConfig
+from argo_buildpacks.templates.pipeline import to_manifest, workflow_template
 
 KUBE = {"kubernetes": {"namespace": "apps", "deployment": "web", "container": "app"}}
 GITOPS = {

@@ -22,7 +22,7 @@ from runscript import SHELLS, Shell, render, run, write_executable
 
 from argo_buildpacks.components.deploy import gitops_deploy
 from argo_buildpacks.components.scripts import load
-from argo_buildpacks.config import BuildConfig
+from argo_buildpacks.model.config import BuildConfig
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 

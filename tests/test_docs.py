@@ -15,7 +15,11 @@ from argo_fake import FakeArgo
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC_PAGES = sorted(p for p in (ROOT / "docs").rglob("*.md") if ">>>" in p.read_text())
-MODULES = ["argo_buildpacks.tags", "argo_buildpacks.config", "argo_buildpacks.images"]
+MODULES = [
+    "argo_buildpacks.model.tags",
+    "argo_buildpacks.model.config",
+    "argo_buildpacks.model.images",
+]
 
 
 @pytest.mark.parametrize("page", DOC_PAGES, ids=lambda p: str(p.relative_to(ROOT)))
@@ -155,9 +159,9 @@ def test_public_names_resolve_lazily() -> None:
 def test_exported_functions_are_not_shadowed_by_submodules() -> None:
     import argo_buildpacks
     import argo_buildpacks.components.rebase
-    import argo_buildpacks.fleets
-    import argo_buildpacks.linting  # importing every module must not rebind a public name
-    import argo_buildpacks.pipeline
+    import argo_buildpacks.linting._lint  # importing every module must not rebind a public name
+    import argo_buildpacks.templates.fleets
+    import argo_buildpacks.templates.pipeline
 
     for name in (
         "lint",

@@ -18,9 +18,15 @@ from click.testing import CliRunner
 from runscript import SHELLS, Rendered, Shell, run
 
 from argo_buildpacks import BuildConfig, ConfigError
-from argo_buildpacks.cli import cli
-from argo_buildpacks.fleets import FleetError, fleet, fleet_manifests, load_fleet, parse_summary
-from argo_buildpacks.linting import lint
+from argo_buildpacks.cli._main import cli
+from argo_buildpacks.linting._lint import lint
+from argo_buildpacks.templates.fleets import (
+    FleetError,
+    fleet,
+    fleet_manifests,
+    load_fleet,
+    parse_summary,
+)
 
 OLD = "sha256:" + "a" * 64
 NEW = "sha256:" + "b" * 64

@@ -25,7 +25,7 @@ import trustme
 from runscript import SHELLS, Shell, render, run
 
 from argo_buildpacks.components import git_clone
-from argo_buildpacks.config import Builder, GitSource
+from argo_buildpacks.model.config import Builder, GitSource
 
 BUILDER = Builder.from_image("paketobuildpacks/builder-jammy-base")
 TOKEN = "ghp_SECRETtoken1234567890"

@@ -22,9 +22,9 @@ from runscript import SHELLS, Rendered, Shell, render, run, substitute, write_ex
 from argo_buildpacks.components import git_clone, pack_build, tag_check
 from argo_buildpacks.components.buildpacks_build import PHASES, lifecycle_phase
 from argo_buildpacks.components.scripts import load
-from argo_buildpacks.config import BuildConfig
 from argo_buildpacks.errors import ConfigError, TagError
-from argo_buildpacks.tags import SemverTag
+from argo_buildpacks.model.config import BuildConfig
+from argo_buildpacks.model.tags import SemverTag
 
 HOSTILE = [
     "$(touch SENTINEL)",

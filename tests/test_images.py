@@ -1,4 +1,4 @@
-"""Tests for argo_buildpacks.images.ImageRef."""
+"""Tests for argo_buildpacks.model.images.ImageRef."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from argo_buildpacks.errors import ConfigError, ImageRefError
-from argo_buildpacks.images import ImageRef
+from argo_buildpacks.model.images import ImageRef
 
 SHA256 = "sha256:" + "0123456789abcdef" * 4
 SHA512 = "sha512:" + "0123456789abcdef" * 8

@@ -19,16 +19,16 @@ from test_build_script import DIGEST, FAKE_LIFECYCLE
 
 from argo_buildpacks import BuildConfig, ConfigError
 from argo_buildpacks.components.buildpacks_build import lifecycle_phase
-from argo_buildpacks.library import (
+from argo_buildpacks.linting._lint import lint
+from argo_buildpacks.templates.library import (
     GIT_SECRET,
     LIBRARY_INPUTS,
     REGISTRY_SECRET,
     app_template,
     library_template,
 )
-from argo_buildpacks.linting import lint
-from argo_buildpacks.pipeline import render as render_yaml
-from argo_buildpacks.pipeline import to_manifest, workflow_for
+from argo_buildpacks.templates.pipeline import render as render_yaml
+from argo_buildpacks.templates.pipeline import to_manifest, workflow_for
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = BuildConfig.from_file(ROOT / "examples" / "my-python-app.yaml")

@@ -1,4 +1,4 @@
-"""argo_buildpacks.linting: every rule catches what it should and leaves valid Argo alone."""
+"""argo_buildpacks.linting._lint: every rule catches what it should and leaves valid Argo alone."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from argo_buildpacks._lint.dag import find_cycles, parse_depends
 from argo_buildpacks.errors import ConfigError
-from argo_buildpacks.linting import Finding, lint
+from argo_buildpacks.linting._dag import find_cycles, parse_depends
+from argo_buildpacks.linting._lint import Finding, lint
 
 Manifest = dict[str, Any]
 

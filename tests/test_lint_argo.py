@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from argo_buildpacks.errors import ConfigError
-from argo_buildpacks.linting import MAX_TEXT, Finding, lint
+from argo_buildpacks.linting._lint import MAX_TEXT, Finding, lint
 
 
 def wf(templates: str, spec: str = "", kind: str = "Workflow", meta: str = "") -> str:
@@ -1045,14 +1045,14 @@ def test_each_documents_findings_survive_a_broken_neighbour() -> None:
 
 
 def test_a_crash_in_one_document_leaves_the_others_linted(monkeypatch: pytest.MonkeyPatch) -> None:
-    from argo_buildpacks._lint.rules import check_workflow as real
+    from argo_buildpacks.linting._rules import check_workflow as real
 
     def flaky(doc: Any, *args: Any) -> Any:
         if doc["metadata"]["name"] == "boom":
             raise ValueError("inside")
         return real(doc, *args)
 
-    monkeypatch.setattr("argo_buildpacks.linting.check_workflow", flaky)
+    monkeypatch.setattr("argo_buildpacks.linting._lint.check_workflow", flaky)
     text = wf(MAIN).replace("name: demo", "name: boom") + "---\n" + wf("- {name: main}")
     findings = lint(text)
     assert findings[0].document == "Workflow/boom"

@@ -10,9 +10,9 @@ import pytest
 
 from argo_buildpacks import BuildConfig, ConfigError
 from argo_buildpacks.components.rebase import cron_workflow, rebase_template
-from argo_buildpacks.linting import lint
-from argo_buildpacks.pipeline import to_manifest
-from argo_buildpacks.rbac import release_manifests
+from argo_buildpacks.linting._lint import lint
+from argo_buildpacks.templates.pipeline import to_manifest
+from argo_buildpacks.templates.rbac import release_manifests
 
 BASE: dict[str, Any] = {
     "name": "app",
@@ -133,7 +133,7 @@ def test_trust_boundary_only_the_rebaser_side_has_the_credential_and_no_app_code
 
 
 def test_the_rebuild_account_may_start_the_apps_own_template_and_nothing_else() -> None:
-    from argo_buildpacks.rbac import rbac_objects
+    from argo_buildpacks.templates.rbac import rbac_objects
 
     docs = rbac_objects(config())
     role = next(d for d in docs if d["kind"] == "Role" and d["metadata"]["name"] == "app-rebase")

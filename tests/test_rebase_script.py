@@ -16,7 +16,7 @@ import pytest
 from runscript import SHELLS, Rendered, Shell, run, substitute, write_executable
 
 from argo_buildpacks.components.rebase import rebase
-from argo_buildpacks.config import BuildConfig
+from argo_buildpacks.model.config import BuildConfig
 
 OLD = "sha256:" + "a" * 64
 NEW = "sha256:" + "b" * 64

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from argo_buildpacks.config import BuildConfig
 from argo_buildpacks.errors import ConfigError
+from argo_buildpacks.model.config import BuildConfig
 
 BASE: dict[str, Any] = {
     "name": "app",

@@ -13,11 +13,11 @@ import yaml
 from click.testing import CliRunner
 from events_schema import errors
 
-from argo_buildpacks.cli import cli
-from argo_buildpacks.config import BuildConfig
+from argo_buildpacks.cli._main import cli
 from argo_buildpacks.errors import ConfigError
-from argo_buildpacks.linting import lint
-from argo_buildpacks.rbac import rbac_objects, release_manifests
+from argo_buildpacks.linting._lint import lint
+from argo_buildpacks.model.config import BuildConfig
+from argo_buildpacks.templates.rbac import rbac_objects, release_manifests
 
 APP: dict[str, Any] = {
     "name": "my-python-app",
@@ -292,7 +292,7 @@ def test_lint_warns_when_a_gitlab_token_would_not_be_checked() -> None:
 def test_lint_bundled_schema_is_the_tests_copy_without_descriptions() -> None:
     """The schema lint ships is tests/data's (Argo Events v1.9.11) minus prose: same
     definitions, same properties, same types and required fields."""
-    from argo_buildpacks._lint.events import _definitions
+    from argo_buildpacks.linting._events import _definitions
 
     full = json.loads((Path(__file__).parent / "data" / "argo-events-schema.json").read_text())
     bundled = _definitions()

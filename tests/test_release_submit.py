@@ -11,12 +11,12 @@ import pytest
 from argo_fake import FakeArgo
 from click.testing import CliRunner
 
-from argo_buildpacks.cli import cli
-from argo_buildpacks.client import ArgoClient
-from argo_buildpacks.config import BuildConfig
+from argo_buildpacks.cli._main import cli
+from argo_buildpacks.client._client import ArgoClient
 from argo_buildpacks.errors import ConfigError, TagError
-from argo_buildpacks.pipeline import workflow_template
-from argo_buildpacks.release_config import release_arguments
+from argo_buildpacks.model.config import BuildConfig
+from argo_buildpacks.model.release import release_arguments
+from argo_buildpacks.templates.pipeline import workflow_template
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "my-python-app.yaml"
 

@@ -19,8 +19,8 @@ from test_build_script import BINARY, EPOCH, FAKE_LIFECYCLE, Workspace, config, 
 
 from argo_buildpacks import BuildConfig, ConfigError
 from argo_buildpacks.components.sign import COSIGN_SECRET_DIR, sign_template
-from argo_buildpacks.linting import lint
-from argo_buildpacks.pipeline import to_manifest, workflow_template
+from argo_buildpacks.linting._lint import lint
+from argo_buildpacks.templates.pipeline import to_manifest, workflow_template
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 KEY_SECRET = "cosign-key"

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from argo_buildpacks.components.scripts import load
 from argo_buildpacks.errors import ConfigError, TagError
-from argo_buildpacks.tags import SemverTag
+from argo_buildpacks.model.tags import SemverTag
 
 OUTPUTS = ("oci-tag", "tags", "version")
 

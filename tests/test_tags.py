@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from argo_buildpacks import SemverTag, TagError
-from argo_buildpacks.tags import OCI_TAG_PATTERN
+from argo_buildpacks.model.tags import OCI_TAG_PATTERN
 
 VALID = [
     ("0.0.0", "0.0.0"),

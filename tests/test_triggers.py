@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from events_schema import errors
 
-from argo_buildpacks.config import BuildConfig
 from argo_buildpacks.errors import ConfigError
-from argo_buildpacks.linting import lint
-from argo_buildpacks.pipeline import to_manifest, workflow_template
-from argo_buildpacks.release_config import tag_pattern_regex
-from argo_buildpacks.triggers import (
+from argo_buildpacks.linting._lint import lint
+from argo_buildpacks.model.config import BuildConfig
+from argo_buildpacks.model.release import tag_pattern_regex
+from argo_buildpacks.templates.pipeline import to_manifest, workflow_template
+from argo_buildpacks.templates.triggers import (
     cron_workflow,
     event_source,
     release_workflow,

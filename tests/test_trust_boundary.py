@@ -17,9 +17,14 @@ from typing import Any
 import pytest
 
 from argo_buildpacks import BuildConfig, ConfigError
-from argo_buildpacks._lint.privileged import privileged_issues
-from argo_buildpacks.library import GIT_SECRET, REGISTRY_SECRET, app_template, library_template
-from argo_buildpacks.pipeline import to_manifest, workflow_for, workflow_template
+from argo_buildpacks.linting._privileged import privileged_issues
+from argo_buildpacks.templates.library import (
+    GIT_SECRET,
+    REGISTRY_SECRET,
+    app_template,
+    library_template,
+)
+from argo_buildpacks.templates.pipeline import to_manifest, workflow_for, workflow_template
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = BuildConfig.from_file(ROOT / "examples" / "my-python-app.yaml")
@@ -215,7 +220,7 @@ def test_library_secrets_are_the_namespace_conventions() -> None:
 
 
 def test_the_executor_role_goes_to_the_one_account_with_a_token() -> None:
-    from argo_buildpacks.rbac import rbac_objects
+    from argo_buildpacks.templates.rbac import rbac_objects
 
     config = EXAMPLE.model_copy(
         update={"service_account": "builds", "executor_service_account": "builds-executor"}
@@ -234,7 +239,7 @@ def test_the_executor_role_goes_to_the_one_account_with_a_token() -> None:
 
 
 def test_lint_points_at_the_controller_when_the_executor_is_left_to_it() -> None:
-    from argo_buildpacks.linting import lint
+    from argo_buildpacks.linting._lint import lint
 
     patched = to_manifest(workflow_template(EXAMPLE))
     assert lint(patched, restricted=True) == []
@@ -261,7 +266,7 @@ def test_lint_points_at_the_controller_when_the_executor_is_left_to_it() -> None
 
 
 def test_tag_check_has_a_cpu_limit_and_the_git_image_has_the_submodule_fix() -> None:
-    from argo_buildpacks.config import Images
+    from argo_buildpacks.model.config import Images
 
     m = to_manifest(workflow_template(EXAMPLE))
     nodes = {c["name"]: c for c in m["spec"]["templates"][1]["containerSet"]["containers"]}

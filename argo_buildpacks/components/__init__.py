@@ -1,11 +1,11 @@
 """Reusable Hera components: plain factories returning templates for any Hera workflow.
 
-Each takes the `argo_buildpacks.config.BuildConfig` and ``name=``; default names are
+Each takes the `argo_buildpacks.model.config.BuildConfig` and ``name=``; default names are
 readable (``tag-check``, ``git-clone``, ``build-<app>``). Nothing registers itself on import;
 called inside a Hera ``with Workflow(...)`` block, a template joins that workflow. Every
 template is self-contained (its pod securityContext, Secret volumes, no service-account token)
 and works on its build's own directory, ``/workspace/<config.name>``.
-`argo_buildpacks.compose.compose` adds what a workflow must hold.
+`argo_buildpacks.templates.compose.compose` adds what a workflow must hold.
 
 - `tag_check`: the in-cluster SemVer check of the ``tag`` input (busybox ``sh``).
 - `git_clone`: a shallow clone of one revision (alpine/git).

@@ -21,8 +21,8 @@ from hera.workflows.models import (
     VolumeMount,
 )
 
-from argo_buildpacks.config import BuildConfig, Builder, ResourceSpec
-from argo_buildpacks.images import ImageRef
+from argo_buildpacks.model.config import BuildConfig, Builder, ResourceSpec
+from argo_buildpacks.model.images import ImageRef
 
 __all__ = [
     "LAYERS",

@@ -43,7 +43,7 @@ from hera.workflows.models import (
 
 from argo_buildpacks.components import _pod
 from argo_buildpacks.components.scripts import load
-from argo_buildpacks.config import BuildConfig
+from argo_buildpacks.model.config import BuildConfig
 
 __all__ = [
     "BUILD_OUTPUT_NAMES",

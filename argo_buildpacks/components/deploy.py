@@ -4,7 +4,7 @@ Two ways, from ``config.deploy``:
 
 - `kubernetes_deploy`: ``kubectl set image`` on one container of one Deployment, then
   ``kubectl rollout status``, in a pod of its own whose ServiceAccount (``<name>-deploy``)
-  may patch that one Deployment and nothing else (see `argo_buildpacks.rbac`). The
+  may patch that one Deployment and nothing else (see `argo_buildpacks.templates.rbac`). The
   kubectl image needs no shell: every value is an argument.
 - `gitops_deploy`: ``scripts/deploy_gitops.sh`` commits the image reference to a file
   of a GitOps repository and pushes it (Argo CD or Flux roll it out). The repository, file,
@@ -44,9 +44,9 @@ from hera.workflows.models import Container as ModelContainer
 
 from argo_buildpacks.components import _pod
 from argo_buildpacks.components.scripts import load
-from argo_buildpacks.config import BuildConfig
 from argo_buildpacks.errors import ConfigError
-from argo_buildpacks.release_config import GitOpsDeploy, KubernetesDeploy
+from argo_buildpacks.model.config import BuildConfig
+from argo_buildpacks.model.release import GitOpsDeploy, KubernetesDeploy
 
 __all__ = [
     "DEPLOY_UID",

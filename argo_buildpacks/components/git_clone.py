@@ -18,7 +18,8 @@ from hera.workflows.models import (
 
 from argo_buildpacks.components import _pod
 from argo_buildpacks.components.scripts import load
-from argo_buildpacks.config import (
+from argo_buildpacks.errors import ConfigError
+from argo_buildpacks.model.config import (
     BuildConfig,
     Builder,
     GitSource,
@@ -27,8 +28,7 @@ from argo_buildpacks.config import (
     ResourceSpec,
     Retries,
 )
-from argo_buildpacks.errors import ConfigError
-from argo_buildpacks.images import ImageRef
+from argo_buildpacks.model.images import ImageRef
 
 __all__ = ["CLONE_OUTPUT_NAMES", "GIT_SECRET_DIR", "git_clone", "git_secret_volume"]
 
@@ -78,7 +78,7 @@ def git_clone(
             revision policy; ``revision`` is the default of the ``revision`` input), builder
             (uid/gid), ``images.git``, ``retries.clone``, ``resources.clone``,
             ``log_level`` (``debug`` traces git's commands; never its HTTP headers) and
-            ``overridable`` (``repo``). (A bare `argo_buildpacks.config.GitSource`
+            ``overridable`` (``repo``). (A bare `argo_buildpacks.model.config.GitSource`
             with ``builder=`` still works, on ``/workspace``, for callers of the older
             signature.)
         name: the template/container name (default: ``git-clone``).

@@ -35,8 +35,8 @@ from argo_buildpacks.components.buildpacks_build import (
     retry_strategy,
 )
 from argo_buildpacks.components.scripts import load
-from argo_buildpacks.config import BuildConfig
 from argo_buildpacks.errors import ConfigError
+from argo_buildpacks.model.config import BuildConfig
 
 __all__ = ["COMMIT_EPOCH_INPUT", "pack_build"]
 

@@ -58,8 +58,8 @@ from argo_buildpacks.components.buildpacks_build import (
 )
 from argo_buildpacks.components.deploy import deploy_template
 from argo_buildpacks.components.scripts import load
-from argo_buildpacks.config import BuildConfig
 from argo_buildpacks.errors import ConfigError
+from argo_buildpacks.model.config import BuildConfig
 
 __all__ = [
     "ACTIONS",
@@ -97,7 +97,7 @@ def rebase_template_name(config: BuildConfig) -> str:
 
 def rebase_service_account(config: BuildConfig) -> str:
     """The ServiceAccount of the rebuild step (``<name>-rebase``): it may create Workflows
-    from the app's WorkflowTemplate and nothing else (`argo_buildpacks.rbac`)."""
+    from the app's WorkflowTemplate and nothing else (`argo_buildpacks.templates.rbac`)."""
     return f"{config.name[:56].rstrip('-')}-rebase"
 
 
@@ -263,7 +263,7 @@ def rebase_template(
     Raises:
         ConfigError: ``config`` is not a `BuildConfig`.
     """
-    from argo_buildpacks.pipeline import assemble
+    from argo_buildpacks.templates.pipeline import assemble
 
     config = _config(config)
     rebase_t = rebase(config, name="rebase")

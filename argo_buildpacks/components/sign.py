@@ -40,8 +40,8 @@ from argo_buildpacks.components.buildpacks_build import (
     registry_secret_volume,
 )
 from argo_buildpacks.components.deploy import script_pod
-from argo_buildpacks.config import BuildConfig
 from argo_buildpacks.errors import ConfigError
+from argo_buildpacks.model.config import BuildConfig
 
 __all__ = ["COSIGN_SECRET_DIR", "SBOM_INPUT_DIR", "add_sign", "sign_template"]
 

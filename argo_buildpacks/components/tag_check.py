@@ -1,7 +1,7 @@
 """The in-cluster tag check: validates the ``tag`` parameter before any clone or build.
 
 Users submit from the Argo UI or ``argo submit -p tag=...``, bypassing Python, so the
-cluster applies `argo_buildpacks.tags.SemverTag`'s rules itself, in POSIX ``sh`` in
+cluster applies `argo_buildpacks.model.tags.SemverTag`'s rules itself, in POSIX ``sh`` in
 a small busybox image (``scripts/tag_check.sh``; tests hold the two in parity).
 """
 
@@ -14,9 +14,16 @@ from hera.workflows.models import ValueFrom
 
 from argo_buildpacks.components import _pod
 from argo_buildpacks.components.scripts import load
-from argo_buildpacks.config import BuildConfig, Builder, Images, Resources, ResourceSpec, TagPolicy
 from argo_buildpacks.errors import ConfigError
-from argo_buildpacks.images import ImageRef
+from argo_buildpacks.model.config import (
+    BuildConfig,
+    Builder,
+    Images,
+    Resources,
+    ResourceSpec,
+    TagPolicy,
+)
+from argo_buildpacks.model.images import ImageRef
 
 __all__ = ["TAG_OUTPUT_NAMES", "tag_check"]
 
@@ -40,7 +47,7 @@ def tag_check(
         config: the build: its ``tag`` policy, builder (uid/gid), ``images.shell``,
             ``resources.tag_check`` and executor account; the outputs go to its build's
             ``out`` directory (``/workspace/<config.name>/out``). (A bare
-            `argo_buildpacks.config.TagPolicy` with ``builder=`` still works, on
+            `argo_buildpacks.model.config.TagPolicy` with ``builder=`` still works, on
             ``/workspace/out``, for callers of the older signature.)
         name: the template/container name (default: ``tag-check``, or ``version`` for
             ``mode="describe"``).

@@ -15,9 +15,9 @@ import pytest
 from hera.workflows import Container, Env, Parameter, WorkflowTemplate
 from hera.workflows.models import ValueFrom
 
-from argo_buildpacks.client import ArgoClient
+from argo_buildpacks.client._client import ArgoClient
 from argo_buildpacks.errors import AuthenticationError, NotFoundError, TagError
-from argo_buildpacks.runs import RunStatus
+from argo_buildpacks.model.runs import RunStatus
 
 pytestmark = [
     pytest.mark.e2e,

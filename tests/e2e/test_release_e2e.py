@@ -39,8 +39,8 @@ from typing import Any
 import pytest
 import yaml
 
-from argo_buildpacks.config import BuildConfig
-from argo_buildpacks.rbac import release_manifests
+from argo_buildpacks.model.config import BuildConfig
+from argo_buildpacks.templates.rbac import release_manifests
 
 pytestmark = [
     pytest.mark.e2e,

@@ -1,0 +1,312 @@
+"""Strict decoding, as ``argo lint --strict`` does it: unknown fields and wrong types.
+
+The manifest is walked alongside Hera's generated pydantic models of the Argo API
+(``hera.workflows.models``), by JSON name (field alias). Hera is imported on first use, and
+the fields of each model are worked out once (`functools.cache` on the model class).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from argo_buildpacks.linting._base import Issue, describe, did_you_mean, key_path
+
+# Fields of Argo v4.1.2 (api/jsonschema/schema.json) that Hera 7.1's generated models lack,
+# by schema definition name: without them valid v4 manifests would have "unknown" fields.
+# The last entry corrects a type: Kubernetes takes a port name or number there.
+_EXTRA_FIELDS: dict[str, dict[str, str]] = {
+    "io.argoproj.workflow.v1alpha1.Template": {
+        "pendingTimeout": "str",
+        "podResources": "map",
+        "resourceClaims": "list",
+    },
+    "io.argoproj.workflow.v1alpha1.WorkflowSpec": {
+        "executorPlugins": "list",
+        "podResources": "map",
+        "resourceClaims": "list",
+    },
+    "io.argoproj.workflow.v1alpha1.ContainerNode": {"restartPolicyRules": "list"},
+    "io.argoproj.workflow.v1alpha1.ScriptTemplate": {"restartPolicyRules": "list"},
+    "io.argoproj.workflow.v1alpha1.UserContainer": {"restartPolicyRules": "list"},
+    "io.k8s.api.core.v1.Container": {"restartPolicyRules": "list"},
+    "io.argoproj.workflow.v1alpha1.HTTPArtifact": {"saveStreamViaFile": "bool"},
+    "io.argoproj.workflow.v1alpha1.S3Artifact": {"addressingStyle": "str"},
+    "io.argoproj.workflow.v1alpha1.S3ArtifactRepository": {"addressingStyle": "str"},
+    "io.k8s.api.core.v1.EnvVarSource": {"fileKeyRef": "map"},
+    "io.k8s.api.core.v1.VolumeProjection": {"podCertificate": "map"},
+    "io.k8s.api.core.v1.HTTPGetAction": {"port": "intstr"},
+    "io.k8s.api.core.v1.TCPSocketAction": {"port": "intstr"},
+}
+_WF = "io.argoproj.workflow.v1alpha1."
+_CORE = "io.k8s.api.core.v1."
+# Fields that not every supported Argo release knows, from the differences between the
+# JSON schemas of v3.6.19, v3.7.18, v4.0.10 and v4.1.2 (api/jsonschema/schema.json) and
+# docs/deprecations.md: (schema definition, field) -> (first release, last release).
+_FIELD_RELEASES: dict[tuple[str, str], tuple[tuple[int, int], tuple[int, int]]] = {
+    **{
+        (f"{_WF}{model}", field): ((3, 7), (9, 9))
+        for model, field in (
+            ("Backoff", "cap"),
+            ("Mutex", "database"),
+            ("SemaphoreRef", "database"),
+            ("Template", "annotations"),
+        )
+    },
+    (f"{_CORE}Lifecycle", "stopSignal"): ((3, 7), (9, 9)),
+    **{
+        (f"{_WF}{model}", "plugin"): ((4, 0), (9, 9))
+        for model in ("Artifact", "ArtifactLocation", "ArtifactPaths", "ArtifactRepository")
+    },
+    **{
+        (f"{_WF}{model}", field): ((4, 1), (9, 9))
+        for model, fields in (
+            ("Template", ("pendingTimeout", "podResources", "resourceClaims")),
+            ("WorkflowSpec", ("executorPlugins", "podResources", "resourceClaims")),
+            ("ContainerNode", ("restartPolicyRules",)),
+            ("ScriptTemplate", ("restartPolicyRules",)),
+            ("UserContainer", ("restartPolicyRules",)),
+            ("HTTPArtifact", ("saveStreamViaFile",)),
+            ("S3Artifact", ("addressingStyle",)),
+            ("S3ArtifactRepository", ("addressingStyle",)),
+        )
+        for field in fields
+    },
+    (f"{_CORE}Container", "restartPolicyRules"): ((4, 1), (9, 9)),
+    (f"{_CORE}EnvVarSource", "fileKeyRef"): ((4, 1), (9, 9)),
+    (f"{_CORE}VolumeProjection", "podCertificate"): ((4, 1), (9, 9)),
+    # Removed: deprecated in 3.6, gone in 3.7 (priorities) and 4.0 (the single forms).
+    (f"{_WF}Template", "priority"): ((3, 6), (3, 6)),
+    (f"{_WF}WorkflowSpec", "podPriority"): ((3, 6), (3, 6)),
+    (f"{_WF}CronWorkflowSpec", "schedule"): ((3, 6), (3, 7)),
+    (f"{_WF}Synchronization", "mutex"): ((3, 6), (3, 7)),
+    (f"{_WF}Synchronization", "semaphore"): ((3, 6), (3, 7)),
+}
+_NEXT_RELEASE = {(3, 6): "3.7", (3, 7): "4.0"}
+# What replaces a removed field, for the message.
+_REPLACED_BY = {
+    "schedule": "schedules (a list)",
+    "mutex": "mutexes (a list)",
+    "semaphore": "semaphores (a list)",
+    "priority": "nothing: it was removed",
+    "podPriority": "priorityClassName",
+}
+_REMOVED_TYPES = {
+    (f"{_WF}Template", "priority"): "int",
+    (f"{_WF}WorkflowSpec", "podPriority"): "int",
+    (f"{_WF}CronWorkflowSpec", "schedule"): "str",
+    (f"{_WF}Synchronization", "mutex"): "map",
+    (f"{_WF}Synchronization", "semaphore"): "map",
+}
+# Argo's AnyString fields (pkg/apis/workflow/v1alpha1): Go decodes a number or boolean
+# into them as its text. Every other string field refuses anything but a string.
+_ANY_STRING = {
+    "Parameter": frozenset({"default", "value", "description", "enum"}),
+    "ValueFrom": frozenset({"default"}),
+}
+# resource.Quantity: a JSON number, or a string of ASCII digits with an optional suffix.
+_QUANTITY = re.compile(
+    r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?\Z"
+)
+# Fields Hera's models require that Argo's Go types leave optional (pointer, omitempty).
+_OPTIONAL = {
+    "Gauge": frozenset({"realtime"}),
+    # Argo does not need metadata; the identity check warns that Kubernetes does.
+    **{kind: frozenset({"metadata"}) for kind in ("Workflow", "WorkflowTemplate")},
+    **{kind: frozenset({"metadata"}) for kind in ("ClusterWorkflowTemplate", "CronWorkflow")},
+}
+# Models with no fields that stand for free-form objects (the rest are empty structs).
+_FREE_FORM = frozenset({"Plugin", "FieldsV1"})
+_EXPECTED = {
+    "int": "an integer",
+    "float": "a number",
+    "bool": "a boolean",
+    "str": "a string",
+    "scalar": "a string or number",
+    "anystring": "a string, number or boolean",
+    "intstr": "an integer or a string",
+    "quantity": 'a quantity: a number, or a string such as "500m", "2", "1.5Gi"',
+    "list": "a list",
+    "map": "a mapping",
+    "model": "a mapping",
+}
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a value must look like: ``kind`` plus the model or the element shape."""
+
+    kind: str  # model | list | map | str | int | float | bool | scalar | any
+    model: type | None = None
+    item: _Shape | None = None
+
+
+_ANY = _Shape("any")
+
+
+def check_strict(
+    doc: Mapping[str, Any], kind: str, argo_version: tuple[int, int] = (4, 1)
+) -> list[Issue]:
+    """Unknown fields, missing required fields and wrong types in a manifest of ``kind``,
+    as the Argo release ``argo_version`` decodes it."""
+    from hera.workflows.models.io.argoproj.workflow import v1alpha1
+
+    out: list[Issue] = []
+    _walk(doc, _Shape("model", model=getattr(v1alpha1, kind)), "", out, argo_version)
+    return out
+
+
+def _release_problem(schema_name: str, key: str, target: tuple[int, int]) -> str:
+    releases = _FIELD_RELEASES.get((schema_name, key))
+    if releases is None or releases[0] <= target <= releases[1]:
+        return ""
+    model = schema_name.rpartition(".")[2]
+    unknown = f'unknown field "{key}" in {model} for Argo {target[0]}.{target[1]} (the target)'
+    first, last = releases
+    if target < first:
+        return f"{unknown}: it is new in Argo {first[0]}.{first[1]}"
+    return (
+        f"{unknown}: it was removed in Argo {_NEXT_RELEASE[last]}; use "
+        f"{_REPLACED_BY.get(key, 'its replacement')}"
+    )
+
+
+def _walk(
+    value: Any, shape: _Shape, path: str, out: list[Issue], target: tuple[int, int] = (4, 1)
+) -> None:
+    if value is None or shape.kind == "any":
+        return
+    if shape.kind == "model" and isinstance(value, Mapping):
+        assert shape.model is not None  # noqa: S101 - model shapes always carry one
+        fields, required = _fields(shape.model)
+        model_name = shape.model.__name__
+        schema_name = _schema_name(shape.model)
+        for key, child in value.items():
+            child_path = key_path(path, key)
+            sub = fields.get(key) if isinstance(key, str) else None
+            problem = _release_problem(schema_name, str(key), target)
+            if problem:
+                out.append(Issue(child_path, problem))
+                continue
+            if (schema_name, key) in _REMOVED_TYPES:
+                last = _FIELD_RELEASES[(schema_name, key)][1]
+                out.append(
+                    Issue(
+                        child_path,
+                        f'field "{key}" is deprecated: Argo {_NEXT_RELEASE[last]} removes it; '
+                        f"use {_REPLACED_BY[key]}",
+                        "warning",
+                    )
+                )
+            if sub is None:
+                hint = did_you_mean(str(key), fields)
+                out.append(Issue(child_path, f'unknown field "{key}" in {model_name}{hint}'))
+            else:
+                _walk(child, sub, child_path, out, target)
+        if schema_name == f"{_WF}CronWorkflowSpec" and "schedule" in value and target < (4, 0):
+            required = required - {"schedules"}
+        for name in sorted(required - value.keys()):
+            out.append(
+                Issue(key_path(path, name), f'missing required field "{name}" in {model_name}')
+            )
+    elif shape.kind in ("list", "map") and isinstance(
+        value, list if shape.kind == "list" else Mapping
+    ):
+        item = shape.item or _ANY
+        if isinstance(value, list):
+            for i, child in enumerate(value):
+                _walk(child, item, f"{path}[{i}]", out, target)
+        else:
+            for key, child in value.items():
+                _walk(child, item, key_path(path, key), out, target)
+    elif not _scalar_fits(value, shape.kind):
+        message = f"expected {_EXPECTED[shape.kind]}, got {describe(value)}"
+        if shape.kind == "quantity" and isinstance(value, str) and "{{" in value:
+            message += (
+                "; Argo decodes quantities before it substitutes variables: set a "
+                "parameterised quantity through podSpecPatch"
+            )
+        out.append(Issue(path, message))
+
+
+def _scalar_fits(value: Any, kind: str) -> bool:
+    if kind in ("model", "list", "map") or isinstance(value, (Mapping, list)):
+        return False
+    if kind == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "float":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "str":
+        return isinstance(value, str)
+    if kind == "intstr":
+        return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+    if kind == "quantity":
+        if isinstance(value, str):
+            return bool(_QUANTITY.match(value))
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # anystring, scalar: any scalar.
+    return True
+
+
+@functools.cache
+def _fields(model: type) -> tuple[dict[str, _Shape], frozenset[str]]:
+    """A model's fields by JSON name (alias) with their shapes, and the required ones."""
+    model_fields: dict[str, Any] = getattr(model, "model_fields", {})
+    fields = {info.alias or name: _shape(info.annotation) for name, info in model_fields.items()}
+    for alias in _ANY_STRING.get(model.__name__, ()):
+        if alias in fields:
+            shape = fields[alias]
+            any_string = _Shape("anystring")
+            fields[alias] = _Shape("list", item=any_string) if shape.kind == "list" else any_string
+    schema_name = _schema_name(model)
+    extra = dict(_EXTRA_FIELDS.get(schema_name, {}))
+    extra.update({f: t for (m, f), t in _REMOVED_TYPES.items() if m == schema_name})
+    for alias, kind in extra.items():
+        fields[alias] = _Shape(kind, item=_ANY) if kind in ("list", "map") else _Shape(kind)
+    required = frozenset(
+        info.alias or name for name, info in model_fields.items() if info.is_required()
+    ) - _OPTIONAL.get(model.__name__, frozenset())
+    return fields, required
+
+
+def _schema_name(model: type) -> str:
+    """The schema definition name of a Hera model (``io.argoproj.workflow.v1alpha1.X``)."""
+    return model.__module__.rpartition("models.")[2] + "." + model.__name__
+
+
+def _shape(annotation: Any) -> _Shape:
+    from pydantic import BaseModel, RootModel
+
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in args if a is not type(None)]
+        if len(options) == 1:
+            return _shape(options[0])
+        kinds = {_shape(a).kind for a in options}
+        return _Shape("scalar") if kinds <= {"str", "int", "float", "bool", "scalar"} else _ANY
+    if origin is typing.Annotated:
+        return _shape(args[0])
+    if origin is list:
+        return _Shape("list", item=_shape(args[0]))
+    if origin is dict:
+        return _Shape("map", item=_shape(args[1]))
+    if annotation is Any or not isinstance(annotation, type):
+        return _ANY
+    if annotation.__name__ in ("Quantity", "IntOrString"):
+        return _Shape("quantity" if annotation.__name__ == "Quantity" else "intstr")
+    if issubclass(annotation, RootModel):
+        return _shape(annotation.model_fields["root"].annotation)
+    if issubclass(annotation, BaseModel):
+        if annotation.__name__ in _FREE_FORM:
+            return _Shape("map", item=_ANY)
+        return _Shape("model", model=annotation)
+    simple = {bool: "bool", int: "int", float: "float", str: "str"}
+    return _Shape(simple.get(annotation, "scalar"))

@@ -1,0 +1,338 @@
+"""What `ArgoClient` returns: apply results, runs, their
+status and log lines. Plain frozen dataclasses; Hera is imported for type checking only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
+from typing import TYPE_CHECKING, Literal
+
+from argo_buildpacks.display._html import CODE, phase_html
+
+if TYPE_CHECKING:
+    from hera.workflows.models import Workflow
+
+__all__ = [
+    "FINAL_PHASES",
+    "ApplyAction",
+    "ApplyResult",
+    "LogLine",
+    "NodeStatus",
+    "Run",
+    "RunStatus",
+    "pod_name",
+    "run_status_html",
+]
+
+#: Workflow phases after which nothing changes any more.
+FINAL_PHASES = frozenset({"Succeeded", "Failed", "Error"})
+
+ApplyAction = Literal["created", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """The outcome of `ArgoClient.apply`.
+
+    Attributes:
+        kind: ``WorkflowTemplate`` or ``ClusterWorkflowTemplate``.
+        name: the template's ``metadata.name``.
+        namespace: the namespace it lives in; ``None`` for a ClusterWorkflowTemplate.
+        action: ``"created"``, ``"updated"`` or ``"unchanged"`` (nothing was written).
+        resource_version: the server's ``metadata.resourceVersion`` after the call.
+    """
+
+    kind: str
+    name: str
+    namespace: str | None
+    action: ApplyAction
+    resource_version: str
+
+
+@dataclass(frozen=True)
+class Run:
+    """A submitted workflow.
+
+    Attributes:
+        name: the Workflow's ``metadata.name``.
+        namespace: the namespace it runs in.
+        uid: the Workflow's ``metadata.uid`` (empty when only the name is known).
+        submission_id: the client-generated id in the ``argo-buildpacks.io/submission-id``
+            label, which lets a retried submission find the run it already created.
+    """
+
+    name: str
+    namespace: str
+    uid: str = ""
+    submission_id: str = ""
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    """One node of a workflow's execution graph (``status.nodes[id]``).
+
+    Attributes:
+        id: the node id.
+        name: the node's full name (``wf.step.substep``).
+        display_name: the short name shown by the Argo UI.
+        type: ``Pod``, ``Steps``, ``DAG``, ``Container``, ``Skipped``...
+        phase: ``Pending``, ``Running``, ``Succeeded``, ``Failed``, ``Error``, ``Skipped``...
+        message: why the node is in this phase (empty when there is nothing to say).
+        pod_name: the pod that ran a ``Pod`` node, as Argo names it; for a ``Container``
+            node (one container of a containerSet pod), the pod it runs in; ``None``
+            otherwise.
+        template_name: the template the node ran, if any.
+        children: the ids of the node's children (a containerSet pod's are its
+            ``Container`` nodes).
+    """
+
+    id: str
+    name: str
+    display_name: str
+    type: str
+    phase: str
+    message: str = ""
+    pod_name: str | None = None
+    template_name: str | None = None
+    children: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """A snapshot of a workflow's status.
+
+    Attributes:
+        name: the Workflow's name.
+        namespace: its namespace.
+        phase: ``Pending``, ``Running``, ``Succeeded``, ``Failed`` or ``Error``. A workflow the
+            controller has not picked up yet (Argo's empty phase) is reported as ``Pending``.
+        message: Argo's explanation of the phase (mostly set on failures).
+        started_at: when the workflow started, if it has.
+        finished_at: when it finished, if it has.
+        progress: completed/total pods, e.g. ``"2/3"`` (empty before the first pod).
+        nodes: every node of the workflow, in the order the server listed them.
+        outputs: the workflow's global output parameters (``status.outputs.parameters``).
+    """
+
+    name: str
+    namespace: str
+    phase: str
+    message: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    progress: str = ""
+    nodes: tuple[NodeStatus, ...] = ()
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_workflow(cls, wf: Workflow, name: str = "", namespace: str = "") -> RunStatus:
+        """Summarise a Workflow as the server returned it (Hera's model).
+
+        Args:
+            wf: the Workflow.
+            name: its name, when the object lacks one.
+            namespace: its namespace, when the object lacks one.
+
+        Returns:
+            The status snapshot.
+        """
+        meta = wf.metadata
+        wf_name = meta.name or name
+        namespace = meta.namespace or namespace
+        v1 = (meta.annotations or {}).get("workflows.argoproj.io/pod-name-format") == "v1"
+        status = wf.status
+        if status is None:
+            return cls(wf_name, namespace, "Pending")
+        nodes = []
+        pods: dict[str, str] = {}  # Container node id -> the pod it runs in
+        for node in (status.nodes or {}).values():
+            if node.type == "Pod":
+                ref = node.template_ref.template if node.template_ref else None
+                owner = pod_name(wf_name, node.id, node.name, node.template_name or ref, v1=v1)
+                pods.update((child, owner) for child in node.children or [])
+        for node in (status.nodes or {}).values():
+            ref = node.template_ref.template if node.template_ref else None
+            template = node.template_name or ref
+            pod: str | None = None
+            if node.type == "Pod":
+                pod = pod_name(wf_name, node.id, node.name, template, v1=v1)
+            elif node.type == "Container":
+                pod = pods.get(node.id)
+            nodes.append(
+                NodeStatus(
+                    id=node.id,
+                    name=node.name,
+                    display_name=node.display_name or node.name,
+                    type=node.type,
+                    phase=node.phase or "Pending",
+                    message=node.message or "",
+                    pod_name=pod,
+                    template_name=template,
+                    children=tuple(node.children or ()),
+                )
+            )
+        params = (status.outputs.parameters if status.outputs else None) or []
+        return cls(
+            name=wf_name,
+            namespace=namespace,
+            phase=status.phase or "Pending",
+            message=status.message or "",
+            started_at=status.started_at.root if status.started_at else None,
+            finished_at=status.finished_at.root if status.finished_at else None,
+            progress=status.progress or "",
+            nodes=tuple(nodes),
+            outputs={p.name: p.value for p in params if p.value is not None},
+        )
+
+    def containers(self) -> list[tuple[str, str]]:
+        """Every ``(pod, container)`` whose log is the run's: each container of a
+        containerSet pod (its ``Container`` nodes), and ``main`` of any other pod.
+
+        In the order the server listed the nodes; a pod the run has not created yet
+        (no ``Pod`` node) is not listed.
+        """
+        by_id = {node.id: node for node in self.nodes}
+        pairs: list[tuple[str, str]] = []
+        for node in self.nodes:
+            if node.type != "Pod" or node.pod_name is None:
+                continue
+            names = [
+                by_id[child].display_name
+                for child in node.children
+                if child in by_id and by_id[child].type == "Container"
+            ]
+            pairs += [(node.pod_name, name) for name in names or ["main"]]
+        return pairs
+
+    @property
+    def finished(self) -> bool:
+        """Whether the phase is final (``Succeeded``, ``Failed`` or ``Error``)."""
+        return self.phase in FINAL_PHASES
+
+    @property
+    def succeeded(self) -> bool:
+        """Whether the workflow finished successfully."""
+        return self.phase == "Succeeded"
+
+    @property
+    def image(self) -> str | None:
+        """The built image as ``name:tag`` (output ``image``), once the build has pushed it."""
+        return self.outputs.get("image") or None
+
+    @property
+    def digest(self) -> str | None:
+        """The pushed image's digest, ``sha256:...`` (output ``digest``)."""
+        return self.outputs.get("digest") or None
+
+    @property
+    def tags(self) -> list[str]:
+        """Every tag pushed (output ``tags``, comma-separated on the wire)."""
+        raw = self.outputs.get("tags", "")
+        return [tag.strip() for tag in raw.split(",") if tag.strip()]
+
+    @property
+    def commit(self) -> str | None:
+        """The SHA of the commit that was built (output ``commit``)."""
+        return self.outputs.get("commit") or None
+
+    def _repr_html_(self) -> str:
+        """Jupyter: phase, progress, times, outputs and nodes as a compact table."""
+        return run_status_html(self)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One line of a workflow's logs.
+
+    Attributes:
+        pod_name: the pod that wrote it.
+        content: the line, without its newline, as the container wrote it (it may hold
+            control characters: escape it before printing it on a terminal).
+        container: the container that wrote it (``main`` in a one-container pod).
+    """
+
+    pod_name: str
+    content: str
+    container: str = "main"
+
+    def __str__(self) -> str:
+        return self.content
+
+
+def _fnv1a32(text: str) -> int:
+    value = 0x811C9DC5
+    for byte in text.encode():
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+def pod_name(
+    workflow: str, node_id: str, node_name: str, template: str | None, *, v1: bool = False
+) -> str:
+    """The name Argo gives the pod of a ``Pod`` node (its ``GeneratePodName``).
+
+    Args:
+        workflow: the workflow's name.
+        node_id: the node's id (the pod name under the old ``v1`` naming).
+        node_name: the node's full name.
+        template: the node's template name, if any.
+        v1: the workflow uses ``v1`` pod names (annotation
+            ``workflows.argoproj.io/pod-name-format``).
+
+    Returns:
+        ``<workflow>-<template>-<fnv32a(node name)>``, with the prefix cut to fit the
+        253-character limit; the workflow's own name for its root node.
+    """
+    if v1:
+        return node_id
+    if node_name == workflow:
+        return workflow
+    prefix = f"{workflow}-{template}" if template else workflow
+    return f"{prefix[:242]}-{_fnv1a32(node_name)}"
+
+
+def run_status_html(status: RunStatus) -> str:
+    """A run's status as a compact HTML table: phase, progress, times, outputs and nodes
+    (see `argo_buildpacks.display._jupyter.run_status_html`).
+
+    Args:
+        status: the snapshot.
+
+    Returns:
+        HTML; every value is escaped.
+    """
+    rows = [
+        ("run", CODE.format(escape(f"{status.namespace}/{status.name}"))),
+        (
+            "phase",
+            phase_html(status.phase) + (f" {escape(status.message)}" if status.message else ""),
+        ),
+    ]
+    if status.progress:
+        rows.append(("progress", escape(status.progress)))
+    if status.started_at:
+        when = escape(status.started_at.isoformat())
+        if status.finished_at:
+            took = status.finished_at - status.started_at
+            when += f" \u2192 {escape(status.finished_at.isoformat())} ({escape(str(took))})"
+        rows.append(("time", when))
+    rows += [(escape(k), CODE.format(escape(v))) for k, v in status.outputs.items()]
+    table = "".join(
+        f'<tr><th style="text-align:left">{key}</th><td style="text-align:left">{value}</td></tr>'
+        for key, value in rows
+    )
+    html = f'<table class="argo-buildpacks-run">{table}</table>'
+    if status.nodes:
+        cells = "".join(
+            f"<tr><td>{escape(n.display_name)}</td><td>{escape(n.type)}</td>"
+            f"<td>{phase_html(n.phase)}</td><td>{escape(n.message)}</td></tr>"
+            for n in status.nodes
+        )
+        html += (
+            f"<details><summary>nodes ({len(status.nodes)})</summary><table>"
+            "<tr><th>node</th><th>type</th><th>phase</th><th>message</th></tr>"
+            f"{cells}</table></details>"
+        )
+    return html

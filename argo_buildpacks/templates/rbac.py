@@ -1,0 +1,236 @@
+"""The ServiceAccounts, Roles and RoleBindings a config needs, least privilege, and the whole
+stream of objects ``argo-buildpacks render -f app.yaml`` writes.
+
+- Executor: Argo's ``wait`` container records outputs as ``workflowtaskresults`` (create,
+  patch) as the executor account (``executor_service_account``, else ``service_account``,
+  else ``default``: no other container of a run gets a token) and, in the Kubernetes
+  deploy pod, its own account.
+- Kubernetes deploy: ``<name>-deploy`` may ``get``/``patch`` the one Deployment
+  (``resourceNames``) and ``list``/``watch`` it (kubectl asks with a ``metadata.name``
+  field selector, which ``resourceNames`` covers), in its namespace only.
+- Sensor: ``<name>-sensor`` may ``create`` workflows and ``list`` them (Argo Events looks up
+  the workflow it submitted by label) and ``get`` the one WorkflowTemplate it references.
+
+The EventSource needs no account (it manages no GitHub hook and watches no resource); a
+GitLab EventSource reads its tokens from Secret volumes, not the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from argo_buildpacks.components import _pod
+from argo_buildpacks.errors import ConfigError
+from argo_buildpacks.model.config import BuildConfig
+
+__all__ = ["rbac_objects", "release_manifests"]
+
+RBAC = "rbac.authorization.k8s.io/v1"
+_MANAGED = {"app.kubernetes.io/managed-by": "argo-buildpacks"}
+
+
+def _meta(config: BuildConfig, name: str, namespace: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "namespace": namespace,
+        "labels": {**_MANAGED, "argo-buildpacks.io/app": config.name},
+    }
+
+
+def _account(config: BuildConfig, name: str, namespace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": _meta(config, name, namespace),
+    }
+
+
+def _role(
+    config: BuildConfig, name: str, namespace: str, rules: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "apiVersion": RBAC,
+        "kind": "Role",
+        "metadata": _meta(config, name, namespace),
+        "rules": rules,
+    }
+
+
+def _binding(
+    config: BuildConfig, name: str, namespace: str, subjects: list[tuple[str, str]]
+) -> dict[str, Any]:
+    return {
+        "apiVersion": RBAC,
+        "kind": "RoleBinding",
+        "metadata": _meta(config, name, namespace),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+        "subjects": [
+            {"kind": "ServiceAccount", "name": sa, "namespace": ns} for sa, ns in subjects
+        ],
+    }
+
+
+def rbac_objects(config: BuildConfig) -> list[dict[str, Any]]:
+    """The ServiceAccounts, Roles and RoleBindings for ``config``, as manifests (accounts
+    first, then roles, then bindings, so ``kubectl apply`` creates them in order)."""
+    from argo_buildpacks.components.deploy import deploy_service_account
+    from argo_buildpacks.templates.triggers import sensor_service_account
+
+    ns = config.namespace
+    accounts: list[dict[str, Any]] = []
+    roles: list[dict[str, Any]] = []
+    bindings: list[dict[str, Any]] = []
+    # No container of a run gets a token but Argo's executor, which runs as the executor
+    # account (executor_service_account, else service_account, else default).
+    executor_sa = _pod.executor_account(config)
+    for named in dict.fromkeys([config.service_account, config.executor_service_account]):
+        if named:
+            accounts.append(_account(config, named, ns))
+    executors = [(executor_sa, ns)]
+
+    kube = config.deploy.kubernetes if config.deploy else None
+    if kube is not None:
+        deploy_sa = deploy_service_account(config)
+        accounts.append(_account(config, deploy_sa, ns))
+        executors.append((deploy_sa, ns))
+        name = f"{config.name}-deploy"
+        roles.append(
+            _role(
+                config,
+                name,
+                kube.namespace,
+                [
+                    {
+                        "apiGroups": ["apps"],
+                        "resources": ["deployments"],
+                        "resourceNames": [kube.deployment],
+                        "verbs": ["get", "list", "watch", "patch"],
+                    }
+                ],
+            )
+        )
+        bindings.append(_binding(config, name, kube.namespace, [(deploy_sa, ns)]))
+
+    executor = f"{config.name}-executor"
+    roles.append(
+        _role(
+            config,
+            executor,
+            ns,
+            [
+                {
+                    "apiGroups": ["argoproj.io"],
+                    "resources": ["workflowtaskresults"],
+                    "verbs": ["create", "patch"],
+                }
+            ],
+        )
+    )
+    bindings.append(_binding(config, executor, ns, executors))
+
+    if config.trigger is not None:
+        sensor_sa = sensor_service_account(config)
+        name = f"{config.name}-sensor"
+        accounts.append(_account(config, sensor_sa, ns))
+        roles.append(
+            _role(
+                config,
+                name,
+                ns,
+                [
+                    {
+                        "apiGroups": ["argoproj.io"],
+                        "resources": ["workflows"],
+                        "verbs": ["create", "list"],
+                    },
+                    {
+                        "apiGroups": ["argoproj.io"],
+                        "resources": ["workflowtemplates"],
+                        "resourceNames": [config.name],
+                        "verbs": ["get"],
+                    },
+                ],
+            )
+        )
+        bindings.append(_binding(config, name, ns, [(sensor_sa, ns)]))
+
+    if config.rebase is not None:
+        # The rebase's rebuild step creates a Workflow from the app's own template and waits
+        # for it; its account may do that and write its own task results, nothing else.
+        from argo_buildpacks.components.rebase import rebase_service_account
+
+        rebase_sa = rebase_service_account(config)
+        accounts.append(_account(config, rebase_sa, ns))
+        roles.append(
+            _role(
+                config,
+                rebase_sa,
+                ns,
+                [
+                    {
+                        "apiGroups": ["argoproj.io"],
+                        "resources": ["workflows"],
+                        "verbs": ["create", "get", "list", "watch"],
+                    },
+                    {
+                        "apiGroups": ["argoproj.io"],
+                        "resources": ["workflowtemplates"],
+                        "resourceNames": [config.name],
+                        "verbs": ["get"],
+                    },
+                    {
+                        "apiGroups": ["argoproj.io"],
+                        "resources": ["workflowtaskresults"],
+                        "verbs": ["create", "patch"],
+                    },
+                ],
+            )
+        )
+        bindings.append(_binding(config, rebase_sa, ns, [(rebase_sa, ns)]))
+    return [*accounts, *roles, *bindings]
+
+
+def release_manifests(
+    config: BuildConfig,
+    *,
+    kind: Literal["WorkflowTemplate", "ClusterWorkflowTemplate"] = "WorkflowTemplate",
+    **options: Any,
+) -> list[dict[str, Any]]:
+    """Every object ``config`` implies, in ``kubectl apply`` order: the WorkflowTemplate,
+    and when ``trigger``, ``schedule`` or ``deploy`` is configured, the RBAC objects first
+    and the EventSource, Sensor and CronWorkflow after it; with ``rebase``, the rebase
+    WorkflowTemplate (`argo_buildpacks.components.rebase.rebase_template`) and, with
+    ``rebase.schedule``, its CronWorkflow last.
+
+    Args:
+        config: the app's build.
+        kind: the template's kind; the release sections need a ``WorkflowTemplate`` (the
+            Sensor's Role names one namespaced template).
+        options: further `argo_buildpacks.templates.pipeline.workflow_template` options.
+
+    Raises:
+        ConfigError: a ClusterWorkflowTemplate with ``trigger``, ``schedule`` or ``rebase``, or any
+            error of the parts.
+    """
+    from argo_buildpacks.templates.pipeline import to_manifest, workflow_template
+    from argo_buildpacks.templates.triggers import cron_workflow, event_source, sensor
+
+    if kind != "WorkflowTemplate" and (config.trigger or config.schedule or config.rebase):
+        raise ConfigError(
+            f"kind {kind!r} with trigger, schedule or rebase is not supported: the Sensor and "
+            "CronWorkflow reference a namespaced WorkflowTemplate; use kind WorkflowTemplate"
+        )
+    template = workflow_template(config, kind=kind, **options)
+    release = config.trigger or config.schedule or config.deploy or config.rebase
+    docs = [*(rbac_objects(config) if release else []), to_manifest(template)]
+    if config.trigger is not None:
+        docs += [event_source(config), sensor(config, template)]
+    if config.schedule is not None:
+        docs.append(cron_workflow(config))
+    if config.rebase is not None:
+        from argo_buildpacks.components import rebase
+
+        docs.append(to_manifest(rebase.rebase_template(config)))
+        if config.rebase.schedule is not None:
+            docs.append(rebase.cron_workflow(config))
+    return docs

@@ -1,0 +1,381 @@
+"""From a pushed git tag to a submitted build: Argo Events objects and scheduled rebuilds.
+
+- `event_source`: an Argo Events ``EventSource`` (GitHub, GitLab or a generic webhook)
+  receiving the repository's push events, authenticated by a Secret reference.
+- `sensor`: a ``Sensor`` that submits the app's WorkflowTemplate (by
+  ``workflowTemplateRef``) when a tag matching ``trigger.tags`` is pushed to *this*
+  repository: the tag name (``refs/tags/`` removed) becomes both ``tag`` and ``revision``.
+  Optionally a push to one of ``trigger.branches`` builds that branch with the version
+  from git.
+- `cron_workflow`: a ``CronWorkflow`` that rebuilds the configured revision with the
+  version from git, so images pick up patched run images and buildpacks.
+- `release_workflow`: the Workflow a Sensor submits: a ``workflowTemplateRef`` with the
+  ``tag`` and ``revision`` arguments left for the event's values.
+
+Payload paths and behaviour follow Argo Events v1.9.11's sources: the GitHub source wraps the
+delivery as ``{headers, body}`` and adds the ``X-GitHub-Event`` header to ``body``; the
+GitLab source wraps it as ``{headers, body}``; the generic webhook as ``{header, body}``.
+Data filters are Go regular expressions matched anywhere in the value, so every pattern here
+is anchored. A parameter's ``dataTemplate`` is a Go template over ``.Input`` (the event
+data) with sprig functions; ``trimPrefix`` removes ``refs/tags/``. No fallback ``value``:
+an event the template cannot read fails the trigger instead of submitting a default.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hera.workflows import ClusterWorkflowTemplate, Parameter, Workflow, WorkflowTemplate
+from hera.workflows.models import WorkflowTemplateRef
+
+from argo_buildpacks.errors import ConfigError
+from argo_buildpacks.model.config import BuildConfig
+from argo_buildpacks.model.release import TriggerConfig, repository_path, tag_pattern_regex
+
+__all__ = [
+    "EVENT_NAME",
+    "EVENT_PARAMETERS",
+    "cron_workflow",
+    "event_source",
+    "release_workflow",
+    "sensor",
+    "sensor_service_account",
+]
+
+API_VERSION = "argoproj.io/v1alpha1"
+#: The event's key under the EventSource's provider section (``spec.github.push``).
+EVENT_NAME = "push"
+#: The workflow parameters the event fills, in the order `release_workflow` lists them.
+EVENT_PARAMETERS = ("tag", "revision")
+_NULL_SHA = "^0{40}$"
+# Argo Events images run from scratch with no USER: give them a non-root uid (the
+# controller mounts an emptyDir on /tmp, where the sensor writes the workflow it submits).
+_EVENTS_UID = 9731
+_MANAGED = {"app.kubernetes.io/managed-by": "argo-buildpacks"}
+
+
+def _trigger(config: BuildConfig) -> TriggerConfig:
+    if config.trigger is None:
+        raise ConfigError(f"config {config.name!r} has no trigger section")
+    return config.trigger
+
+
+def _go_literal(text: str) -> str:
+    """``text`` as a literal inside a Go (RE2) regular expression."""
+    return re.sub(r"([\\.+*?()|\[\]{}^$&~#-])", r"\\\1", text)
+
+
+def _pod_template(service_account: str | None = None) -> dict[str, Any]:
+    """Pod settings of an Argo Events pod: Pod Security Standard "restricted"."""
+    template: dict[str, Any] = {
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": _EVENTS_UID,
+            "runAsGroup": _EVENTS_UID,
+            "fsGroup": _EVENTS_UID,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "container": {
+            "securityContext": {
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"drop": ["ALL"]},
+                "runAsNonRoot": True,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            }
+        },
+    }
+    if service_account:
+        template["serviceAccountName"] = service_account
+    return template
+
+
+def _metadata(config: BuildConfig, name: str | None = None) -> dict[str, Any]:
+    return {
+        "name": name or config.name,
+        "namespace": config.namespace,
+        "labels": {**_MANAGED, "argo-buildpacks.io/app": config.name},
+    }
+
+
+def event_source(config: BuildConfig) -> dict[str, Any]:
+    """The ``EventSource`` that receives the repository's pushes (named after the app).
+
+    GitHub: configure the repository's webhook by hand (content type JSON, the secret from
+    ``trigger.webhook_secret``, event "push") to reach the EventSource's Service. GitLab: the
+    EventSource registers the project hook itself (``access_token_secret``, ``webhook_url``),
+    which is also what makes Argo Events check the token. Generic webhook: POST JSON
+    ``{"ref": "refs/tags/v1.4.2", "repository": "<source.url>"}`` with
+    ``Authorization: Bearer <token>``.
+
+    Raises:
+        ConfigError: the config has no ``trigger``.
+    """
+    trig = _trigger(config)
+    secret = {"name": trig.webhook_secret, "key": trig.webhook_secret_key}
+    webhook: dict[str, Any] = {
+        "endpoint": trig.endpoint,
+        "port": str(trig.port),
+        "method": "POST",
+        "url": "",
+    }
+    spec: dict[str, Any] = {
+        "eventBusName": trig.event_bus,
+        "template": _pod_template(),
+        "service": {"ports": [{"port": trig.port, "targetPort": trig.port}]},
+    }
+    if trig.provider == "github":
+        owner, _, name = repository_path(config.source.url).rpartition("/")
+        spec["github"] = {
+            EVENT_NAME: {
+                "repositories": [{"owner": owner, "names": [name]}],
+                "webhook": webhook,
+                "events": ["push"],
+                "webhookSecret": secret,
+                "contentType": "json",
+                "active": True,
+                "insecure": False,
+            }
+        }
+    elif trig.provider == "gitlab":
+        events = ["TagPushEvents"] + (["PushEvents"] if trig.branches else [])
+        spec["gitlab"] = {
+            EVENT_NAME: {
+                "projects": [repository_path(config.source.url)],
+                "webhook": {**webhook, "url": trig.webhook_url},
+                "events": events,
+                "accessToken": {"name": trig.access_token_secret, "key": trig.access_token_key},
+                "secretToken": secret,
+                "enableSSLVerification": True,
+                "gitlabBaseURL": trig.gitlab_url or _origin(config.source.url),
+            }
+        }
+    else:
+        spec["webhook"] = {EVENT_NAME: {**webhook, "authSecret": secret}}
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "EventSource",
+        "metadata": _metadata(config),
+        "spec": spec,
+    }
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme != "https":
+        raise ConfigError(
+            f"trigger.gitlab_url is needed: source.url {url!r} is not an https:// URL"
+        )
+    return f"https://{parts.netloc}"
+
+
+def _string(path: str, *patterns: str, negate: bool = False) -> dict[str, Any]:
+    filt: dict[str, Any] = {"path": path, "type": "string", "value": list(patterns)}
+    if negate:
+        filt["comparator"] = "!="
+    return filt
+
+
+def _filters(config: BuildConfig, ref_pattern: str, *, branch: bool) -> list[dict[str, Any]]:
+    """Data filters: this repository, a push (not a deletion) of a matching ref."""
+    trig = _trigger(config)
+    if trig.provider == "github":
+        repo = repository_path(config.source.url)
+        return [
+            _string("body.X-GitHub-Event", "^push$"),
+            _string("body.repository.full_name", "(?i)^" + _go_literal(repo) + "$"),
+            _string("body.ref", ref_pattern),
+            {"path": "body.deleted", "type": "bool", "value": ["false"]},
+        ]
+    if trig.provider == "gitlab":
+        repo = repository_path(config.source.url)
+        return [
+            _string("body.object_kind", "^push$" if branch else "^tag_push$"),
+            _string("body.project.path_with_namespace", "(?i)^" + _go_literal(repo) + "$"),
+            _string("body.ref", ref_pattern),
+            _string("body.after", _NULL_SHA, negate=True),
+        ]
+    return [
+        _string("body.repository", "^" + _go_literal(config.source.url) + "$"),
+        _string("body.ref", ref_pattern),
+    ]
+
+
+def _ref_regex(prefix: str, names_regex: str) -> str:
+    return "^" + _go_literal(prefix) + names_regex.removeprefix("^")
+
+
+def _param(dependency: str, index: int, prefix: str) -> dict[str, Any]:
+    return {
+        "src": {
+            "dependencyName": dependency,
+            "dataTemplate": '{{ trimPrefix "' + prefix + '" .Input.body.ref }}',
+        },
+        "dest": f"spec.arguments.parameters.{index}.value",
+    }
+
+
+def sensor_service_account(config: BuildConfig) -> str:
+    """The Sensor's ServiceAccount: ``trigger.service_account`` or ``<name>-sensor``."""
+    trig = _trigger(config)
+    return trig.service_account or f"{config.name}-sensor"
+
+
+def sensor(
+    config: BuildConfig, template: WorkflowTemplate | ClusterWorkflowTemplate | None = None
+) -> dict[str, Any]:
+    """The ``Sensor`` that submits the app's WorkflowTemplate for matching pushes.
+
+    Args:
+        config: the app's build, with a ``trigger`` section.
+        template: the WorkflowTemplate to reference (default: ``config.name`` in
+            ``config.namespace``).
+
+    Raises:
+        ConfigError: the config has no ``trigger``.
+    """
+    trig = _trigger(config)
+    workflow = to_dict(release_workflow(template or config.name, namespace=config.namespace))
+    tag_index = EVENT_PARAMETERS.index("tag")
+    rev_index = EVENT_PARAMETERS.index("revision")
+    dependencies = [
+        {
+            "name": "tag-push",
+            "eventSourceName": config.name,
+            "eventName": EVENT_NAME,
+            "filters": {
+                "data": _filters(
+                    config, _ref_regex("refs/tags/", tag_pattern_regex(trig.tags)), branch=False
+                )
+            },
+        }
+    ]
+    triggers = [
+        {
+            "template": {
+                "name": "build-tag",
+                "conditions": "tag-push",
+                "argoWorkflow": {
+                    "operation": "submit",
+                    "source": {"resource": workflow},
+                    "parameters": [
+                        _param("tag-push", tag_index, "refs/tags/"),
+                        _param("tag-push", rev_index, "refs/tags/"),
+                    ],
+                },
+            }
+        }
+    ]
+    if trig.branches:
+        names = "^(" + "|".join(_go_literal(b) for b in trig.branches) + ")$"
+        dependencies.append(
+            {
+                "name": "branch-push",
+                "eventSourceName": config.name,
+                "eventName": EVENT_NAME,
+                "filters": {
+                    "data": _filters(config, _ref_regex("refs/heads/", names), branch=True)
+                },
+            }
+        )
+        triggers.append(
+            {
+                "template": {
+                    "name": "build-branch",
+                    "conditions": "branch-push",
+                    "argoWorkflow": {
+                        "operation": "submit",
+                        # tag "" (from git): only the revision comes from the event.
+                        "source": {"resource": workflow},
+                        "parameters": [_param("branch-push", rev_index, "refs/heads/")],
+                    },
+                }
+            }
+        )
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "Sensor",
+        "metadata": _metadata(config),
+        "spec": {
+            "eventBusName": trig.event_bus,
+            "template": _pod_template(sensor_service_account(config)),
+            "dependencies": dependencies,
+            "triggers": triggers,
+        },
+    }
+
+
+def release_workflow(
+    template: WorkflowTemplate | ClusterWorkflowTemplate | str,
+    *,
+    namespace: str | None = None,
+    cluster_scope: bool | None = None,
+) -> Workflow:
+    """The Workflow a Sensor submits: ``template`` by reference, with ``tag`` and
+    ``revision`` (in that order, `EVENT_PARAMETERS`) left empty for the event's values.
+
+    Unlike `argo_buildpacks.templates.pipeline.workflow_for` it validates no tag: the values
+    arrive with the event, and the in-cluster tag check decides.
+    """
+    from argo_buildpacks.templates.pipeline import template_reference
+
+    name, ns, cluster = template_reference(
+        template, namespace=namespace, cluster_scope=cluster_scope
+    )
+    return Workflow(
+        generate_name=f"{name}-",
+        namespace=ns or "argo",
+        labels={"argo-buildpacks.io/template": name},
+        workflow_template_ref=WorkflowTemplateRef(name=name, cluster_scope=cluster or None),
+        arguments=[Parameter(name=p, value="") for p in EVENT_PARAMETERS],
+    )
+
+
+def cron_workflow(config: BuildConfig) -> dict[str, Any]:
+    """The ``CronWorkflow`` rebuilding ``source.revision`` on ``schedule`` with the version
+    from git (``tag: ""``), so images pick up patched run images and buildpacks.
+
+    Raises:
+        ConfigError: the config has no ``schedule``, or ``tag.from_git`` is off: a rebuild
+            has no pushed tag to take its version from.
+    """
+    if config.schedule is None:
+        raise ConfigError(f"config {config.name!r} has no schedule")
+    if not config.tag.from_git:
+        raise ConfigError(
+            "schedule needs tag.from_git: true: a scheduled rebuild has no pushed tag, so its "
+            "version must come from `git describe`"
+        )
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "CronWorkflow",
+        "metadata": _metadata(config, config.name[:44].rstrip("-") + "-rebuild"),
+        "spec": {
+            "schedules": [config.schedule],
+            "concurrencyPolicy": "Forbid",
+            "startingDeadlineSeconds": 3600,
+            "successfulJobsHistoryLimit": 3,
+            "failedJobsHistoryLimit": 3,
+            "workflowSpec": {
+                "workflowTemplateRef": {"name": config.name},
+                "arguments": {
+                    "parameters": [
+                        {"name": "tag", "value": ""},
+                        {"name": "revision", "value": config.source.revision},
+                    ]
+                },
+            },
+        },
+    }
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    """A plain manifest dict from a Hera object (or a dict)."""
+    if isinstance(obj, dict):
+        return obj
+    result = obj.to_dict()
+    if not isinstance(result, dict):  # pragma: no cover - Hera always returns a dict
+        raise ConfigError(f"cannot render {type(obj).__name__}")
+    return result
