@@ -68,6 +68,7 @@ bench: $(STAMP) $(REGISTRY_BIN)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -78,7 +79,7 @@ typecheck: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
-# The registry binary lets the tests count what a rebuild and a rebase push (tests/test_bench.py).
+# The registry binary lets the tests count what a rebuild and a rebase push (tests/docs/test_bench.py).
 pytest: $(STAMP) tools $(REGISTRY_BIN)
 	$(BIN)/pytest -q
 

@@ -2,7 +2,7 @@
 
 What a platform engineer would write without argo-buildpacks for the benchmark's apps
 (public repo, registry secret, build env, every other setting at its default), field for
-field, so that the render benchmark compares like with like (``tests/test_bench.py`` checks
+field, so that the render benchmark compares like with like (``tests/docs/test_bench.py`` checks
 that both produce the same manifest). The scripts are the library's constants, as a hand
 writer would paste them.
 """

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 
 import yaml  # noqa: E402
 from apps import TUTORIAL, app_dict, apps  # noqa: E402
@@ -119,7 +119,6 @@ def lint_throughput(configs: list[BuildConfig]) -> list[Row]:
 
 
 def client_throughput(configs: list[BuildConfig]) -> list[Row]:
-    from argo_fake import FakeArgo
     from hera.workflows.models import (
         SubmitOpts,
         WorkflowSubmitRequest,
@@ -129,6 +128,7 @@ def client_throughput(configs: list[BuildConfig]) -> list[Row]:
     from hera.workflows.service import WorkflowsService
 
     from argo_buildpacks import ArgoClient
+    from tests.support.argo_fake import FakeArgo
 
     templates = [workflow_template(c) for c in configs]
     manifests = [to_manifest(t) for t in templates]
@@ -351,8 +351,9 @@ Reading the table:
 - `import argo_buildpacks` loads the public names lazily, so it costs almost nothing until a
   template is built; "with the pipeline loaded" is the honest comparison with Hera.
 - Render: argo-buildpacks validates each config with pydantic and emits YAML through libyaml.
-  Against raw Hera written by hand (the same manifests, checked by `tests/test_bench.py`) and the
-  same emitter the overhead is the validation; against Hera's own `to_yaml()` it is faster.
+  Against raw Hera written by hand (the same manifests, checked by
+  `tests/docs/test_bench.py`) and the same emitter the overhead is the validation; against
+  Hera's own `to_yaml()` it is faster.
 - The client lints every template before sending it (about 2.5 ms each); raw Hera sends blindly.
   That is the whole difference in the client row.
 

@@ -6,26 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-# ---- BEGIN fixtures for the local Argo API (owner: client; tests/argo_fake.py) ----------------
-from argo_fake import FakeArgo
-
 from argo_buildpacks.client._client import ArgoClient
 
-
-class FakeClock:
-    """A monotonic clock that only moves when something sleeps on it."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        """Record the wait and move the clock, without waiting."""
-        self.sleeps.append(seconds)
-        self.now += seconds
+# ---- BEGIN fixtures for the local Argo API (owner: client; tests/support/argo_fake.py) ---
+from tests.support.argo_fake import FakeArgo
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture

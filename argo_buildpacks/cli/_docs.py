@@ -21,7 +21,7 @@ _INTRO = """\
 
 <!-- Generated from the real --help output: do not edit by hand. Regenerate with
      python -m argo_buildpacks.cli._main _docs > docs/cli.md
-     (tests/test_cli.py fails when this file and `argo-buildpacks ... --help` differ). -->
+     (tests/cli/test_cli.py fails when this file and `argo-buildpacks ... --help` differ). -->
 
 `argo-buildpacks` covers the same ground as the Python API: render a build config to a
 WorkflowTemplate, lint manifests offline, apply templates to an Argo server, submit runs

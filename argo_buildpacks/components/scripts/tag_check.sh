@@ -1,6 +1,6 @@
 #!/bin/sh
-# tag-check: validate an image tag in the cluster by the rules of argo_buildpacks.tags.SemverTag
-# (tests/test_tag_check_script.py holds the two in parity). POSIX sh and busybox applets only.
+# tag-check: validate an image tag in the cluster by the rules of argo_buildpacks.model.tags.SemverTag
+# (tests/components/test_tag_check_script.py holds the two in parity). POSIX sh and busybox applets only.
 # A constant script: user values arrive in environment variables and are only expanded in
 # double quotes or matched against patterns, never evaluated, so none can run a command.
 # Usage: tag_check.sh [check|describe]

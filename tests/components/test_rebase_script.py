@@ -1,0 +1,352 @@
+"""The rebase's script, executed: a recording fake ``crane`` (the image configs) and a
+recording fake lifecycle ``rebaser``, under busybox sh and dash.
+
+Covers the no-op (run image unchanged), the changed run image (rebase, tag policy, outputs),
+the changed builder (rebuild from the recorded commit) and hostile values, each refused
+before the rebaser runs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from argo_buildpacks.components.rebase import rebase
+from argo_buildpacks.model.config import BuildConfig
+from tests.support.runscript import SHELLS, Rendered, Shell, run, substitute, write_executable
+
+OLD = "sha256:" + "a" * 64
+NEW = "sha256:" + "b" * 64
+TOP = "sha256:" + "1" * 64
+PATCHED_TOP = "sha256:" + "2" * 64
+COMMIT = "c" * 40
+RUN = "index.docker.io/paketobuildpacks/run-jammy-base"
+PYTHON = ("paketo-buildpacks/python", "2.1.0")
+
+FAKE_CRANE = r"""d=$FAKE_DIR
+printf '%s\n' "$*" >>"$d/crane.calls"
+[ "$2" = -- ] || { echo "crane: expected -- before the reference" >&2; exit 2; }
+case "$1 $3" in
+  "digest $IMAGE:$TAG") cat "$d/digest" ;;
+  "config $IMAGE@"*) cat "$d/app.json" ;;
+  "config $BUILDER") cat "$d/builder.json" ;;
+  "config "*) printf '%s\n' "$3" >"$d/run.ref"; cat "$d/run.json" ;;
+  *) echo "crane: unexpected $*" >&2; exit 2 ;;
+esac
+"""
+FAKE_REBASER = r"""d=$FAKE_DIR
+: >"$d/rebaser.argv"
+for a in "$@"; do printf '%s\n' "$a" >>"$d/rebaser.argv"; done
+printf '%s' "${DOCKER_CONFIG-<unset>}" >"$d/rebaser.DOCKER_CONFIG"
+report=
+while [ $# -gt 0 ]; do
+  if [ "$1" = -report ]; then report=$2; fi
+  shift
+done
+printf '[image]\n  tags = ["x"]\n  digest = "%s"\n' "$FAKE_DIGEST" >"$report"
+"""
+
+
+def config(**extra: Any) -> BuildConfig:
+    data: dict[str, Any] = {
+        "name": "app",
+        "source": {"url": "https://github.com/acme/app.git"},
+        "image": "ghcr.io/acme/app",
+        "registry_secret": "regcred",
+        "rebase": {"schedule": "0 4 * * *"},
+    }
+    data.update(extra)
+    return BuildConfig.model_validate(data)
+
+
+def _labels(**labels: Any) -> str:
+    return json.dumps(
+        {
+            "config": {
+                "Labels": {k: json.dumps(v, separators=(",", ":")) for k, v in labels.items()}
+            }
+        },
+        separators=(",", ":"),
+    )
+
+
+def app_config(
+    *,
+    top: str = TOP,
+    run: str = RUN,
+    buildpacks: tuple[tuple[str, str], ...] = (PYTHON,),
+    commit: str | None = COMMIT,
+) -> str:
+    labels: dict[str, Any] = {
+        "io.buildpacks.lifecycle.metadata": {
+            "app": [{"sha": "sha256:" + "9" * 64}],
+            "runImage": {"topLayer": top, "reference": f"{run}@{OLD}", "image": run},
+            "stack": {"runImage": {"image": run}},
+        },
+        "io.buildpacks.build.metadata": {
+            "buildpacks": [{"id": i, "version": v, "homepage": "x"} for i, v in buildpacks],
+            "launcher": {"version": "0.20.0"},
+        },
+    }
+    if commit is not None:
+        labels["io.buildpacks.project.metadata"] = {
+            "source": {"type": "git", "version": {"commit": commit}, "metadata": {}}
+        }
+    return _labels(**labels)
+
+
+def builder_config(buildpacks: tuple[tuple[str, str], ...] = (PYTHON,)) -> str:
+    return _labels(
+        **{
+            "io.buildpacks.builder.metadata": {
+                "description": "x",
+                "buildpacks": [{"id": i, "version": v} for i, v in buildpacks],
+            }
+        }
+    )
+
+
+def run_config(top: str) -> str:
+    return json.dumps({"rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64, top]}})
+
+
+class Pod:
+    """The rebase containerSet's two containers, run in turn on one ``out`` directory."""
+
+    def __init__(self, tmp: Path, cfg: BuildConfig) -> None:
+        self.tmp = tmp
+        self.fake = tmp / "fake"
+        self.fake.mkdir()
+        self.out = tmp / "out"
+        write_executable(tmp / "bin" / "crane", FAKE_CRANE)
+        write_executable(tmp / "lifecycle" / "rebaser", FAKE_REBASER)
+        template = rebase(cfg)
+        self.nodes = {n.name: n for n in template.containers or []}
+
+    def container(self, name: str) -> Rendered:
+        node: Any = self.nodes[name]
+        command = list(node.command)
+        assert command[1] == "-c"
+        return Rendered(
+            script=command[2],
+            name=command[3],
+            args=tuple(command[4:]),
+            env={e.name: e.value for e in node.env or []},
+        )
+
+    def phase(self, shell: Shell, name: str, tag: str = "latest", **env: str | None) -> Any:
+        rendered = self.container(name)
+        base = {
+            "OUT_DIR": str(self.out),
+            "HOME": str(self.out),
+            "DOCKER_CONFIG": str(self.tmp / "docker"),
+            "FAKE_DIR": str(self.fake),
+            "FAKE_DIGEST": NEW,
+            "LIFECYCLE": str(self.tmp / "lifecycle"),
+        }
+        # TAG is an input: Argo substitutes it once; the fake crane needs the same value.
+        base["TAG"] = substitute(rendered.env["TAG"], {"tag": tag})
+        return run(
+            shell,
+            rendered,
+            params={"tag": tag},
+            env={**base, **env},
+            path_prefix=[self.tmp / "bin"],
+        )
+
+    def both(self, shell: Shell, tag: str = "latest", **env: str | None) -> tuple[Any, Any]:
+        first = self.phase(shell, "inspect", tag, **env)
+        if first.returncode != 0:
+            return first, None
+        return first, self.phase(shell, "main", tag, **env)
+
+    def given(self, *, app: str, builder: str | None = None, run: str | None = None) -> None:
+        (self.fake / "digest").write_text(OLD + "\n")
+        (self.fake / "app.json").write_text(app)
+        (self.fake / "builder.json").write_text(builder or builder_config())
+        (self.fake / "run.json").write_text(run or run_config(TOP))
+
+    def outputs(self) -> dict[str, str]:
+        return {p.name: p.read_text() for p in self.out.iterdir() if p.name != "report.toml"}
+
+    @property
+    def rebaser_ran(self) -> bool:
+        return (self.fake / "rebaser.argv").exists()
+
+
+@pytest.fixture
+def pod(tmp_path: Path) -> Pod:
+    return Pod(tmp_path, config())
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_unchanged_run_image_is_a_no_op_that_says_so(shell: Shell, pod: Pod) -> None:
+    pod.given(app=app_config(), run=run_config(TOP))
+    inspect, main = pod.both(shell)
+    assert inspect.returncode == 0, inspect.stderr
+    assert main.returncode == 0, main.stderr
+    out = pod.outputs()
+    assert out["action"] == "unchanged"
+    assert out["old-digest"] == out["new-digest"] == OLD
+    assert "unchanged" in out["reason"] and TOP in out["reason"]
+    assert "unchanged" in main.stdout
+    assert not pod.rebaser_ran
+    # The run image checked is the one the image's own metadata records.
+    assert (pod.fake / "run.ref").read_text().strip() == RUN
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_changed_run_image_rebases_and_moves_the_tag(shell: Shell, pod: Pod) -> None:
+    pod.given(app=app_config(), run=run_config(PATCHED_TOP))
+    inspect, main = pod.both(shell, tag="1.4.2")
+    assert inspect.returncode == 0, inspect.stderr
+    assert main.returncode == 0, main.stderr
+    out = pod.outputs()
+    assert out["action"] == "rebased"
+    assert out["old-digest"] == OLD
+    assert out["new-digest"] == out["digest"] == NEW
+    assert out["image"] == "ghcr.io/acme/app:1.4.2"
+    assert TOP in out["reason"] and PATCHED_TOP in out["reason"]
+    argv = (pod.fake / "rebaser.argv").read_text().splitlines()
+    assert argv[:8] == [
+        "-log-level",
+        "info",
+        "-uid",
+        "1001",
+        "-gid",
+        "1000",
+        "-report",
+        f"{pod.out}/report.toml",
+    ]
+    assert argv[8:10] == ["-run-image", RUN]
+    # The version tag follows the patched image; the rebase is also recorded immutably.
+    assert argv[10] == "ghcr.io/acme/app:1.4.2"
+    assert argv[11].startswith("ghcr.io/acme/app:1.4.2-rebased.")
+    stamp = argv[11].rsplit(".", 1)[1]
+    assert len(stamp) == 16 and stamp.endswith("Z") and stamp[8] == "T"
+    assert len(argv) == 12
+    assert (pod.fake / "rebaser.DOCKER_CONFIG").read_text() == str(pod.tmp / "docker")
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_changed_builder_decides_rebuild_from_the_recorded_commit(shell: Shell, pod: Pod) -> None:
+    newer = builder_config((("paketo-buildpacks/python", "2.2.0"),))
+    pod.given(app=app_config(), builder=newer, run=run_config(PATCHED_TOP))
+    inspect, main = pod.both(shell, tag="1.4.2")
+    assert inspect.returncode == 0, inspect.stderr
+    assert main.returncode == 0, main.stderr
+    out = pod.outputs()
+    assert out["action"] == "rebuild"
+    assert out["rebuild-revision"] == COMMIT
+    assert out["rebuild-tag"] == "1.4.2"
+    assert "paketo-buildpacks/python@2.1.0" in out["reason"]
+    assert out["old-digest"] == OLD and out["new-digest"] == ""
+    assert not pod.rebaser_ran
+
+
+@pytest.mark.parametrize("shell", SHELLS[-1:])
+def test_rebuild_without_a_recorded_commit_builds_the_configured_revision(
+    shell: Shell, pod: Pod
+) -> None:
+    pod.given(app=app_config(commit=None), builder=builder_config(()))
+    inspect, _ = pod.both(shell)
+    assert inspect.returncode == 0, inspect.stderr
+    out = pod.outputs()
+    assert out["action"] == "rebuild"
+    assert out["rebuild-revision"] == "main"
+    assert out["rebuild-tag"] == ""  # "latest" is no version: the build derives one from git
+    assert "records no commit" in out["reason"]
+
+
+@pytest.mark.parametrize("shell", SHELLS[-1:])
+def test_a_configured_run_image_that_is_another_image_means_rebuild(
+    shell: Shell, tmp_path: Path
+) -> None:
+    pod = Pod(tmp_path, config(run_image="ghcr.io/acme/run:1"))
+    pod.given(app=app_config())
+    inspect, _ = pod.both(shell)
+    assert inspect.returncode == 0, inspect.stderr
+    assert pod.outputs()["action"] == "rebuild"
+    assert not pod.rebaser_ran
+
+
+HOSTILE_TAGS = [
+    ("--help", "is not a valid OCI tag"),
+    ("x;rm -rf /", "is not a valid OCI tag"),
+    ("1.0\nlatest", "contains a line break"),
+    ("$(id)", "is not a valid OCI tag"),
+    ("a" * 104, "longer than 103"),
+]
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize(("tag", "refusal"), HOSTILE_TAGS)
+def test_hostile_tags_are_refused_before_anything_runs(
+    shell: Shell, pod: Pod, tag: str, refusal: str
+) -> None:
+    pod.given(app=app_config(), run=run_config(PATCHED_TOP))
+    for name in ("inspect", "main"):
+        result = pod.phase(shell, name, tag=tag)
+        assert result.returncode == 1
+        assert refusal in result.stderr, result.stderr
+    assert not (pod.fake / "crane.calls").exists()
+    assert not pod.rebaser_ran
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize(
+    ("labels", "refusal"),
+    [
+        (app_config(run="evil.example.com/x;rm -rf ~"), "recorded run image"),
+        (app_config(run="--run-image=evil"), "recorded run image"),
+        (_labels(other={"a": 1}), "not built by buildpacks"),
+        (app_config(top="sha256:zz"), "records no run image top layer"),
+    ],
+)
+def test_hostile_image_metadata_is_refused_before_the_rebaser_runs(
+    shell: Shell, pod: Pod, labels: str, refusal: str
+) -> None:
+    pod.given(app=labels, run=run_config(PATCHED_TOP))
+    inspect, main = pod.both(shell)
+    assert inspect.returncode == 1
+    assert refusal in inspect.stderr, inspect.stderr
+    assert main is None
+    # Without inspect's decision the rebaser container refuses too.
+    again = pod.phase(shell, "main")
+    assert again.returncode == 1 and "did inspect run?" in again.stderr
+    assert not pod.rebaser_ran
+
+
+@pytest.mark.parametrize("shell", SHELLS[-1:])
+def test_a_forged_decision_is_refused(shell: Shell, pod: Pod) -> None:
+    pod.out.mkdir()
+    (pod.out / "action").write_text("rm -rf /")
+    result = pod.phase(shell, "main")
+    assert result.returncode == 1 and "must be rebase, unchanged or rebuild" in result.stderr
+    assert not pod.rebaser_ran
+
+
+@pytest.mark.parametrize("shell", SHELLS[-1:])
+@pytest.mark.parametrize(
+    ("env", "refusal"),
+    [
+        ({"IMAGE": "ghcr.io/acme/app:evil"}, "is not an image repository"),
+        ({"IMAGE": "-x"}, "is not an image repository"),
+        ({"BUILDER": "--insecure"}, "is not an image repository"),
+        ({"RUN_IMAGE": "a b"}, "is not an image repository"),
+        ({"REVISION": "--upload-pack=x"}, "is not a branch, tag or commit"),
+        ({"LOG_LEVEL": "trace"}, "must be debug, info, warn or error"),
+    ],
+)
+def test_hostile_run_values_are_refused_before_anything_runs(
+    shell: Shell, pod: Pod, env: dict[str, str], refusal: str
+) -> None:
+    pod.given(app=app_config(), run=run_config(PATCHED_TOP))
+    result = pod.phase(shell, "inspect", **env)
+    assert result.returncode == 1
+    assert refusal in result.stderr, result.stderr
+    assert not (pod.fake / "crane.calls").exists()
+    assert not pod.rebaser_ran

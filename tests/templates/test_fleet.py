@@ -1,0 +1,203 @@
+"""The fleet: every config of a directory rebased or rebuilt by one workflow.
+
+Checks the rendered fleet (capped parallelism, one app's failure stopping no other, the
+summary fed from each app's run), lints every object, executes the summary script with
+one failed app among others, and drives ``fleet render|submit|status`` against the local
+Argo API, bad configs included.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from argo_buildpacks import BuildConfig, ConfigError
+from argo_buildpacks.cli._main import cli
+from argo_buildpacks.linting._lint import lint
+from argo_buildpacks.templates.fleets import (
+    FleetError,
+    fleet,
+    fleet_manifests,
+    load_fleet,
+    parse_summary,
+)
+from tests.support.argo_fake import FakeArgo
+from tests.support.runscript import SHELLS, Rendered, Shell, run
+
+OLD = "sha256:" + "a" * 64
+NEW = "sha256:" + "b" * 64
+APP = """name: {name}
+source: {{url: https://github.com/acme/{name}.git}}
+image: ghcr.io/acme/{name}
+registry_secret: regcred
+rebase: {{schedule: "0 4 * * *"}}
+"""
+
+
+def fleet_dir(tmp_path: Path, *names: str) -> Path:
+    d = tmp_path / "apps"
+    d.mkdir()
+    for n in names:
+        (d / f"{n}.yaml").write_text(APP.format(name=n))
+    return d
+
+
+def test_the_fleet_runs_every_app_capped_and_failure_stops_no_other(tmp_path: Path) -> None:
+    configs = load_fleet(fleet_dir(tmp_path, "api", "web", "worker"))
+    wt = fleet(configs, parallelism=2)
+    spec = wt["spec"]
+    assert spec["parallelism"] == 2
+    main = {t["name"]: t for t in spec["templates"]}["main"]
+    assert main["parallelism"] == 2
+    first, last = main["steps"]
+    assert [s["name"] for s in first] == ["app-api", "app-web", "app-worker"]
+    assert all(s["continueOn"] == {"failed": True} for s in first)
+    templates = {t["name"]: t for t in spec["templates"]}
+    for step in first:
+        resource = templates[step["template"]]["resource"]
+        manifest = json.loads(resource["manifest"])
+        assert manifest["spec"]["workflowTemplateRef"]["name"] == step["name"][4:] + "-rebase"
+        # A failed app run still completes its step: the summary reports it.
+        assert resource["successCondition"] == "status.phase in (Succeeded, Failed, Error)"
+        assert "failureCondition" not in resource
+    (summary,) = last
+    passed = {p["name"]: p["value"] for p in summary["arguments"]["parameters"]}
+    assert passed["app-web-action"] == "{{steps.app-web.outputs.parameters.action}}"
+    assert passed["app-web-phase"] == "{{steps.app-web.outputs.parameters.phase}}"
+    assert templates["summary"]["outputs"]["parameters"][0]["globalName"] == "summary"
+
+
+@pytest.mark.parametrize("options", [{}, {"argo_version": "3.6"}, {"restricted": True}])
+def test_every_fleet_object_lints_clean(tmp_path: Path, options: dict[str, Any]) -> None:
+    docs = fleet_manifests(load_fleet(fleet_dir(tmp_path, "api", "web")))
+    kinds = [(d["kind"], d["metadata"]["name"]) for d in docs]
+    assert ("WorkflowTemplate", "api-rebase") in kinds and ("WorkflowTemplate", "fleet") in kinds
+    # The fleet's CronWorkflow replaces each app's own.
+    assert [k for k in kinds if k[0] == "CronWorkflow"] == [("CronWorkflow", "fleet")]
+    assert [f for f in lint(docs, **options) if f.severity == "error"] == []
+
+
+def test_fleet_arguments_are_checked() -> None:
+    cfg = BuildConfig.from_yaml(APP.format(name="api"))
+    other = BuildConfig.from_yaml(APP.format(name="web") + "namespace: ci\n")
+    with pytest.raises(ConfigError, match="parallelism 0 must be a whole number from 1 to 100"):
+        fleet([cfg], parallelism=0)
+    with pytest.raises(ConfigError, match="must be in namespace 'argo'"):
+        fleet([cfg, other])
+    with pytest.raises(ConfigError, match="app names must be unique"):
+        fleet([cfg, cfg])
+    with pytest.raises(ConfigError, match="fleet schedule 'soon' is not a cron expression"):
+        fleet_manifests([cfg], schedule="soon")
+
+
+def _summary_script(tmp_path: Path) -> tuple[Rendered, list[str]]:
+    cfgs = [BuildConfig.from_yaml(APP.format(name=n)) for n in ("api", "web", "worker")]
+    t = {x["name"]: x for x in fleet(cfgs)["spec"]["templates"]}["summary"]
+    c = t["container"]
+    rendered = Rendered(script=c["command"][2], name=c["command"][3], args=(), env={})
+    return rendered, c["args"]
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_the_summary_reports_a_failed_app_among_the_others(shell: Shell, tmp_path: Path) -> None:
+    rendered, args = _summary_script(tmp_path)
+    values = {
+        "app-api": ["Succeeded", "rebased", OLD, NEW, "run image changed"],
+        # web's run failed: no outputs, as Argo's defaults give them.
+        "app-web": ["Failed", "", "", "", ""],
+        "app-worker": ["Succeeded", "unchanged", OLD, OLD, "nothing\tto\ndo"],
+    }
+    params = {
+        f"{step}-{out}": value
+        for step, vals in values.items()
+        for out, value in zip(
+            ("phase", "action", "old-digest", "new-digest", "reason"), vals, strict=True
+        )
+    }
+    out = tmp_path / "summary.tsv"
+    result = run(shell, rendered, params=params, args=args, env={"OUT": str(out)})
+    assert result.returncode == 0, result.stderr
+    rows = parse_summary(out.read_text())
+    assert [(r.app, r.phase, r.action) for r in rows] == [
+        ("api", "Succeeded", "rebased"),
+        ("web", "Failed", "-"),
+        ("worker", "Succeeded", "unchanged"),
+    ]
+    assert rows[0].old_digest == OLD and rows[0].new_digest == NEW
+    assert rows[1].old_digest == "-"
+    # A reason cannot add a column or a row.
+    assert rows[2].reason == "nothing?to?do"
+
+
+@pytest.mark.parametrize("shell", SHELLS[-1:])
+def test_the_summary_refuses_forged_values(shell: Shell, tmp_path: Path) -> None:
+    rendered, _ = _summary_script(tmp_path)
+    out = tmp_path / "s.tsv"
+    forged = ["api", "Succeeded; rm", "pwned", "sha256:zz", OLD, "x"]
+    result = run(shell, rendered, args=forged, env={"OUT": str(out)})
+    assert result.returncode == 0
+    (row,) = parse_summary(out.read_text())
+    assert (row.phase, row.action, row.old_digest) == ("Unknown", "invalid", "invalid")
+    bad = run(shell, rendered, args=["../x", "", "", "", "", ""], env={"OUT": str(out)})
+    assert bad.returncode == 1 and "is not a name" in bad.stderr
+
+
+def test_bad_configs_are_one_line_each_exit_2(tmp_path: Path) -> None:
+    d = fleet_dir(tmp_path, "api")
+    (d / "bad.yaml").write_text("name: Bad_Name\n")
+    (d / "broken.yml").write_text("name: [\n")
+    (d / "twin.yaml").write_text(APP.format(name="api"))
+    result = CliRunner().invoke(cli, ["fleet", "render", str(d)])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines() if hasattr(result, "stderr") else result.output.splitlines()
+    assert len(lines) == 3, lines
+    assert lines[0].startswith(f"Error: {d / 'bad.yaml'}: name: name 'Bad_Name'")
+    assert lines[1].startswith(f"Error: {d / 'broken.yml'}: not valid YAML")
+    assert "is also the name in" in lines[2]
+    assert "Traceback" not in result.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FleetError, match=r"no \*\.yaml or \*\.yml config"):
+        load_fleet(empty)
+
+
+def test_render_submit_and_status_against_the_local_argo_api(
+    tmp_path: Path, argo_fake: FakeArgo
+) -> None:
+    d = fleet_dir(tmp_path, "api", "web")
+    rendered = CliRunner().invoke(cli, ["fleet", "render", str(d), "-o", "json"])
+    assert rendered.exit_code == 0, rendered.output
+    items = json.loads(rendered.output)["items"]
+    argo_fake.templates[("argo", "fleet")] = next(
+        i for i in items if i["kind"] == "WorkflowTemplate" and i["metadata"]["name"] == "fleet"
+    )
+    summary = f"api\tSucceeded\trebased\t{OLD}\t{NEW}\trun image changed\nweb\tFailed\t-\t-\t-\t\n"
+    argo_fake.outputs_for = lambda params: {"summary": summary}
+    env = {
+        "ARGO_SERVER": argo_fake.address,
+        "ARGO_TOKEN": argo_fake.token or "",
+        "ARGO_SECURE": "false",
+        "ARGO_NAMESPACE": "argo",
+    }
+    submitted = CliRunner().invoke(cli, ["fleet", "submit", str(d), "-o", "name"], env=env)
+    assert submitted.exit_code == 0, submitted.output
+    run_name = submitted.output.strip()
+    assert run_name.startswith("fleet-")
+    for _ in range(50):  # each read of the fake run moves it one step on
+        status = CliRunner().invoke(cli, ["fleet", "status", str(d), "-o", "json"], env=env)
+        assert status.exit_code == 0, status.output
+        data = json.loads(status.output)
+        if data["phase"] == "Succeeded":
+            break
+    assert data["name"] == run_name
+    assert [(a["app"], a["action"], a["new_digest"]) for a in data["apps"]] == [
+        ("api", "rebased", NEW),
+        ("web", "-", "-"),
+    ]
+    table = CliRunner().invoke(cli, ["fleet", "status", str(d), "--run", run_name], env=env)
+    assert table.exit_code == 0, table.output
+    assert "rebased" in table.output and "api" in table.output and "Failed" in table.output
