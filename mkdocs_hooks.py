@@ -23,10 +23,9 @@ _EXAMPLE = Path(__file__).resolve().parent / "examples" / "my-python-app.yaml"
 @functools.cache
 def _known() -> dict[str, str]:
     """Mermaid text -> SVG, for every pipeline the docs draw."""
-    from argo_buildpacks import BuildConfig
+    from argo_buildpacks import BuildConfig, workflow_template
     from argo_buildpacks.display._jupyter import pipeline_mermaid, pipeline_svg
     from argo_buildpacks.templates.library import library_template
-    from argo_buildpacks.templates.pipeline import workflow_template
 
     config = BuildConfig.from_file(_EXAMPLE)
     templates: list[Any] = [

@@ -46,10 +46,12 @@ _EXPORTS: dict[str, str] = {
     "pack_build": "components",
     "tag_check": "components",
     # pipelines and lint
-    "render": "templates.pipeline",
+    "render": "_kits.yaml_emit",
+    "to_manifest": "_kits.yaml_emit",
+    "compose": "templates.compose",
     "workflow_for": "templates.pipeline",
     "workflow_template": "templates.pipeline",
-    "app_template": "templates.library",
+    "app_template": "templates.app",
     "library_template": "templates.library",
     "Finding": "linting",
     "lint": "linting",
@@ -65,7 +67,7 @@ _EXPORTS: dict[str, str] = {
     # keeping images patched
     "RebaseConfig": "model.rebase",
     "rebase": "components.rebase",
-    "rebase_template": "components.rebase",
+    "rebase_template": "templates.rebase",
     "fleet": "templates.fleets",
     "fleet_manifests": "templates.fleets",
     "load_fleet": "templates.fleets",
@@ -80,13 +82,14 @@ _EXPORTS: dict[str, str] = {
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
 if TYPE_CHECKING:
+    from argo_buildpacks._kits.yaml_emit import render as render
+    from argo_buildpacks._kits.yaml_emit import to_manifest as to_manifest
     from argo_buildpacks.client._client import ArgoClient as ArgoClient
     from argo_buildpacks.components._pod import as_node as as_node
     from argo_buildpacks.components.buildpacks_build import buildpacks_build as buildpacks_build
     from argo_buildpacks.components.git_clone import git_clone as git_clone
     from argo_buildpacks.components.pack_build import pack_build as pack_build
     from argo_buildpacks.components.rebase import rebase as rebase
-    from argo_buildpacks.components.rebase import rebase_template as rebase_template
     from argo_buildpacks.components.tag_check import tag_check as tag_check
     from argo_buildpacks.errors import (
         ArgoBuildpacksError as ArgoBuildpacksError,
@@ -159,16 +162,17 @@ if TYPE_CHECKING:
     from argo_buildpacks.model.runs import Run as Run
     from argo_buildpacks.model.runs import RunStatus as RunStatus
     from argo_buildpacks.model.tags import SemverTag as SemverTag
+    from argo_buildpacks.templates.app import app_template as app_template
+    from argo_buildpacks.templates.compose import compose as compose
     from argo_buildpacks.templates.fleets import fleet as fleet
     from argo_buildpacks.templates.fleets import fleet_manifests as fleet_manifests
     from argo_buildpacks.templates.fleets import load_fleet as load_fleet
-    from argo_buildpacks.templates.library import app_template as app_template
     from argo_buildpacks.templates.library import library_template as library_template
-    from argo_buildpacks.templates.pipeline import render as render
     from argo_buildpacks.templates.pipeline import workflow_for as workflow_for
     from argo_buildpacks.templates.pipeline import workflow_template as workflow_template
     from argo_buildpacks.templates.rbac import rbac_objects as rbac_objects
     from argo_buildpacks.templates.rbac import release_manifests as release_manifests
+    from argo_buildpacks.templates.rebase import rebase_template as rebase_template
     from argo_buildpacks.templates.triggers import cron_workflow as cron_workflow
     from argo_buildpacks.templates.triggers import event_source as event_source
     from argo_buildpacks.templates.triggers import release_workflow as release_workflow

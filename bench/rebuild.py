@@ -34,9 +34,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
 
-from argo_buildpacks import BuildConfig  # noqa: E402
+from argo_buildpacks import (  # noqa: E402
+    BuildConfig,
+    to_manifest,
+    workflow_template,
+)
 from argo_buildpacks.components.buildpacks_build import PHASES, lifecycle_phase  # noqa: E402
-from argo_buildpacks.templates.pipeline import to_manifest, workflow_template  # noqa: E402
 from tests.support.runscript import render, run  # noqa: E402
 
 #: Where `make bench` puts the registry binary (extracted from Debian's package, not

@@ -26,8 +26,7 @@ import yaml  # noqa: E402
 from apps import TUTORIAL, app_dict, apps  # noqa: E402
 from raw_hera import raw_template  # noqa: E402
 
-from argo_buildpacks import BuildConfig, lint, workflow_template  # noqa: E402
-from argo_buildpacks.templates.pipeline import render, to_manifest  # noqa: E402
+from argo_buildpacks import BuildConfig, lint, render, to_manifest, workflow_template  # noqa: E402  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "my-python-app.yaml"
 Row = tuple[str, str, str, str]  # what, ours, baseline, ratio

@@ -47,10 +47,11 @@ def load_templates(
         LintError: a template has lint errors.
     """
     from argo_buildpacks._kits import yaml_io as _yaml
-    from argo_buildpacks.client._client import privileged_problems
+    from argo_buildpacks._kits.yaml_emit import to_manifest
     from argo_buildpacks.linting._lint import lint
+    from argo_buildpacks.linting._privileged import privileged_problems
     from argo_buildpacks.model.config import BuildConfig
-    from argo_buildpacks.templates.pipeline import to_manifest, workflow_template
+    from argo_buildpacks.templates.pipeline import workflow_template
 
     items: list[tuple[str, dict[str, Any]]] = []
     for path in files:

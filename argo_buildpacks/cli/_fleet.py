@@ -97,7 +97,7 @@ def fleet_render(
     if output == "json":
         text = json.dumps({"apiVersion": "v1", "kind": "List", "items": docs}, indent=2) + "\n"
     else:
-        from argo_buildpacks.templates.pipeline import render
+        from argo_buildpacks._kits.yaml_emit import render
 
         text = render(docs)
     write(text, output_file)

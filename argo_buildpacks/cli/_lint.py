@@ -45,8 +45,9 @@ def _load(path: str) -> tuple[list[Any], int]:
     text = read_text(path)
     documents = [d for d in _yaml.load_all(text, source=source) if d is not None]
     if len(documents) == 1 and looks_like_config(documents[0]):
+        from argo_buildpacks._kits.yaml_emit import to_manifest
         from argo_buildpacks.model.config import BuildConfig
-        from argo_buildpacks.templates.pipeline import to_manifest, workflow_template
+        from argo_buildpacks.templates.pipeline import workflow_template
 
         config = BuildConfig.from_dict(documents[0], source=source)
         # Rendering for a check sends nothing anywhere, so privileged modes are checked too.

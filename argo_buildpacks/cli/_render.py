@@ -29,8 +29,8 @@ __all__ = ["format_manifests", "library_command", "render", "schema", "tags"]
 def format_manifests(objs: Sequence[Any], output: str) -> str:
     """Manifests as a YAML stream, JSON (a ``List`` when several, as kubectl prints) or
     ``kind.group/name`` lines (``-o name``)."""
-    from argo_buildpacks.templates.pipeline import render as render_yaml
-    from argo_buildpacks.templates.pipeline import to_manifest
+    from argo_buildpacks._kits.yaml_emit import render as render_yaml
+    from argo_buildpacks._kits.yaml_emit import to_manifest
 
     if output == "yaml":
         return render_yaml(list(objs))
@@ -117,7 +117,7 @@ def render(
         for config in configs:
             made += release_manifests(config, **template_options)
     else:
-        from argo_buildpacks.templates.library import app_template
+        from argo_buildpacks.templates.app import app_template
 
         if template_options["mode"] or template_options["allow_privileged"]:
             raise ConfigError(

@@ -18,51 +18,54 @@ code and the URL) and bounded retries. It makes the other calls itself, on the s
 
 from __future__ import annotations
 
-import contextlib
-import copy
 import os
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from queue import Queue
 from types import TracebackType
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import pydantic
 import requests
 from hera.workflows.models import SubmitOpts, WorkflowSubmitRequest
-from hera.workflows.service import WorkflowsService
 
-from argo_buildpacks.client._compare import same_template
+from argo_buildpacks._kits import names as v
 from argo_buildpacks.client._http import (
-    RETRY_STATUSES,
-    SUBMISSION_LABEL,
+    HeraService,
     Http,
     RetryPolicy,
     bare_token,
     check_seconds,
     env_bool,
-    generate_name,
     iter_log_lines,
-    manifest_of,
+    seg,
+    with_hint,
+)
+from argo_buildpacks.client._logs import chain, merge
+from argo_buildpacks.client._submit import (
+    SUBMISSION_LABEL,
+    find_submission,
+    generate_name,
+    run_from,
     submit_labels,
     submit_parameters,
-    with_hint,
+)
+from argo_buildpacks.client._templates import (
+    apply_manifest,
+    check_parameters,
+    checked_manifest,
 )
 from argo_buildpacks.errors import (
     ConfigError,
     ConflictError,
-    LintError,
     NotFoundError,
-    PrivilegedError,
     ServerError,
     ServerUnavailableError,
-    TagError,
     TransportError,
     WaitTimeoutError,
 )
+from argo_buildpacks.model.release import release_arguments
 from argo_buildpacks.model.runs import ApplyResult, LogLine, Run, RunStatus
 
 __all__ = [
@@ -70,46 +73,11 @@ __all__ = [
     "SUBMISSION_LABEL",
     "ArgoClient",
     "RetryPolicy",
-    "privileged_problems",
 ]
 
 #: Used when neither ``namespace=`` nor ``ARGO_NAMESPACE`` is given. (The argo CLI falls
 #: back to the kube context's namespace; this library does not read kubeconfig.)
 DEFAULT_NAMESPACE = "argo"
-#: How often apply re-reads and re-tries an update that lost a resourceVersion race.
-UPDATE_ATTEMPTS = 5
-
-_TEMPLATE_KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate")
-# Metadata the server owns: never sent back, never compared.
-_SERVER_METADATA = (
-    "resourceVersion", "uid", "creationTimestamp", "generation", "managedFields", "selfLink",
-    "deletionTimestamp", "deletionGracePeriodSeconds",
-)  # fmt: skip
-
-
-class _HeraService(WorkflowsService):
-    """Hera's service with every request sent through `Http`."""
-
-    def __init__(self, http: Http, namespace: str) -> None:
-        super().__init__(
-            host=http.base_url,
-            verify_ssl=http.verify is not False,
-            token=http.token,
-            client_certs=None,
-            namespace=namespace,
-            session=http.session,
-        )
-        self._http = http
-
-    def _request(self, method: str, **kwargs: Any) -> requests.Response:
-        # Hera's own headers, verify and (missing) timeout are replaced by Http's.
-        return self._http.request(
-            method,
-            kwargs["url"],
-            params=kwargs.get("params"),
-            data=kwargs.get("data"),
-            idempotent=method.lower() == "get",
-        )
 
 
 class ArgoClient:
@@ -179,7 +147,7 @@ class ArgoClient:
             sleep=lambda seconds: self.sleep(seconds),
             session=session or requests.Session(),
         )
-        self._hera = _HeraService(self._http, namespace)
+        self._hera = HeraService(self._http, namespace)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> ArgoClient:
@@ -280,108 +248,8 @@ class ArgoClient:
             ConfigError: not a template manifest, or it has no ``metadata.name``.
             ServerError: the server failed the request (a subclass per failure).
         """
-        from argo_buildpacks.linting._lint import lint
-
-        manifest = manifest_of(template)
-        kind = manifest.get("kind")
-        metadata = manifest.get("metadata")
-        name = metadata.get("name") if isinstance(metadata, dict) else None
-        issues = [] if allow_privileged else privileged_problems(manifest)
-        if issues:
-            where = "; ".join(f"{path}: {message}" for path, message in issues)
-            raise PrivilegedError(
-                f"{kind} {name!r} was not applied: it gives a pod root on the node "
-                f"({where}); pass allow_privileged=True (CLI: --allow-privileged) to accept it",
-                issues,
-            )
-        findings = lint(manifest)
-        errors = [f for f in findings if f.severity == "error"]
-        if errors:
-            raise LintError(
-                f"{kind} {name!r} was not applied: {len(errors)} lint error(s): "
-                + "; ".join(str(f) for f in errors),
-                list[object](findings),
-            )
-        if kind not in _TEMPLATE_KINDS:
-            raise ConfigError(
-                f"apply() takes kind WorkflowTemplate or ClusterWorkflowTemplate, not {kind!r}"
-            )
-        if not isinstance(metadata, dict) or not isinstance(name, str) or not name:
-            raise ConfigError(f"the {kind} has no metadata.name; apply needs a fixed name")
-        for key in _SERVER_METADATA:
-            metadata.pop(key, None)
-        manifest.pop("status", None)
-        cluster = kind == "ClusterWorkflowTemplate"
-        namespace = None if cluster else (metadata.get("namespace") or self.namespace)
-        if namespace is not None:
-            metadata["namespace"] = namespace
-        return self._apply(kind, name, namespace, manifest)
-
-    def _apply(
-        self, kind: str, name: str, namespace: str | None, desired: dict[str, Any]
-    ) -> ApplyResult:
-        where = f"namespace {namespace!r}" if namespace else "the cluster"
-        if namespace is None:
-            collection = self._http.url("api/v1/cluster-workflow-templates")
-            envelope: dict[str, Any] = {}
-        else:
-            collection = self._http.url(f"api/v1/workflow-templates/{_seg(namespace)}")
-            envelope = {"namespace": namespace}
-        item = f"{collection}/{_seg(name)}"
-        created = self._create(collection, {**envelope, "template": desired}, where)
-        if created is not None:
-            return _applied(kind, name, namespace, "created", created)
-        attempt = 0
-        while True:
-            attempt += 1
-            current = self._http.request("GET", item, idempotent=True).json()
-            if same_template(current, desired):
-                action = "updated" if attempt > 1 else "unchanged"
-                return _applied(kind, name, namespace, action, current)
-            body = copy.deepcopy(desired)
-            body["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-            try:
-                # The resourceVersion precondition makes a repeated PUT harmless.
-                resp = self._http.request(
-                    "PUT", item, body={**envelope, "name": name, "template": body}, idempotent=True
-                )
-                return _applied(kind, name, namespace, "updated", resp.json())
-            except ConflictError as exc:
-                # Someone else wrote it, or our own PUT landed before a retry: re-read.
-                if attempt >= UPDATE_ATTEMPTS:
-                    raise ConflictError(
-                        f"{kind} {name!r} in {where} kept changing while being updated "
-                        f"({UPDATE_ATTEMPTS} attempts): {exc.message}",
-                        status=409,
-                        code=exc.code,
-                        hint="something else is writing it; try again",
-                        method="PUT",
-                        url=item,
-                    ) from exc
-
-    def _create(self, collection: str, body: dict[str, Any], where: str) -> Any:
-        """POST a named template; its JSON, or ``None`` when it already exists.
-
-        A create of a named object cannot make two of it, so a 503 or a lost answer is
-        retried (bounded by the retry policy); a 409 then means it exists, maybe because
-        the first attempt landed, and the caller compares and updates.
-        """
-        attempt = 0
-        while True:
-            try:
-                return self._http.request("POST", collection, body=body).json()
-            except ConflictError:
-                return None  # AlreadyExists: compare and update
-            except NotFoundError as exc:
-                hint = f"{where} does not exist; create it or set ARGO_NAMESPACE"
-                raise with_hint(exc, hint) from exc
-            except (ServerUnavailableError, TransportError) as exc:
-                if exc.status is not None and exc.status not in RETRY_STATUSES:
-                    raise  # a 500 is the server's answer, not a missing one
-                attempt += 1
-                if attempt >= self._http.retry.attempts:
-                    raise
-            self.sleep(self._http.retry.delay(attempt - 1))
+        manifest = checked_manifest(template, allow_privileged=allow_privileged)
+        return apply_manifest(self._http, self.sleep, manifest, self.namespace)
 
     # -- runs ----------------------------------------------------------------------------
 
@@ -429,16 +297,14 @@ class ArgoClient:
         if not isinstance(name, str) or not name:
             raise ConfigError(f"the template name must be a non-empty string, not {name!r}")
         if release is not None:
-            from argo_buildpacks.model.release import release_arguments
-
             tag, parameters = release_arguments(release, tag=tag, parameters=parameters)
         sid = uuid.uuid4().hex
         params = submit_parameters(tag, parameters)
         label_text = submit_labels(labels, sid)
         ns = namespace or self.namespace
         kind = "ClusterWorkflowTemplate" if cluster else "WorkflowTemplate"
-        self._check_parameters(kind, name, None if cluster else ns, params or [])
-        url = self._http.url(f"api/v1/workflows/{_seg(ns)}/submit")
+        check_parameters(self._http, kind, name, None if cluster else ns, params or [])
+        url = self._http.url(f"api/v1/workflows/{seg(ns)}/submit")
         wf_name = generate_name(name)
         attempt = 0
         while True:
@@ -451,13 +317,13 @@ class ArgoClient:
             data = request.model_dump_json(by_alias=True, exclude_none=True)
             try:
                 resp = self._http.request("POST", url, data=data)
-                return _run_from(resp.json(), sid)
+                return run_from(resp.json(), sid)
             except NotFoundError as exc:
                 where = "the cluster" if cluster else f"namespace {ns!r}"
                 hint = f"no {kind} named {name!r} in {where}; apply it first or check the name"
                 raise with_hint(exc, hint) from exc
             except (ConflictError, TransportError, ServerUnavailableError) as exc:
-                found = self._find_submission(ns, wf_name, sid, exc)
+                found = find_submission(self._hera, ns, wf_name, sid, exc)
                 if found is not None:
                     return found
                 attempt += 1
@@ -466,74 +332,6 @@ class ArgoClient:
                 if isinstance(exc, ConflictError):
                     wf_name = generate_name(name)  # the name is taken by another workflow
             self.sleep(self._http.retry.delay(attempt - 1))
-
-    def _check_parameters(
-        self, kind: str, name: str, namespace: str | None, params: list[str]
-    ) -> None:
-        """Refuse parameters the template does not declare, and a missing required tag.
-
-        The server would accept an undeclared parameter (``revison=main``, a typo) and run
-        with the default; ``workflow_for`` refuses it offline, and so does this, by reading
-        the template first.
-        """
-        if namespace is None:
-            url = self._http.url(f"api/v1/cluster-workflow-templates/{_seg(name)}")
-            where = "the cluster"
-        else:
-            url = self._http.url(f"api/v1/workflow-templates/{_seg(namespace)}/{_seg(name)}")
-            where = f"namespace {namespace!r}"
-        try:
-            template = self._http.request("GET", url, idempotent=True).json()
-        except NotFoundError as exc:
-            hint = f"no {kind} named {name!r} in {where}; apply it first or check the name"
-            raise with_hint(exc, hint) from exc
-        spec = template.get("spec") if isinstance(template, dict) else None
-        arguments = (spec or {}).get("arguments") or {}
-        declared = {
-            p["name"]: p
-            for p in arguments.get("parameters") or []
-            if isinstance(p, dict) and isinstance(p.get("name"), str)
-        }
-        given = [item.partition("=")[0] for item in params]
-        unknown = sorted(set(given) - set(declared))
-        if unknown:
-            listed = ", ".join(sorted(declared)) or "none"
-            raise ConfigError(
-                f"parameter(s) {', '.join(map(repr, unknown))} are not declared by {kind} "
-                f"{name!r} (declared: {listed}); nothing was submitted"
-            )
-        tag = declared.get("tag")
-        required = tag is not None and tag.get("value") is None and tag.get("default") is None
-        if required and "tag" not in given:
-            raise TagError(
-                f"{kind} {name!r} needs a tag: it does not derive one from git; "
-                "give the version to build (tag=..., CLI: --tag)"
-            )
-
-    def _find_submission(
-        self, namespace: str, wf_name: str, sid: str, cause: ServerError
-    ) -> Run | None:
-        """Find the workflow an unanswered submission created, if it did."""
-        try:
-            listed = self._hera.list_workflows(
-                namespace=namespace, label_selector=f"{SUBMISSION_LABEL}={sid}"
-            )
-            for item in listed.items or []:
-                return _run_from(item.model_dump(by_alias=True, exclude_none=True), sid)
-            # Lists may be served from a cache; a read by name is authoritative.
-            wf = self._hera.get_workflow(wf_name, namespace=namespace)
-        except NotFoundError:
-            return None
-        except ServerError as exc:
-            hint = (
-                f"the submission may or may not have started a workflow: look for label "
-                f"{SUBMISSION_LABEL}={sid} before submitting again; {cause.hint}"
-            )
-            raise with_hint(cause, hint.rstrip("; ")) from exc
-        labels = wf.metadata.labels or {}
-        if labels.get(SUBMISSION_LABEL) == sid:
-            return _run_from(wf.model_dump(by_alias=True, exclude_none=True), sid)
-        return None  # the random name belongs to someone else's workflow: pick another
 
     def status(self, run: Run | str) -> RunStatus:
         """Read a run's current status.
@@ -566,8 +364,6 @@ class ArgoClient:
             ConfigError: ``template`` is not a template name.
             ServerError: the server failed the request.
         """
-        from argo_buildpacks._kits import names as v
-
         try:
             v.dns_subdomain(template, what="template name")
         except ValueError as exc:
@@ -580,7 +376,7 @@ class ArgoClient:
         if not items:
             return None
         newest = max(items, key=lambda w: str((w.get("metadata") or {}).get("creationTimestamp")))
-        return _run_from(newest, "")
+        return run_from(newest, "")
 
     def wait(
         self,
@@ -667,13 +463,13 @@ class ArgoClient:
             names = list(dict.fromkeys(c for _, c in pairs)) or ["main"]
         streams = [self._log_stream(name, namespace, c, pod_name, follow) for c in names]
         if len(streams) == 1 or not follow:
-            return _chain(streams)
-        return _merge(streams)
+            return chain(streams)
+        return merge(streams)
 
     def _log_stream(
         self, name: str, namespace: str, container: str, pod_name: str | None, follow: bool
     ) -> Iterator[LogLine]:
-        url = self._http.url(f"api/v1/workflows/{_seg(namespace)}/{_seg(name)}/log")
+        url = self._http.url(f"api/v1/workflows/{seg(namespace)}/{seg(name)}/log")
         params = {
             "podName": pod_name,
             "logOptions.container": container,
@@ -703,110 +499,3 @@ class ArgoClient:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def privileged_problems(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Where ``manifest`` gives a pod root on the node, as ``(path, message)`` pairs.
-
-    Fails closed: a manifest the check cannot read to the end (a ``podSpecPatch`` nested
-    thousands of levels deep) is one problem, not a crash and not a pass.
-    """
-    from argo_buildpacks.linting._privileged import privileged_issues
-
-    try:
-        return [(issue.path, issue.message) for issue in privileged_issues(manifest)]
-    except RecursionError:
-        return [("spec", "too deeply nested to be checked for privileges")]
-
-
-def _seg(text: str) -> str:
-    return quote(text, safe="")
-
-
-def _applied(
-    kind: str, name: str, namespace: str | None, action: Any, obj: Mapping[str, Any]
-) -> ApplyResult:
-    version = str((obj.get("metadata") or {}).get("resourceVersion", ""))
-    return ApplyResult(kind, name, namespace, action, version)
-
-
-class _ContainerLog(Iterator[LogLine]):
-    """One container's log stream; ``close()`` closes its response from any thread."""
-
-    def __init__(self, resp: requests.Response, lines: Iterator[LogLine], container: str) -> None:
-        self._resp = resp
-        self._lines = lines
-        self._container = container
-
-    def __next__(self) -> LogLine:
-        line = next(self._lines)
-        return LogLine(line.pod_name, line.content, self._container)
-
-    def close(self) -> None:
-        """Close the response (a reader blocked on it gets an error and stops)."""
-        self._resp.close()
-
-
-def _chain(streams: list[Iterator[LogLine]]) -> Iterator[LogLine]:
-    """The streams one after the other; every stream is closed when this one is."""
-    try:
-        for stream in streams:
-            yield from stream
-    finally:
-        for stream in streams:
-            close = getattr(stream, "close", None)
-            if callable(close):
-                close()
-
-
-def _merge(streams: list[Iterator[LogLine]]) -> Iterator[LogLine]:
-    """The streams read together (one thread each), lines in the order they arrive.
-
-    An error in one stream is raised here (after the lines that came before it); closing
-    this iterator closes every stream.
-    """
-    done = object()
-    queue: Queue[Any] = Queue(maxsize=1000)
-    stop = threading.Event()
-
-    def pump(stream: Iterator[LogLine]) -> None:
-        try:
-            for line in stream:
-                if stop.is_set():
-                    break
-                queue.put(line)
-        except BaseException as exc:  # handed to the reader, raised there
-            queue.put(exc)
-        finally:
-            queue.put(done)
-
-    threads = [threading.Thread(target=pump, args=(s,), daemon=True) for s in streams]
-    for thread in threads:
-        thread.start()
-    remaining = len(threads)
-    try:
-        while remaining:
-            item = queue.get()
-            if item is done:
-                remaining -= 1
-            elif isinstance(item, BaseException):
-                raise item
-            else:
-                yield item
-    finally:
-        stop.set()
-        for stream in streams:
-            close = getattr(stream, "close", None)
-            if callable(close):
-                with contextlib.suppress(Exception):
-                    close()
-
-
-def _run_from(obj: Mapping[str, Any], sid: str) -> Run:
-    meta = obj.get("metadata") or {}
-    return Run(
-        name=str(meta.get("name", "")),
-        namespace=str(meta.get("namespace", "")),
-        uid=str(meta.get("uid", "")),
-        submission_id=sid,
-    )

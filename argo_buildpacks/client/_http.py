@@ -11,13 +11,13 @@ from __future__ import annotations
 import copy
 import json
 import math
-import re
-import secrets
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import requests
+from hera.workflows.service import WorkflowsService
 
 from argo_buildpacks.errors import (
     AuthenticationError,
@@ -33,18 +33,16 @@ from argo_buildpacks.errors import (
 from argo_buildpacks.model.runs import LogLine
 
 __all__ = [
-    "SUBMISSION_LABEL",
+    "HeraService",
     "Http",
     "RetryPolicy",
     "bare_token",
     "check_seconds",
     "env_bool",
     "error_from_body",
-    "generate_name",
     "iter_log_lines",
     "manifest_of",
-    "submit_labels",
-    "submit_parameters",
+    "seg",
     "transport_error",
     "with_hint",
 ]
@@ -74,14 +72,7 @@ _HINTS: dict[type[ServerError], str] = {
 }
 
 #: Label carrying the client-generated id of one submission.
-SUBMISSION_LABEL = "argo-buildpacks.io/submission-id"
 # Labels/annotations Argo itself adds (creator, actor...) are not the user's to compare.
-_LABEL_KEY = re.compile(
-    r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
-    r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
-)
-_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?")
-_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # Kubernetes' generateName alphabet
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 
@@ -394,53 +385,31 @@ def manifest_of(template: Any) -> dict[str, Any]:
     )
 
 
-def submit_parameters(tag: str | None, parameters: Mapping[str, str] | None) -> list[str] | None:
-    """Validate the tag (SemVer) and parameters; return ``submitOptions.parameters``."""
-    from argo_buildpacks.model.tags import SemverTag
-
-    given = dict(parameters or {})
-    if tag is not None:
-        if "tag" in given:
-            raise ConfigError("tag is given twice: as tag= and in parameters; give one")
-        given = {"tag": tag, **given}
-    for key, value in given.items():
-        if not isinstance(key, str) or not key or "=" in key:
-            raise ConfigError(f"parameter name {key!r} must be a non-empty string without '='")
-        if not isinstance(value, str):
-            raise ConfigError(f"parameter {key!r} must be a string, not {type(value).__name__}")
-    if "tag" in given:
-        given["tag"] = str(SemverTag.parse(given["tag"]))
-    if "revision" in given:
-        from argo_buildpacks._kits.names import run_revision
-
-        try:  # the template's pull-request policy is the cluster's to apply
-            run_revision(given["revision"], allow_pull_requests=None)
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
-    return [f"{key}={value}" for key, value in given.items()] or None
+def seg(text: str) -> str:
+    """``text`` as one URL path segment (every ``/`` and ``?`` escaped)."""
+    return quote(text, safe="")
 
 
-def submit_labels(labels: Mapping[str, str] | None, sid: str) -> str:
-    """Validate labels; return ``submitOptions.labels`` with the submission id added."""
-    given = dict(labels or {})
-    if SUBMISSION_LABEL in given:
-        raise ConfigError(f"label {SUBMISSION_LABEL!r} is set by submit(); leave it out")
-    for key, value in given.items():
-        if not isinstance(key, str) or not _LABEL_KEY.fullmatch(key):
-            raise ConfigError(f"label key {key!r} is not a valid Kubernetes label key")
-        if not isinstance(value, str) or not _LABEL_VALUE.fullmatch(value):
-            raise ConfigError(
-                f"label {key!r} value {value!r} is not a valid Kubernetes label value "
-                "(at most 63 letters, digits, '-', '_' or '.', starting and ending with a "
-                "letter or digit)"
-            )
-    given[SUBMISSION_LABEL] = sid
-    return ",".join(f"{key}={value}" for key, value in given.items())
+class HeraService(WorkflowsService):
+    """Hera's service with every request sent through `Http`."""
 
+    def __init__(self, http: Http, namespace: str) -> None:
+        super().__init__(
+            host=http.base_url,
+            verify_ssl=http.verify is not False,
+            token=http.token,
+            client_certs=None,
+            namespace=namespace,
+            session=http.session,
+        )
+        self._http = http
 
-def generate_name(template: str) -> str:
-    """A workflow name as Kubernetes' ``generateName`` would make it."""
-    # Kubernetes' generateName rule, applied client-side: a retry re-sends the same name, so
-    # a first attempt still in flight and its retry cannot both create a workflow.
-    prefix = f"{template}-"[:58]
-    return prefix + "".join(secrets.choice(_NAME_ALPHABET) for _ in range(5))
+    def _request(self, method: str, **kwargs: Any) -> requests.Response:
+        # Hera's own headers, verify and (missing) timeout are replaced by Http's.
+        return self._http.request(
+            method,
+            kwargs["url"],
+            params=kwargs.get("params"),
+            data=kwargs.get("data"),
+            idempotent=method.lower() == "get",
+        )

@@ -18,35 +18,28 @@ patched image and also pushes ``TAG-rebased.<UTC yyyymmddThhmmssZ>``, an immutab
 of every rebase. Outputs: ``action`` (``rebased``, ``unchanged``, ``rebuild``), ``reason``,
 ``old-digest``, ``new-digest`` (empty for a rebuild: the build's run has it).
 
-`rebase_template` puts it into a WorkflowTemplate ``<name>-rebase``: the rebase, then either
-the rebuild (a Workflow from the app's own WorkflowTemplate at the commit the image was built
-from, which deploys itself) or the deploy step of `argo_buildpacks.components.deploy` at
-the new digest. `cron_workflow` runs it on ``rebase.schedule``.
+`rebuild` starts a Workflow from the app's own WorkflowTemplate at the commit the image was
+built from. `argo_buildpacks.templates.rebase` puts both into a WorkflowTemplate.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from hera.workflows import (
-    ClusterWorkflowTemplate,
     ContainerSet,
     Parameter,
-    WorkflowTemplate,
 )
 from hera.workflows.models import ContainerNode as ModelContainerNode
 from hera.workflows.models import (
     EmptyDirVolumeSource,
     EnvVar,
     Outputs,
-    ParallelSteps,
     ResourceTemplate,
     Template,
     ValueFrom,
     Volume,
     VolumeMount,
-    WorkflowStep,
 )
 from hera.workflows.models import Parameter as ModelParameter
 
@@ -56,7 +49,6 @@ from argo_buildpacks.components.buildpacks_build import (
     REGISTRY_SECRET_VOLUME,
     registry_secret_volume,
 )
-from argo_buildpacks.components.deploy import deploy_template
 from argo_buildpacks.components.scripts import load
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig
@@ -64,10 +56,9 @@ from argo_buildpacks.model.config import BuildConfig
 __all__ = [
     "ACTIONS",
     "REBASE_OUTPUT_NAMES",
-    "cron_workflow",
+    "check_config",
     "rebase",
     "rebase_service_account",
-    "rebase_template",
     "rebase_template_name",
     "rebuild",
 ]
@@ -81,7 +72,8 @@ _GLOBAL_ONLY = ("digest", "image", "rebuild-tag", "rebuild-revision")
 _API = "argoproj.io/v1alpha1"
 
 
-def _config(config: BuildConfig) -> BuildConfig:
+def check_config(config: BuildConfig) -> BuildConfig:
+    """``config``, or `ConfigError` when it is not a `BuildConfig`."""
     if not isinstance(config, BuildConfig):
         raise ConfigError(
             f"rebase: config must be a BuildConfig, not {type(config).__name__} "
@@ -114,7 +106,7 @@ def rebase(config: BuildConfig, *, name: str | None = None) -> ContainerSet:
     and ``rebuild-tag``/``rebuild-revision`` for the rebuild). The image is the configured
     one, literal: a run cannot point the rebase (and its credential) at another.
     """
-    config = _config(config)
+    config = check_config(config)
     builder = config.builder
     paths = _pod.build_paths(config)
     secret = registry_secret_volume(config)
@@ -199,7 +191,7 @@ def rebuild(config: BuildConfig, *, name: str = "rebuild") -> Template:
     Output: ``digest`` (the rebuilt image's, as the global ``new-digest``). Runs under
     `rebase_service_account`, the only container of the rebase with an API token.
     """
-    config = _config(config)
+    config = check_config(config)
     manifest = {
         "apiVersion": _API,
         "kind": "Workflow",
@@ -244,99 +236,3 @@ def rebuild(config: BuildConfig, *, name: str = "rebuild") -> Template:
         service_account_name=rebase_service_account(config),
         automount_service_account_token=True,
     )
-
-
-def rebase_template(
-    config: BuildConfig,
-) -> WorkflowTemplate | ClusterWorkflowTemplate:
-    """The WorkflowTemplate ``<name>-rebase`` for ``config``: rebase ``<image>:<tag>`` onto
-    the current run image when its digest changed, otherwise a no-op that says so; rebuild
-    from the image's commit when the builder changed; then deploy the new digest.
-
-    ``main`` runs ``rebase`` (`rebase`), then ``rebuild`` (`rebuild`) when the action is
-    ``rebuild``, then, with ``deploy`` configured, ``deploy`` at the new digest when the
-    action is ``rebased``. The workflow parameter is ``tag`` (default ``rebase.tag``); the
-    workflow's outputs are ``action``, ``reason``, ``old-digest`` and ``new-digest``.
-    Workflow-wide settings (pod security, no service-account tokens, deadline, pod GC,
-    TTL, and the image's mutex, so a rebase never races a build) are the build's.
-
-    Raises:
-        ConfigError: ``config`` is not a `BuildConfig`.
-    """
-    from argo_buildpacks.templates.pipeline import assemble
-
-    config = _config(config)
-    rebase_t = rebase(config, name="rebase")
-    action = "{{steps.rebase.outputs.parameters.action}}"
-    steps = [
-        ParallelSteps(
-            root=[
-                WorkflowStep(
-                    name="rebase",
-                    template="rebase",
-                    arguments={
-                        "parameters": [{"name": "tag", "value": "{{workflow.parameters.tag}}"}]
-                    },
-                )
-            ]
-        ),
-        ParallelSteps(
-            root=[WorkflowStep(name="rebuild", template="rebuild", when=f"{action} == rebuild")]
-        ),
-    ]
-    templates: list[Any] = [rebase_t, rebuild(config)]
-    deploy = deploy_template(config)
-    if deploy is not None:
-        steps.append(
-            ParallelSteps(
-                root=[
-                    WorkflowStep(name="deploy", template=deploy.name, when=f"{action} == rebased")
-                ]
-            )
-        )
-        templates.append(deploy)
-    main = Template(name="main", steps=steps)
-    template = assemble(config, [main, *templates])
-    template.name = rebase_template_name(config)
-    template.arguments = [
-        Parameter(
-            name="tag",
-            value=config.rebase.tag if config.rebase else "latest",
-            description="The tag naming the image to keep patched (moved to the patched image).",
-        )
-    ]
-    return template
-
-
-def cron_workflow(config: BuildConfig) -> dict[str, Any]:
-    """The ``CronWorkflow`` running `rebase_template` on ``rebase.schedule``.
-
-    Raises:
-        ConfigError: the config has no ``rebase.schedule``.
-    """
-    config = _config(config)
-    if config.rebase is None or config.rebase.schedule is None:
-        raise ConfigError(f"config {config.name!r} has no rebase.schedule")
-    return {
-        "apiVersion": _API,
-        "kind": "CronWorkflow",
-        "metadata": {
-            "name": f"{config.name[:45].rstrip('-')}-rebase",
-            "namespace": config.namespace,
-            "labels": {
-                "app.kubernetes.io/managed-by": "argo-buildpacks",
-                "argo-buildpacks.io/app": config.name,
-            },
-        },
-        "spec": {
-            "schedules": [config.rebase.schedule],
-            "concurrencyPolicy": "Forbid",
-            "startingDeadlineSeconds": 3600,
-            "successfulJobsHistoryLimit": 3,
-            "failedJobsHistoryLimit": 3,
-            "workflowSpec": {
-                "workflowTemplateRef": {"name": rebase_template_name(config)},
-                "arguments": {"parameters": [{"name": "tag", "value": config.rebase.tag}]},
-            },
-        },
-    }

@@ -14,6 +14,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+# The annotation by which a library template declares the volumes and workflow parameters
+# only its callers provide (names separated by commas or spaces): lint need not warn of them.
+from argo_buildpacks._kits.contract import CALLER_PROVIDES
+
 TEMPLATE_KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate")
 TEMPLATE_TYPES = (
     "container", "containerSet", "steps", "script", "resource",
@@ -170,12 +174,6 @@ def field_name_problem(name: str) -> str:
             "alpha-numeric character"
         )
     return "; ".join(problems)
-
-
-#: The annotation by which a (Cluster)WorkflowTemplate of library templates declares the
-#: volumes and workflow parameters that only the Workflows calling it provide (names
-#: separated by commas or spaces), so that ``lint`` need not warn about them.
-CALLER_PROVIDES = "lint.argo-buildpacks.io/caller-provides"
 
 
 def caller_provides(doc: Mapping[str, Any]) -> frozenset[str]:

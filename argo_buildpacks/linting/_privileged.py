@@ -114,3 +114,15 @@ def _container(container: Mapping[str, Any], where: str) -> Iterator[Issue]:
             f"{label} adds capabilities {', '.join(str(a) for a in added)}",
         )
     yield from _user(security, sc)
+
+
+def privileged_problems(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Where ``manifest`` gives a pod root on the node, as ``(path, message)`` pairs.
+
+    Fails closed: a manifest the check cannot read to the end (a ``podSpecPatch`` nested
+    thousands of levels deep) is one problem, not a crash and not a pass.
+    """
+    try:
+        return [(issue.path, issue.message) for issue in privileged_issues(manifest)]
+    except RecursionError:
+        return [("spec", "too deeply nested to be checked for privileges")]

@@ -5,7 +5,7 @@ rebase: {schedule: "0 4 * * *", tag: latest}
 ```
 
 - ``schedule``: a cron expression (5 fields or ``@daily``...); a CronWorkflow runs the app's
-  rebase template on it (`argo_buildpacks.components.rebase.cron_workflow`).
+  rebase template on it (`argo_buildpacks.templates.rebase.rebase_cron_workflow`).
 - ``tag``: the tag that names the image to keep patched (default ``latest``). The rebase
   moves this tag to the patched image and records every rebase under an immutable tag
   ``<tag>-rebased.<UTC timestamp>``, so it must leave room for that suffix.

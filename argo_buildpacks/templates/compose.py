@@ -25,13 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
-from hera.workflows.models import (
-    ObjectMeta,
-    PersistentVolumeClaim,
-    PersistentVolumeClaimSpec,
-    SecurityContext,
-    VolumeResourceRequirements,
-)
+from hera.workflows.models import Arguments, ExecutorConfig, SecurityContext
 
 from argo_buildpacks.components._pod import (
     WORKSPACE,
@@ -39,10 +33,18 @@ from argo_buildpacks.components._pod import (
     BuildPaths,
     build_paths,
     container_security,
+    executor_account,
+    executor_patch,
+    pod_security,
     workspace_mount,
 )
 from argo_buildpacks.errors import ConfigError
-from argo_buildpacks.model.config import BuildConfig, Workspace
+from argo_buildpacks.model.config import BuildConfig
+from argo_buildpacks.templates._workflow import (
+    workflow_defaults,
+    workflow_parameters,
+    workspace_claim,
+)
 
 __all__ = [
     "WORKSPACE",
@@ -102,21 +104,6 @@ def restricted_security(config: BuildConfig) -> SecurityContext:
     return container_security(config.builder)
 
 
-def workspace_claim(config: BuildConfig | None = None) -> PersistentVolumeClaim:
-    """The shared workspace as a per-run volume claim (``volumeClaimTemplates``; deleted
-    with the run), from ``config.workspace``: size, storage class and access modes
-    (without a config: 2Gi, ReadWriteOnce, the default class)."""
-    ws = config.workspace if config is not None else Workspace()
-    return PersistentVolumeClaim(
-        metadata=ObjectMeta(name=WORKSPACE_VOLUME),
-        spec=PersistentVolumeClaimSpec(
-            access_modes=list(ws.access_modes),
-            storage_class_name=ws.storage_class,
-            resources=VolumeResourceRequirements(requests={"storage": ws.size}),
-        ),
-    )
-
-
 def compose(
     workflow: T,
     config: BuildConfig,
@@ -157,9 +144,6 @@ def compose(
             containerSet mounts the workflow's workspace per container, which Argo does not
             add to a containerSet pod; ``workspace`` is not ``claim`` or ``none``.
     """
-    from argo_buildpacks.components import _pod
-    from argo_buildpacks.templates import pipeline
-
     if workspace not in ("claim", "none"):
         raise ConfigError(f"compose: workspace {workspace!r} is not allowed; use 'claim' or 'none'")
     current = list(getattr(workflow, "templates", None) or [])
@@ -176,23 +160,21 @@ def compose(
     elif workspace != "none":
         raise ConfigError(f"compose: workspace {workspace!r} is not allowed; use 'claim' or 'none'")
     if getattr(workflow, "security_context", None) is None:
-        workflow.security_context = _pod.pod_security(  # type: ignore[attr-defined]
+        workflow.security_context = pod_security(  # type: ignore[attr-defined]
             config.builder, non_root=config.mode == "daemonless"
         )
     # No container of the run gets a service-account token; Argo's executor its own.
     workflow.automount_service_account_token = False  # type: ignore[attr-defined]
     if getattr(workflow, "executor", None) is None:
-        from hera.workflows.models import ExecutorConfig
-
         workflow.executor = ExecutorConfig(  # type: ignore[attr-defined]
-            service_account_name=pipeline.executor_account(config)
+            service_account_name=executor_account(config)
         )
     if getattr(workflow, "service_account_name", None) is None and config.service_account:
         workflow.service_account_name = config.service_account  # type: ignore[attr-defined]
     if config.executor_security == "patch" and getattr(workflow, "pod_spec_patch", None) is None:
-        workflow.pod_spec_patch = _pod.executor_patch()  # type: ignore[attr-defined]
+        workflow.pod_spec_patch = executor_patch()  # type: ignore[attr-defined]
     if parameters:
-        _add_parameters(workflow, pipeline._workflow_parameters(config))
+        _add_parameters(workflow, workflow_parameters(config))
     _add_production_defaults(workflow, config)
     return workflow
 
@@ -200,24 +182,7 @@ def compose(
 def _add_production_defaults(workflow: Any, config: BuildConfig) -> None:
     """What ``workflow_template`` sets workflow-wide, where the workflow has none: deadline,
     pod GC, TTL, the image's mutex, scheduling."""
-    from hera.workflows.models import Mutex, PodGC, Synchronization, Toleration, TTLStrategy
-
-    from argo_buildpacks.templates import pipeline
-
-    defaults: dict[str, Any] = {
-        "active_deadline_seconds": config.active_deadline_seconds,
-        "pod_gc": PodGC(strategy=config.pod_gc),
-        "ttl_strategy": TTLStrategy(
-            seconds_after_success=config.ttl.after_success,
-            seconds_after_failure=config.ttl.after_failure,
-        ),
-        "synchronization": Synchronization(mutexes=[Mutex(name=pipeline.mutex_name(config))])
-        if config.mutex
-        else None,
-        "node_selector": dict(config.node_selector) or None,
-        "tolerations": [Toleration(**t.model_dump()) for t in config.tolerations] or None,
-    }
-    for key, value in defaults.items():
+    for key, value in workflow_defaults(config).items():
         if value is not None and getattr(workflow, key, None) is None:
             setattr(workflow, key, value)
 
@@ -299,8 +264,6 @@ def _as_list(value: object) -> list[Any]:
 
 
 def _add_parameters(workflow: Any, wanted: list[Any]) -> None:
-    from hera.workflows.models import Arguments
-
     args = workflow.arguments
     if isinstance(args, Arguments):
         items: list[Any] = list(args.parameters or [])

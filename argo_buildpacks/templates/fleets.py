@@ -1,7 +1,7 @@
 """A fleet: every config in a directory kept patched by one workflow.
 
 `fleet` renders the WorkflowTemplate ``<name>`` (default ``fleet``) whose ``main`` starts
-each app's rebase (`argo_buildpacks.components.rebase.rebase_template`, installed with
+each app's rebase (`argo_buildpacks.templates.rebase.rebase_template`, installed with
 it) as a Workflow of its own and waits for it, at most ``parallelism`` at a time. One app's
 failure stops no other: each app's step succeeds once its run has finished, whatever its
 phase, and ``continueOn: {failed: true}`` keeps the others going even when a run cannot
@@ -24,8 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from argo_buildpacks._kits import names as v
+from argo_buildpacks.components._pod import executor_patch
+from argo_buildpacks.components.rebase import rebase_template_name
+from argo_buildpacks.components.scripts import load
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig
+from argo_buildpacks.model.rebase import RebaseConfig, cron_expression
+from argo_buildpacks.templates.rbac import release_manifests
 
 __all__ = [
     "FleetError",
@@ -152,9 +157,6 @@ def fleet(
         ConfigError: no configs, duplicate names, apps in other namespaces, a bad name or
             parallelism.
     """
-    from argo_buildpacks.components._pod import executor_patch
-    from argo_buildpacks.components.rebase import rebase_template_name
-    from argo_buildpacks.components.scripts import load
 
     v.dns_label(name, what="fleet name", max_length=52)
     if (
@@ -304,7 +306,6 @@ def fleet_cron_workflow(name: str, namespace: str, schedule: str) -> dict[str, A
     Raises:
         ConfigError: ``schedule`` is not a cron expression.
     """
-    from argo_buildpacks.model.rebase import cron_expression
 
     try:
         cron_expression(schedule, what="fleet schedule")
@@ -330,7 +331,6 @@ def fleet_cron_workflow(name: str, namespace: str, schedule: str) -> dict[str, A
 
 
 def _fleet_rbac(name: str, namespace: str, apps: Sequence[BuildConfig]) -> list[dict[str, Any]]:
-    from argo_buildpacks.components.rebase import rebase_template_name
 
     meta = {
         "name": name,
@@ -387,8 +387,6 @@ def fleet_manifests(
     Raises:
         ConfigError: as `fleet`, or the apps' schedules differ and none was given.
     """
-    from argo_buildpacks.model.rebase import RebaseConfig
-    from argo_buildpacks.templates.rbac import release_manifests
 
     apps, ns = _checked(configs, namespace)
     template = fleet(apps, name=name, namespace=ns, parallelism=parallelism)

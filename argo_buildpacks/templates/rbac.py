@@ -19,9 +19,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from argo_buildpacks._kits.yaml_emit import to_manifest
 from argo_buildpacks.components import _pod
+from argo_buildpacks.components.deploy import deploy_service_account
+from argo_buildpacks.components.rebase import rebase_service_account
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig
+from argo_buildpacks.templates.pipeline import workflow_template
+from argo_buildpacks.templates.rebase import rebase_cron_workflow, rebase_template
+from argo_buildpacks.templates.triggers import (
+    cron_workflow,
+    event_source,
+    sensor,
+    sensor_service_account,
+)
 
 __all__ = ["rbac_objects", "release_manifests"]
 
@@ -73,8 +84,6 @@ def _binding(
 def rbac_objects(config: BuildConfig) -> list[dict[str, Any]]:
     """The ServiceAccounts, Roles and RoleBindings for ``config``, as manifests (accounts
     first, then roles, then bindings, so ``kubectl apply`` creates them in order)."""
-    from argo_buildpacks.components.deploy import deploy_service_account
-    from argo_buildpacks.templates.triggers import sensor_service_account
 
     ns = config.namespace
     accounts: list[dict[str, Any]] = []
@@ -157,8 +166,6 @@ def rbac_objects(config: BuildConfig) -> list[dict[str, Any]]:
     if config.rebase is not None:
         # The rebase's rebuild step creates a Workflow from the app's own template and waits
         # for it; its account may do that and write its own task results, nothing else.
-        from argo_buildpacks.components.rebase import rebase_service_account
-
         rebase_sa = rebase_service_account(config)
         accounts.append(_account(config, rebase_sa, ns))
         roles.append(
@@ -199,7 +206,7 @@ def release_manifests(
     """Every object ``config`` implies, in ``kubectl apply`` order: the WorkflowTemplate,
     and when ``trigger``, ``schedule`` or ``deploy`` is configured, the RBAC objects first
     and the EventSource, Sensor and CronWorkflow after it; with ``rebase``, the rebase
-    WorkflowTemplate (`argo_buildpacks.components.rebase.rebase_template`) and, with
+    WorkflowTemplate (`argo_buildpacks.templates.rebase.rebase_template`) and, with
     ``rebase.schedule``, its CronWorkflow last.
 
     Args:
@@ -212,8 +219,6 @@ def release_manifests(
         ConfigError: a ClusterWorkflowTemplate with ``trigger``, ``schedule`` or ``rebase``, or any
             error of the parts.
     """
-    from argo_buildpacks.templates.pipeline import to_manifest, workflow_template
-    from argo_buildpacks.templates.triggers import cron_workflow, event_source, sensor
 
     if kind != "WorkflowTemplate" and (config.trigger or config.schedule or config.rebase):
         raise ConfigError(
@@ -228,9 +233,7 @@ def release_manifests(
     if config.schedule is not None:
         docs.append(cron_workflow(config))
     if config.rebase is not None:
-        from argo_buildpacks.components import rebase
-
-        docs.append(to_manifest(rebase.rebase_template(config)))
+        docs.append(to_manifest(rebase_template(config)))
         if config.rebase.schedule is not None:
-            docs.append(rebase.cron_workflow(config))
+            docs.append(rebase_cron_workflow(config))
     return docs

@@ -32,6 +32,7 @@ from hera.workflows.models import WorkflowTemplateRef
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig
 from argo_buildpacks.model.release import TriggerConfig, repository_path, tag_pattern_regex
+from argo_buildpacks.templates.pipeline import template_reference
 
 __all__ = [
     "EVENT_NAME",
@@ -319,7 +320,6 @@ def release_workflow(
     Unlike `argo_buildpacks.templates.pipeline.workflow_for` it validates no tag: the values
     arrive with the event, and the in-cluster tag check decides.
     """
-    from argo_buildpacks.templates.pipeline import template_reference
 
     name, ns, cluster = template_reference(
         template, namespace=namespace, cluster_scope=cluster_scope

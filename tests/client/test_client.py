@@ -12,6 +12,7 @@ import requests
 from hera.shared import global_config
 
 from argo_buildpacks.client import _client as client_module
+from argo_buildpacks.client._templates import UPDATE_ATTEMPTS
 from argo_buildpacks.client._client import SUBMISSION_LABEL, ArgoClient
 from argo_buildpacks.client._http import RetryPolicy, error_from_body
 from argo_buildpacks.errors import (
@@ -353,7 +354,7 @@ def test_apply_gives_up_after_bounded_conflicts(
         argo_client.apply(changed)
     assert info.value.status == 409
     assert "the object has been modified" in info.value.message
-    assert argo_fake.count("PUT") == client_module.UPDATE_ATTEMPTS
+    assert argo_fake.count("PUT") == UPDATE_ATTEMPTS
 
 
 def test_apply_a_hera_workflow_template(argo_client: ArgoClient, argo_fake: FakeArgo) -> None:
@@ -468,9 +469,10 @@ def test_apply_three_times_creates_then_leaves_alone_for_every_template_shape(
     argo_client: ArgoClient, argo_fake: FakeArgo, shape: str
 ) -> None:
     # The fake stores and returns templates as argo-server does (name: "", inputs: {}...).
+    from argo_buildpacks import workflow_template
     from argo_buildpacks.model.config import BuildConfig
-    from argo_buildpacks.templates.library import app_template, library_template
-    from argo_buildpacks.templates.pipeline import workflow_template
+    from argo_buildpacks.templates.app import app_template
+    from argo_buildpacks.templates.library import library_template
 
     config = BuildConfig.from_file(EXAMPLE)
     lib = library_template(

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from argo_buildpacks import workflow_template
 from argo_buildpacks.cli._main import cli
 from argo_buildpacks.client._client import ArgoClient
 from argo_buildpacks.errors import ConfigError, TagError
 from argo_buildpacks.model.config import BuildConfig
 from argo_buildpacks.model.release import release_arguments
-from argo_buildpacks.templates.pipeline import workflow_template
 from tests.support.argo_fake import FakeArgo
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "my-python-app.yaml"

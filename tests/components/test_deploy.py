@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from argo_buildpacks import to_manifest, workflow_template
 from argo_buildpacks.components.scripts import load
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.linting._lint import lint
 from argo_buildpacks.model.config import BuildConfig
-from argo_buildpacks.templates.pipeline import to_manifest, workflow_template
 from tests.support.runscript import SHELLS, Shell, render, run
 
 KUBE = {"kubernetes": {"namespace": "apps", "deployment": "web", "container": "app"}}

@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 
-from argo_buildpacks import BuildConfig, ConfigError
+from argo_buildpacks import BuildConfig, ConfigError, to_manifest, workflow_template
 from argo_buildpacks.components.sign import COSIGN_SECRET_DIR, sign_template
 from argo_buildpacks.linting._lint import lint
-from argo_buildpacks.templates.pipeline import to_manifest, workflow_template
 from tests.support.lifecycle import BINARY, EPOCH, FAKE_LIFECYCLE, Workspace, config, run_phase
 from tests.support.runscript import SHELLS, Shell, render, run, write_executable
 

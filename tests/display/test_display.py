@@ -20,7 +20,15 @@ from hypothesis import strategies as st
 from IPython.core.formatters import DisplayFormatter
 
 import argo_buildpacks
-from argo_buildpacks import BuildConfig, ConfigError, SemverTag
+from argo_buildpacks import (
+    BuildConfig,
+    ConfigError,
+    SemverTag,
+    render,
+    to_manifest,
+    workflow_for,
+    workflow_template,
+)
 from argo_buildpacks.display._jupyter import (
     load_ipython_extension,
     pipeline_html,
@@ -31,13 +39,12 @@ from argo_buildpacks.display._jupyter import (
     unload_ipython_extension,
 )
 from argo_buildpacks.model.runs import NodeStatus, RunStatus
+from argo_buildpacks.templates.app import app_template
 from argo_buildpacks.templates.library import (
     GIT_SECRET,
     REGISTRY_SECRET,
-    app_template,
     library_template,
 )
-from argo_buildpacks.templates.pipeline import render, to_manifest, workflow_for, workflow_template
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = BuildConfig.from_file(ROOT / "examples" / "my-python-app.yaml")

@@ -14,8 +14,11 @@ from apps import TUTORIAL, apps  # noqa: E402
 from raw_hera import raw_template  # noqa: E402
 from run import structure  # noqa: E402
 
-from argo_buildpacks import workflow_template  # noqa: E402
-from argo_buildpacks.templates.pipeline import render, to_manifest  # noqa: E402
+from argo_buildpacks import (  # noqa: E402
+    render,
+    to_manifest,
+    workflow_template,
+)
 
 
 @pytest.mark.parametrize("config", apps(200)[::37], ids=lambda c: c.name)

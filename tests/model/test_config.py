@@ -338,7 +338,7 @@ def test_python_api_wrong_types_raise_config_error(call: Any, message: str) -> N
 
 
 def test_workflow_template_of_a_dict_names_the_argument() -> None:
-    from argo_buildpacks.templates.pipeline import workflow_template
+    from argo_buildpacks import workflow_template
 
     with pytest.raises(
         ConfigError, match="workflow_template: config must be a BuildConfig, not dict"

@@ -16,15 +16,14 @@ from typing import Any
 
 import pytest
 
-from argo_buildpacks import BuildConfig, ConfigError
+from argo_buildpacks import BuildConfig, ConfigError, to_manifest, workflow_for, workflow_template
 from argo_buildpacks.linting._privileged import privileged_issues
+from argo_buildpacks.templates.app import app_template
 from argo_buildpacks.templates.library import (
     GIT_SECRET,
     REGISTRY_SECRET,
-    app_template,
     library_template,
 )
-from argo_buildpacks.templates.pipeline import to_manifest, workflow_for, workflow_template
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = BuildConfig.from_file(ROOT / "examples" / "my-python-app.yaml")

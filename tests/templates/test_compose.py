@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 from hera.workflows import Container, Steps, Workflow
 
-from argo_buildpacks import BuildConfig, lint
+from argo_buildpacks import BuildConfig, lint, to_manifest, workflow_template
 from argo_buildpacks.components import buildpacks_build, git_clone, pack_build, tag_check
 from argo_buildpacks.components.buildpacks_build import PHASES
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.templates.compose import build_paths, compose, mark_global, workspace_mount
-from argo_buildpacks.templates.pipeline import to_manifest, workflow_template
 from tests.support.lifecycle import BINARY, DIGEST, FAKE_LIFECYCLE
 from tests.support.runscript import SHELLS, Shell, render, run, write_executable
 

@@ -14,18 +14,17 @@ import pytest
 from hera.workflows import ClusterWorkflowTemplate
 from hera.workflows.models import Template
 
-from argo_buildpacks import BuildConfig, ConfigError
+from argo_buildpacks import BuildConfig, ConfigError, to_manifest, workflow_for
+from argo_buildpacks import render as render_yaml
 from argo_buildpacks.components.buildpacks_build import lifecycle_phase
 from argo_buildpacks.linting._lint import lint
+from argo_buildpacks.templates.app import app_template
 from argo_buildpacks.templates.library import (
     GIT_SECRET,
     LIBRARY_INPUTS,
     REGISTRY_SECRET,
-    app_template,
     library_template,
 )
-from argo_buildpacks.templates.pipeline import render as render_yaml
-from argo_buildpacks.templates.pipeline import to_manifest, workflow_for
 from tests.support.gitrepos import make_repo
 from tests.support.lifecycle import DIGEST, FAKE_LIFECYCLE
 from tests.support.runscript import SHELLS, Shell, render, run, write_executable

@@ -10,10 +10,17 @@ import pytest
 import yaml
 from hera.workflows import ClusterWorkflowTemplate, WorkflowTemplate
 
-from argo_buildpacks import BuildConfig, ConfigError, TagError
+from argo_buildpacks import (
+    BuildConfig,
+    ConfigError,
+    TagError,
+    render,
+    to_manifest,
+    workflow_for,
+    workflow_template,
+)
 from argo_buildpacks.components.scripts import load
 from argo_buildpacks.linting._lint import lint
-from argo_buildpacks.templates.pipeline import render, to_manifest, workflow_for, workflow_template
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = BuildConfig.from_file(ROOT / "examples" / "my-python-app.yaml")

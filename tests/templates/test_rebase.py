@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
-from argo_buildpacks import BuildConfig, ConfigError
-from argo_buildpacks.components.rebase import cron_workflow, rebase_template
+from argo_buildpacks import BuildConfig, ConfigError, to_manifest
 from argo_buildpacks.linting._lint import lint
-from argo_buildpacks.templates.pipeline import to_manifest
 from argo_buildpacks.templates.rbac import release_manifests
+from argo_buildpacks.templates.rebase import rebase_cron_workflow, rebase_template
 
 BASE: dict[str, Any] = {
     "name": "app",
@@ -43,7 +42,7 @@ def test_every_rendered_object_lints_clean(deploy: Any, options: dict[str, Any])
 
 
 def test_the_cron_workflow_runs_the_rebase_template_on_its_schedule() -> None:
-    cron = cron_workflow(config())
+    cron = rebase_cron_workflow(config())
     assert cron["spec"]["schedules"] == ["0 4 * * *"]
     assert cron["spec"]["concurrencyPolicy"] == "Forbid"
     assert cron["spec"]["workflowSpec"]["workflowTemplateRef"] == {"name": "app-rebase"}
@@ -53,7 +52,7 @@ def test_the_cron_workflow_runs_the_rebase_template_on_its_schedule() -> None:
     no_schedule = config(rebase={"tag": "latest"})
     assert [d["kind"] for d in release_manifests(no_schedule)][-1] == "WorkflowTemplate"
     with pytest.raises(ConfigError, match=r"no rebase\.schedule"):
-        cron_workflow(no_schedule)
+        rebase_cron_workflow(no_schedule)
 
 
 def test_main_rebases_then_rebuilds_or_deploys_the_new_digest() -> None:

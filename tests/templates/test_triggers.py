@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
+from argo_buildpacks import to_manifest, workflow_template
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.linting._lint import lint
 from argo_buildpacks.model.config import BuildConfig
 from argo_buildpacks.model.release import tag_pattern_regex
-from argo_buildpacks.templates.pipeline import to_manifest, workflow_template
 from argo_buildpacks.templates.triggers import (
     cron_workflow,
     event_source,
