@@ -3,8 +3,8 @@
 `pipeline_html` shows a template or workflow as a diagram of its pods (a
 ``containerSet`` is one pod with its containers in order; ``steps`` and ``dag`` are one box
 per step; ``templateRef`` calls name the library they call) beside its collapsible YAML.
-The diagram is inline SVG drawn in Python (`argo_buildpacks.display._diagram`): it needs no
-JavaScript and no network, so it
+The diagram is inline SVG drawn in Python (`argo_buildpacks.display._diagram`, from the pods
+read by `argo_buildpacks.display._pods`): it needs no JavaScript and no network, so it
 shows the same in JupyterLab, VS Code, nbviewer, GitHub's notebook viewer and exported HTML.
 `pipeline_mermaid` gives the same picture as Mermaid text, for Markdown pages.
 
@@ -24,8 +24,9 @@ from collections.abc import Mapping
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from argo_buildpacks.display._diagram import clip, identity, manifest_of, mermaid, svg
+from argo_buildpacks.display._diagram import clip, mermaid, svg
 from argo_buildpacks.display._html import CODE
+from argo_buildpacks.display._pods import identity, manifest_of
 
 if TYPE_CHECKING:
     from argo_buildpacks.model.runs import RunStatus

@@ -481,10 +481,11 @@ def test_display_and_the_extension_do_not_import_hera() -> None:
         "from IPython.core.formatters import DisplayFormatter\n"
         "argo_buildpacks.load_ipython_extension(types.SimpleNamespace("
         "display_formatter=DisplayFormatter()))\n"
-        "print('hera' in sys.modules, 'yaml' in sys.modules)"
+        "print('hera' in sys.modules)"
     )
+    # PyYAML is loaded (the safe reader, a top-level import of display._pods: 20 ms); Hera is not.
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False"]
+    assert out.stdout.split() == ["False"]
 
 
 # -- a branching DAG: true edges only --------------------------------------------------------
