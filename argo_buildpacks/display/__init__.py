@@ -1,13 +1,16 @@
-"""Jupyter display: pipelines drawn as pods and containers, runs and versions as small tables
-(see `argo_buildpacks.display._jupyter`)."""
+"""Jupyter display: pipelines drawn as pods and containers, runs and versions as small tables.
 
+``%load_ext argo_buildpacks`` makes Hera's workflows and templates, `SemverTag` and
+`RunStatus` display this way in a notebook; the functions give the same HTML, SVG or Mermaid
+text anywhere else.
+"""
+
+from argo_buildpacks.display._html import run_status_html, semver_html
 from argo_buildpacks.display._jupyter import (
     load_ipython_extension,
     pipeline_html,
     pipeline_mermaid,
     pipeline_svg,
-    run_status_html,
-    semver_html,
     unload_ipython_extension,
 )
 

@@ -1,292 +1,20 @@
-"""The pipeline diagram behind `argo_buildpacks.display._jupyter`: a manifest read as pods and
-their order, drawn as SVG or written as Mermaid.
+"""The pipeline diagram behind `argo_buildpacks.display._jupyter`: the pods, calls and stages
+of `argo_buildpacks.display._pods` drawn as inline SVG or written as a Mermaid flowchart.
 
-Works on plain manifest dicts only (standard library, no Hera), so any workflow can be drawn,
-including one fetched from a server.
+Every value drawn is escaped (SVG) or entity-coded (Mermaid), so no value can break the markup.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from html import escape
-from typing import Any, TypeAlias
+from typing import Any
 
-from argo_buildpacks.errors import ConfigError
+from argo_buildpacks.display._pods import Box, Call, Group, Node, Pod, pipeline_of
 
-__all__ = ["clip", "identity", "manifest_of", "mermaid", "svg"]
-
-# ----------------------------------------------------------------------------- the model
-
-
-@dataclass(frozen=True)
-class _Box:
-    """One container of a pod."""
-
-    name: str
-    image: str
-    level: int = 0  # run order inside the pod; equal levels may run together
-    after: tuple[str, ...] = ()
-    sidecar: bool = False
-    warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Pod:
-    """A template that runs as one pod."""
-
-    title: str
-    template: str
-    kind: str
-    boxes: tuple[_Box, ...]
-    notes: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Call:
-    """A reference to a template defined elsewhere (``templateRef``, ``workflowTemplateRef``)."""
-
-    title: str
-    target: str
-    scope: str
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Group:
-    """Steps or DAG tasks: stages run in order, the nodes of one stage side by side.
-    ``ordered=False``: independent templates (a library), drawn in rows without arrows.
-
-    ``edges``: for a DAG, its true dependencies as ``(before, after)`` indices into the
-    nodes listed stage by stage; ``None`` for steps, where every node of a stage follows
-    every node of the stage before it."""
-
-    title: str
-    stages: tuple[tuple[_Node, ...], ...]
-    ordered: bool = True
-    notes: tuple[str, ...] = ()
-    edges: tuple[tuple[int, int], ...] | None = None
-
-
-_Node: TypeAlias = "_Pod | _Call | _Group"
-_MAX_DEPTH = 8  # nested steps deeper than this are shown as calls, not expanded
-
-
-def manifest_of(obj: object) -> dict[str, Any]:
-    """A plain manifest from a Hera object (``to_dict``), a mapping or YAML text.
-
-    Raises:
-        ConfigError: ``obj`` is none of these, or YAML text the safe loader refuses.
-    """
-    if isinstance(obj, Mapping):
-        return dict(obj)
-    if isinstance(obj, str):
-        from argo_buildpacks._kits import yaml_io as _yaml
-
-        loaded = _yaml.load(obj, source="YAML text")
-        if isinstance(loaded, dict):
-            return loaded
-        raise ConfigError("YAML text to display must hold one manifest (a mapping)")
-    to_dict = getattr(obj, "to_dict", None)
-    result = to_dict() if callable(to_dict) else None
-    if isinstance(result, dict):
-        return result
-    raise ConfigError(
-        f"cannot display {type(obj).__name__}: expected a Hera workflow or template, "
-        "a manifest dict or its YAML"
-    )
-
-
-def identity(manifest: Mapping[str, Any]) -> tuple[str, str]:
-    """The manifest's kind and name (its ``generateName`` when it has no name)."""
-    meta = manifest.get("metadata") or {}
-    name = meta.get("name") or meta.get("generateName") or "?"
-    return str(manifest.get("kind") or "manifest"), str(name)
-
-
-def _model(manifest: Mapping[str, Any]) -> _Group:
-    kind, name = identity(manifest)
-    spec = manifest.get("spec") or {}
-    if kind == "CronWorkflow":
-        spec = spec.get("workflowSpec") or {}
-    templates = {
-        str(t["name"]): t
-        for t in spec.get("templates") or []
-        if isinstance(t, Mapping) and t.get("name")
-    }
-    title = f"{kind} {name}"
-    ref = spec.get("workflowTemplateRef")
-    if isinstance(ref, Mapping):
-        scope = "ClusterWorkflowTemplate" if ref.get("clusterScope") else "WorkflowTemplate"
-        params = (spec.get("arguments") or {}).get("parameters") or []
-        notes = tuple(f"{p.get('name')}={p.get('value', '')}" for p in params)
-        call = _Call("runs", str(ref.get("name", "?")), scope, notes)
-        return _Group(title, ((call,),))
-    entry = spec.get("entrypoint")
-    if entry in templates:
-        node = _node(templates[str(entry)], str(entry), templates, ())
-        if isinstance(node, _Group):
-            return _Group(title, node.stages, edges=node.edges)
-        return _Group(title, ((node,),))
-    # A library: no entrypoint, every template stands alone.
-    nodes = tuple(_node(t, n, templates, ()) for n, t in templates.items())
-    return _Group(title, tuple((n,) for n in nodes), ordered=False)
-
-
-def _node(
-    template: Mapping[str, Any], title: str, templates: Mapping[str, Any], path: tuple[str, ...]
-) -> _Node:
-    name = str(template.get("name") or title)
-    if name in path or len(path) > _MAX_DEPTH:
-        return _Call(title, name, "template (recursive)")
-    inner = (*path, name)
-    if "steps" in template:
-        groups = template.get("steps") or []
-        stages = tuple(
-            tuple(_step(s, templates, inner) for s in group or [] if isinstance(s, Mapping))
-            for group in groups
-        )
-        return _Group(title, tuple(s for s in stages if s))
-    if "dag" in template:
-        tasks = [t for t in (template["dag"] or {}).get("tasks") or [] if isinstance(t, Mapping)]
-        names = [str(t.get("name", "")) for t in tasks]
-        deps = {str(t.get("name", "")): _task_deps(t, names) for t in tasks}
-        levels = _levels(names, deps)
-        depth = max(levels.values(), default=-1) + 1
-        by_level = [[t for t in tasks if levels[str(t["name"])] == i] for i in range(depth)]
-        index = {str(t["name"]): i for i, t in enumerate(t for row in by_level for t in row)}
-        edges = tuple(
-            (index[dep], index[name])
-            for name in index
-            for dep in deps[name]
-            if dep in index and levels[dep] < levels[name]
-        )
-        return _Group(
-            title,
-            tuple(tuple(_step(t, templates, inner) for t in row) for row in by_level),
-            edges=edges,
-        )
-    return _pod(template, title)
-
-
-def _step(step: Mapping[str, Any], templates: Mapping[str, Any], path: tuple[str, ...]) -> _Node:
-    title = str(step.get("name") or "?")
-    notes = _step_notes(step)
-    ref = step.get("templateRef")
-    if isinstance(ref, Mapping):
-        scope = "ClusterWorkflowTemplate" if ref.get("clusterScope") else "WorkflowTemplate"
-        library = f"{ref.get('name', '?')} / {ref.get('template', '?')}"
-        return _Call(title, library, scope, notes)
-    inline = step.get("inline")
-    target = str(step.get("template"))
-    if isinstance(inline, Mapping):
-        node = _node(inline, title, templates, path)
-    elif target in templates:
-        node = _node(templates[target], title, templates, path)
-    else:
-        return _Call(title, target, "template not found", notes)
-    if isinstance(node, _Pod):
-        return _Pod(
-            node.title, node.template, node.kind, node.boxes, notes + node.notes, node.warnings
-        )
-    if isinstance(node, _Group):
-        return _Group(node.title, node.stages, node.ordered, notes, node.edges)
-    return node
-
-
-def _step_notes(step: Mapping[str, Any]) -> tuple[str, ...]:
-    notes = []
-    if step.get("when"):
-        notes.append(f"when {step['when']}")
-    for key in ("withItems", "withParam", "withSequence"):
-        if step.get(key):
-            notes.append(f"for each of {key}")
-    return tuple(notes)
-
-
-_TASK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-
-
-def _task_deps(task: Mapping[str, Any], names: Sequence[str]) -> tuple[str, ...]:
-    deps = [str(d) for d in task.get("dependencies") or []]
-    # `depends` is an expression ("a.Succeeded && (b || c)"): any task name in it orders us.
-    deps += [w for w in _TASK_NAME.findall(str(task.get("depends") or "")) if w in names]
-    return tuple(dict.fromkeys(deps))
-
-
-def _levels(names: Sequence[str], deps: Mapping[str, Sequence[str]]) -> dict[str, int]:
-    """Run order: 0 for what depends on nothing, else one more than its latest dependency.
-    Unknown dependencies are ignored and a cycle is cut where it closes."""
-    levels: dict[str, int] = {}
-
-    def level(name: str, seen: tuple[str, ...]) -> int:
-        if name in levels:
-            return levels[name]
-        before = [d for d in deps.get(name, ()) if d in deps and d not in seen]
-        result = 1 + max((level(d, (*seen, name)) for d in before), default=-1)
-        levels[name] = result
-        return result
-
-    for name in names:
-        level(name, ())
-    return levels
-
-
-def _pod(template: Mapping[str, Any], title: str) -> _Pod:
-    name = str(template.get("name") or title)
-    boxes: list[_Box] = []
-    if "containerSet" in template:
-        kind = "containerSet"
-        nodes = list((template["containerSet"] or {}).get("containers") or [])
-        names = [str(c.get("name", "")) for c in nodes]
-        deps = {str(c.get("name", "")): tuple(c.get("dependencies") or ()) for c in nodes}
-        levels = _levels(names, deps)
-        ordered = sorted(nodes, key=lambda c: levels[str(c.get("name", ""))])
-        boxes += [_box(c, levels[str(c.get("name", ""))]) for c in ordered]
-    elif "container" in template or "script" in template:
-        kind = "container" if "container" in template else "script"
-        boxes.append(_box({"name": "main", **(template.get(kind) or {})}, 0))
-    else:
-        kind = next(
-            (k for k in ("resource", "suspend", "http", "data", "plugin") if k in template),
-            "template",
-        )
-    boxes += [_box(s, 0, sidecar=True) for s in template.get("sidecars") or []]
-    warnings = [
-        f"hostPath {v['hostPath'].get('path', '?')}"
-        for v in template.get("volumes") or []
-        if isinstance(v, Mapping) and isinstance(v.get("hostPath"), Mapping)
-    ]
-    notes = []
-    retry = template.get("retryStrategy") or {}
-    if retry.get("limit"):
-        notes.append(f"retries {retry['limit']}")
-    set_retry = (template.get("containerSet") or {}).get("retryStrategy") or {}
-    if str(set_retry.get("retries", "")).isdigit() and int(set_retry["retries"]) > 1:
-        # Argo counts attempts there (argoexec: Backoff{Steps: retries}).
-        notes.append(f"in-pod retries {int(set_retry['retries']) - 1}")
-    return _Pod(title, name, kind, tuple(boxes), tuple(notes), tuple(warnings))
-
-
-def _box(container: Mapping[str, Any], level: int, *, sidecar: bool = False) -> _Box:
-    security = container.get("securityContext") or {}
-    warnings = []
-    if security.get("privileged"):
-        warnings.append("privileged")
-    if security.get("runAsUser") == 0:
-        warnings.append("root")
-    return _Box(
-        name=str(container.get("name") or "main"),
-        image=str(container.get("image") or "?"),
-        level=level,
-        after=tuple(str(d) for d in container.get("dependencies") or ()),
-        sidecar=sidecar,
-        warnings=tuple(warnings),
-    )
-
+__all__ = ["clip", "mermaid", "svg"]
 
 # ----------------------------------------------------------------------------- SVG
 
@@ -355,15 +83,15 @@ def _lines_width(lines: Iterable[str]) -> float:
     return max((len(clip(line)) for line in lines), default=0) * _CHAR + 2 * _PAD
 
 
-def _layout(node: _Node) -> _Drawn:
-    if isinstance(node, _Pod):
+def _layout(node: Node) -> _Drawn:
+    if isinstance(node, Pod):
         return _layout_pod(node)
-    if isinstance(node, _Call):
+    if isinstance(node, Call):
         return _layout_call(node)
     return _layout_group(node)
 
 
-def _layout_pod(pod: _Pod) -> _Drawn:
+def _layout_pod(pod: Pod) -> _Drawn:
     head = [
         f"pod {pod.title}",
         pod.kind if pod.template == pod.title else f"{pod.kind} {pod.template}",
@@ -406,13 +134,13 @@ def _layout_pod(pod: _Pod) -> _Drawn:
     return _Drawn(width, height, draw)
 
 
-def _box_label(box: _Box, numbered: bool) -> str:
+def _box_label(box: Box, numbered: bool) -> str:
     if box.sidecar:
         return f"sidecar {box.name}"
     return f"{box.level + 1}. {box.name}" if numbered else box.name
 
 
-def _layout_call(call: _Call) -> _Drawn:
+def _layout_call(call: Call) -> _Drawn:
     lines = [call.title, f"\u2192 {call.target}", call.scope, *call.notes]
     width = max(_lines_width(lines), 150)
     height = len(lines) * _LINE + 2 * _PAD
@@ -434,7 +162,7 @@ def _layout_call(call: _Call) -> _Drawn:
     return _Drawn(width, height, draw)
 
 
-def _layout_group(group: _Group, *, framed: bool = True) -> _Drawn:
+def _layout_group(group: Group, *, framed: bool = True) -> _Drawn:
     stages = [[_layout(n) for n in stage] for stage in group.stages]
     if not group.ordered:  # independent templates: rows of a few, no arrows
         flat = [d for stage in stages for d in stage]
@@ -497,7 +225,7 @@ def _grid(
     return _Drawn(width, height, draw_cols)
 
 
-def _frame(group: _Group, body: _Drawn, framed: bool) -> _Drawn:
+def _frame(group: Group, body: _Drawn, framed: bool) -> _Drawn:
     if not framed:
         return body
     lines = [group.title, *group.notes]
@@ -524,7 +252,7 @@ def _frame(group: _Group, body: _Drawn, framed: bool) -> _Drawn:
 
 def svg(manifest: Mapping[str, Any]) -> str:
     """The manifest's pipeline as an ``<svg>`` element (see ``display.pipeline_svg``)."""
-    root = _model(manifest)
+    root = pipeline_of(manifest)
     drawn = _layout_group(root, framed=False)
     width, height = drawn.width + 2 * _PAD, drawn.height + 2 * _PAD
     body = "".join(drawn.draw(_PAD, _PAD))
@@ -560,12 +288,12 @@ class _Mermaid:
         self.count += 1
         return f"n{self.count}"
 
-    def node(self, node: _Node, indent: str) -> str:
+    def node(self, node: Node, indent: str) -> str:
         ident = self.new_id()
-        if isinstance(node, _Call):
+        if isinstance(node, Call):
             label = _mermaid_label([node.title, f"\u2192 {node.target}", node.scope, *node.notes])
             self.lines.append(f"{indent}{ident}[[{label}]]")
-        elif isinstance(node, _Pod):
+        elif isinstance(node, Pod):
             head = [f"pod {node.title}", node.kind, *node.notes, *node.warnings]
             self.lines.append(f"{indent}subgraph {ident}[{_mermaid_label(head)}]")
             self.lines.append(f"{indent}  direction TB")
@@ -589,7 +317,7 @@ class _Mermaid:
             self.lines.append(f"{indent}end")
         return ident
 
-    def stages(self, group: _Group, indent: str) -> None:
+    def stages(self, group: Group, indent: str) -> None:
         previous: list[str] = []
         ids: list[str] = []
         for stage in group.stages:
@@ -605,5 +333,5 @@ class _Mermaid:
 def mermaid(manifest: Mapping[str, Any]) -> str:
     """The manifest's pipeline as a Mermaid flowchart (see ``display.pipeline_mermaid``)."""
     chart = _Mermaid()
-    chart.stages(_model(manifest), "  ")
+    chart.stages(pipeline_of(manifest), "  ")
     return "\n".join(chart.lines) + "\n"

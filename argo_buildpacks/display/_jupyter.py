@@ -3,41 +3,34 @@
 `pipeline_html` shows a template or workflow as a diagram of its pods (a
 ``containerSet`` is one pod with its containers in order; ``steps`` and ``dag`` are one box
 per step; ``templateRef`` calls name the library they call) beside its collapsible YAML.
-The diagram is inline SVG drawn in Python (`argo_buildpacks.display._diagram`): it needs no
-JavaScript and no network, so it
+The diagram is inline SVG drawn in Python (`argo_buildpacks.display._diagram`, from the pods
+read by `argo_buildpacks.display._pods`): it needs no JavaScript and no network, so it
 shows the same in JupyterLab, VS Code, nbviewer, GitHub's notebook viewer and exported HTML.
 `pipeline_mermaid` gives the same picture as Mermaid text, for Markdown pages.
 
 ``%load_ext argo_buildpacks`` (`load_ipython_extension`) makes Hera's ``Workflow``,
-``WorkflowTemplate`` and ``ClusterWorkflowTemplate`` display this way. Every value shown is
-HTML-escaped. The module imports only the standard library; Hera and YAML are loaded when
-something is rendered.
-
-Imports run one way: this module uses the model (`argo_buildpacks.model.tags`,
-`argo_buildpacks.model.runs`), never the reverse: a `SemverTag` or `RunStatus` draws its own
-HTML (with the small helpers of `argo_buildpacks.display._html`), and the functions here call it.
+``WorkflowTemplate`` and ``ClusterWorkflowTemplate`` display this way, and a `SemverTag` or
+`RunStatus` as `semver_html` or `run_status_html` (`argo_buildpacks.display._html`): the
+model draws nothing itself, because it never imports the display layer above it. Every
+value shown is HTML-escaped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from argo_buildpacks.display._diagram import clip, identity, manifest_of, mermaid, svg
-from argo_buildpacks.display._html import CODE
-
-if TYPE_CHECKING:
-    from argo_buildpacks.model.runs import RunStatus
-    from argo_buildpacks.model.tags import SemverTag
+from argo_buildpacks._kits.yaml_emit import render
+from argo_buildpacks.display._diagram import clip, mermaid, svg
+from argo_buildpacks.display._html import CODE, run_status_html, semver_html
+from argo_buildpacks.display._pods import identity, manifest_of
 
 __all__ = [
     "load_ipython_extension",
     "pipeline_html",
     "pipeline_mermaid",
     "pipeline_svg",
-    "run_status_html",
-    "semver_html",
     "unload_ipython_extension",
 ]
 
@@ -81,8 +74,6 @@ def pipeline_mermaid(obj: object) -> str:
 
 # ----------------------------------------------------------------------------- HTML
 
-_CODE = CODE
-
 
 def _parameters_html(manifest: Mapping[str, Any]) -> str:
     params = ((manifest.get("spec") or {}).get("arguments") or {}).get("parameters") or []
@@ -92,7 +83,7 @@ def _parameters_html(manifest: Mapping[str, Any]) -> str:
             continue
         value = p.get("value", p.get("default"))
         text = str(p.get("name")) if value is None else f"{p.get('name')}={value}"
-        items.append(_CODE.format(escape(clip(text, 120))))
+        items.append(CODE.format(escape(clip(text, 120))))
     return f"<div>parameters: {', '.join(items)}</div>" if items else ""
 
 
@@ -116,16 +107,14 @@ def pipeline_html(obj: object, *, yaml: bool = True) -> str:
     manifest = manifest_of(obj)
     kind, name = identity(manifest)
     namespace = (manifest.get("metadata") or {}).get("namespace")
-    where = f" in namespace {_CODE.format(escape(str(namespace)))}" if namespace else ""
+    where = f" in namespace {CODE.format(escape(str(namespace)))}" if namespace else ""
     parts = [
         '<div class="argo-buildpacks-pipeline" style="font-family:sans-serif">',
-        f"<div><b>{escape(kind)}</b> {_CODE.format(escape(name))}{where}</div>",
+        f"<div><b>{escape(kind)}</b> {CODE.format(escape(name))}{where}</div>",
         _parameters_html(manifest),
         f"<div>{svg(manifest)}</div>",
     ]
     if yaml:
-        from argo_buildpacks.templates.pipeline import render
-
         text = render(manifest)
         parts.append(
             f"<details><summary>YAML ({len(text.splitlines())} lines)</summary>"
@@ -135,70 +124,39 @@ def pipeline_html(obj: object, *, yaml: bool = True) -> str:
     return "".join(parts)
 
 
-def run_status_html(status: RunStatus) -> str:
-    """A run's status as a compact HTML table: phase, progress, times, outputs and nodes.
-
-    The same as ``status._repr_html_()`` (what Jupyter shows for a `RunStatus`).
-
-    Args:
-        status: the snapshot from `ArgoClient.status` or `ArgoClient.wait`.
-
-    Returns:
-        HTML; every value is escaped.
-    """
-    from argo_buildpacks.model.runs import run_status_html as html
-
-    return html(status)
-
-
-def semver_html(tag: SemverTag, *, floating: bool = True, latest: bool = False) -> str:
-    """A version in one line: the version, release or pre-release, and the image tags a
-    build of it pushes (as `SemverTag.oci_tags` with ``floating`` and ``latest``).
-
-    The same as ``tag._repr_html_()`` with the defaults (what Jupyter shows for a
-    `SemverTag`).
-
-    Args:
-        tag: the version.
-        floating: include ``MAJOR.MINOR`` and ``MAJOR`` for releases.
-        latest: include ``latest`` for releases.
-
-    Returns:
-        HTML; a version too long for an OCI tag says so instead of raising.
-    """
-    from argo_buildpacks.model.tags import semver_html as html
-
-    return html(tag, floating=floating, latest=latest)
-
-
 # ----------------------------------------------------------------------------- IPython
 
-#: Hera's classes, by module and name, so registering them does not import Hera.
-_HERA_TYPES = (
-    ("hera.workflows.workflow", "Workflow"),
-    ("hera.workflows.workflow_template", "WorkflowTemplate"),
-    ("hera.workflows.cluster_workflow_template", "ClusterWorkflowTemplate"),
+#: What ``%load_ext`` shows as HTML. Classes by module and name, so this table needs neither
+#: Hera nor the model imported (IPython matches the name when it first meets such an object).
+_FORMATTERS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+    ("hera.workflows.workflow", "Workflow", pipeline_html),
+    ("hera.workflows.workflow_template", "WorkflowTemplate", pipeline_html),
+    ("hera.workflows.cluster_workflow_template", "ClusterWorkflowTemplate", pipeline_html),
+    ("argo_buildpacks.model.tags", "SemverTag", semver_html),
+    ("argo_buildpacks.model.runs", "RunStatus", run_status_html),
 )
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """``%load_ext argo_buildpacks``: show Hera workflows and templates as
-    `pipeline_html` (diagram and collapsible YAML).
+    """``%load_ext argo_buildpacks``: show Hera workflows and templates as `pipeline_html`
+    (diagram and collapsible YAML), a `SemverTag` as `semver_html` and a `RunStatus` as
+    `run_status_html`.
 
     Args:
         ipython: the running ``InteractiveShell`` (anything with a ``display_formatter``).
     """
     formatter = ipython.display_formatter.formatters["text/html"]
-    for module, name in _HERA_TYPES:
-        formatter.for_type_by_name(module, name, pipeline_html)
+    for module, name, html in _FORMATTERS:
+        formatter.for_type_by_name(module, name, html)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    """``%unload_ext argo_buildpacks``: back to Hera's own display.
+    """``%unload_ext argo_buildpacks``: back to Hera's own display, and plain text for
+    versions and run statuses.
 
     Args:
         ipython: the running ``InteractiveShell``.
     """
     formatter = ipython.display_formatter.formatters["text/html"]
-    for module, name in _HERA_TYPES:
+    for module, name, _ in _FORMATTERS:
         formatter.pop(f"{module}.{name}", None)

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from html import escape
 from typing import TYPE_CHECKING, Literal
-
-from argo_buildpacks.display._html import CODE, phase_html
 
 if TYPE_CHECKING:
     from hera.workflows.models import Workflow
@@ -23,7 +20,6 @@ __all__ = [
     "Run",
     "RunStatus",
     "pod_name",
-    "run_status_html",
 ]
 
 #: Workflow phases after which nothing changes any more.
@@ -237,10 +233,6 @@ class RunStatus:
         """The SHA of the commit that was built (output ``commit``)."""
         return self.outputs.get("commit") or None
 
-    def _repr_html_(self) -> str:
-        """Jupyter: phase, progress, times, outputs and nodes as a compact table."""
-        return run_status_html(self)
-
 
 @dataclass(frozen=True)
 class LogLine:
@@ -291,48 +283,3 @@ def pod_name(
         return workflow
     prefix = f"{workflow}-{template}" if template else workflow
     return f"{prefix[:242]}-{_fnv1a32(node_name)}"
-
-
-def run_status_html(status: RunStatus) -> str:
-    """A run's status as a compact HTML table: phase, progress, times, outputs and nodes
-    (see `argo_buildpacks.display._jupyter.run_status_html`).
-
-    Args:
-        status: the snapshot.
-
-    Returns:
-        HTML; every value is escaped.
-    """
-    rows = [
-        ("run", CODE.format(escape(f"{status.namespace}/{status.name}"))),
-        (
-            "phase",
-            phase_html(status.phase) + (f" {escape(status.message)}" if status.message else ""),
-        ),
-    ]
-    if status.progress:
-        rows.append(("progress", escape(status.progress)))
-    if status.started_at:
-        when = escape(status.started_at.isoformat())
-        if status.finished_at:
-            took = status.finished_at - status.started_at
-            when += f" \u2192 {escape(status.finished_at.isoformat())} ({escape(str(took))})"
-        rows.append(("time", when))
-    rows += [(escape(k), CODE.format(escape(v))) for k, v in status.outputs.items()]
-    table = "".join(
-        f'<tr><th style="text-align:left">{key}</th><td style="text-align:left">{value}</td></tr>'
-        for key, value in rows
-    )
-    html = f'<table class="argo-buildpacks-run">{table}</table>'
-    if status.nodes:
-        cells = "".join(
-            f"<tr><td>{escape(n.display_name)}</td><td>{escape(n.type)}</td>"
-            f"<td>{phase_html(n.phase)}</td><td>{escape(n.message)}</td></tr>"
-            for n in status.nodes
-        )
-        html += (
-            f"<details><summary>nodes ({len(status.nodes)})</summary><table>"
-            "<tr><th>node</th><th>type</th><th>phase</th><th>message</th></tr>"
-            f"{cells}</table></details>"
-        )
-    return html

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import re
 from functools import total_ordering
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 import semver
 
-from argo_buildpacks.display._html import CODE
 from argo_buildpacks.errors import TagError
 
 if TYPE_CHECKING:
@@ -23,7 +21,7 @@ if TYPE_CHECKING:
     from pydantic.json_schema import JsonSchemaValue
     from pydantic_core import CoreSchema
 
-__all__ = ["OCI_TAG_MAX_LENGTH", "OCI_TAG_PATTERN", "SemverTag", "semver_html"]
+__all__ = ["OCI_TAG_MAX_LENGTH", "OCI_TAG_PATTERN", "SemverTag"]
 
 #: The OCI distribution spec's tag grammar.
 OCI_TAG_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}"
@@ -260,10 +258,6 @@ class SemverTag:
             return NotImplemented
         return bool(self._version.compare(other._version) <= 0)
 
-    def _repr_html_(self) -> str:
-        """Jupyter: the version, release or pre-release, and the image tags it pushes."""
-        return semver_html(self)
-
     @classmethod
     def __get_pydantic_core_schema__(
         cls, source: type[Any], handler: GetCoreSchemaHandler
@@ -307,29 +301,3 @@ def _parse_semver(bare: str, original: str) -> semver.Version:
     elif original.startswith("V"):
         why = "only a lower-case leading 'v' is allowed"
     raise TagError(f"{original!r} is not a SemVer 2.0.0 version: {why}")
-
-
-def semver_html(tag: SemverTag, *, floating: bool = True, latest: bool = False) -> str:
-    """A version in one line: the version, release or pre-release, and the image tags a
-    build of it pushes (as `SemverTag.oci_tags` with ``floating`` and ``latest``).
-
-    Args:
-        tag: the version.
-        floating: include ``MAJOR.MINOR`` and ``MAJOR`` for releases.
-        latest: include ``latest`` for releases.
-
-    Returns:
-        HTML; a version too long for an OCI tag says so instead of raising.
-    """
-    kind = "pre-release" if tag.is_prerelease else "release"
-    try:
-        tags = ", ".join(CODE.format(escape(t)) for t in tag.oci_tags(floating, latest))
-        pushes = f"pushes {tags}"
-    except TagError as exc:
-        pushes = f'<span style="color:#b3261e">{escape(str(exc))}</span>'
-    if tag.is_prerelease:
-        pushes += " (no floating tags for a pre-release)"
-    return (
-        f'<span class="argo-buildpacks-semver"><b>{escape(str(tag))}</b> '
-        f"<i>{kind}</i> \u00b7 {pushes}</span>"
-    )

@@ -370,12 +370,13 @@ def test_render_to_an_unwritable_place_fails_cleanly(tmp_path: Path) -> None:
 
 
 def test_unexpected_errors_are_one_line_without_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    from argo_buildpacks.templates import pipeline
+    from argo_buildpacks.templates import rbac
 
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("kaput")
 
-    monkeypatch.setattr(pipeline, "workflow_template", boom)
+    # render builds every object of a config through release_manifests
+    monkeypatch.setattr(rbac, "workflow_template", boom)
     done = invoke("render", "-f", str(EXAMPLE))
     assert done.exit_code == 1
     assert done.stderr == (

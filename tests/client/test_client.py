@@ -12,9 +12,9 @@ import requests
 from hera.shared import global_config
 
 from argo_buildpacks.client import _client as client_module
-from argo_buildpacks.client._templates import UPDATE_ATTEMPTS
 from argo_buildpacks.client._client import SUBMISSION_LABEL, ArgoClient
 from argo_buildpacks.client._http import RetryPolicy, error_from_body
+from argo_buildpacks.client._templates import UPDATE_ATTEMPTS
 from argo_buildpacks.errors import (
     AuthenticationError,
     ConfigError,

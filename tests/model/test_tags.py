@@ -237,10 +237,9 @@ def test_pydantic_field() -> None:
         M.model_validate({"version": "01.2.3"})
 
 
-def test_repr_and_html() -> None:
+def test_repr() -> None:
     tag = SemverTag.parse("1.2.3-rc.1")
     assert repr(tag) == "SemverTag('1.2.3-rc.1')"
-    assert "pre-release" in tag._repr_html_()
 
 
 # Property tests -------------------------------------------------------------------------
