@@ -68,12 +68,7 @@ from argo_buildpacks.errors import (
 from argo_buildpacks.model.release import release_arguments
 from argo_buildpacks.model.runs import ApplyResult, LogLine, Run, RunStatus
 
-__all__ = [
-    "DEFAULT_NAMESPACE",
-    "SUBMISSION_LABEL",
-    "ArgoClient",
-    "RetryPolicy",
-]
+__all__ = ["DEFAULT_NAMESPACE", "SUBMISSION_LABEL", "ArgoClient", "RetryPolicy"]
 
 #: Used when neither ``namespace=`` nor ``ARGO_NAMESPACE`` is given. (The argo CLI falls
 #: back to the kube context's namespace; this library does not read kubeconfig.)

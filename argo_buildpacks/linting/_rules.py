@@ -11,9 +11,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from argo_buildpacks._kits.contract import CALLER_PROVIDES
 from argo_buildpacks.linting import _dag as dag
 from argo_buildpacks.linting._base import (
-    CALLER_PROVIDES,
     PARAM_NAME,
     TEMPLATE_KINDS,
     TEMPLATE_TYPES,
