@@ -181,15 +181,16 @@ if TYPE_CHECKING:
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext argo_buildpacks``: Hera workflows and templates display as a diagram of
-    their pods beside their YAML (see `argo_buildpacks.display._jupyter`)."""
-    from argo_buildpacks.display._jupyter import load_ipython_extension as load
+    their pods beside their YAML, and versions and run statuses as small tables (see
+    `argo_buildpacks.display`)."""
+    from argo_buildpacks.display import load_ipython_extension as load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
     """``%unload_ext argo_buildpacks``: back to Hera's own display."""
-    from argo_buildpacks.display._jupyter import unload_ipython_extension as unload
+    from argo_buildpacks.display import unload_ipython_extension as unload
 
     unload(ipython)
 

@@ -1,8 +1,8 @@
 """The ``argo-buildpacks`` command line: the group, its error handling, and its commands.
 
-Every command is a thin layer over the Python API, in a module per group: `_cli_render`
-(render, library, tags, schema), `_cli_lint`, `_cli_apply`, `_cli_runs` (submit,
-status, logs) and `_cli_fleet` (fleet render, submit, status). Exit codes: 0
+Every command is a thin layer over the Python API, in a module per group: `_render`
+(render, library, tags, schema), `_lint`, `_apply`, `_runs` (submit,
+status, logs) and `_fleet` (fleet render, submit, status). Exit codes: 0
 success; 1 failure (lint findings, a run that did not succeed, a server error); 2 usage
 errors and bad input (invalid config, version, image or file). Errors are printed as
 ``Error: ...`` lines on stderr without a traceback (``--debug`` shows it); with no
