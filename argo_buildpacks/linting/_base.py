@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from argo_buildpacks.errors import ConfigError
+
 TEMPLATE_KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate")
 TEMPLATE_TYPES = (
     "container", "containerSet", "steps", "script", "resource",
@@ -39,8 +41,6 @@ ARGO_VERSIONS = ("3.6", "3.7", "4.0", "4.1")
 def parse_version(version: str) -> tuple[int, int]:
     """``"4.1"`` as ``(4, 1)``; `ConfigError` for a release ``lint`` cannot target."""
     if version not in ARGO_VERSIONS:
-        from argo_buildpacks.errors import ConfigError
-
         raise ConfigError(
             f"argo_version {describe(version)} is not supported; use one of "
             f"{', '.join(ARGO_VERSIONS)}"
