@@ -34,10 +34,10 @@ _EXPORTS: dict[str, str] = {
     # the typed model
     "SemverTag": "model.tags",
     "ImageRef": "model.images",
-    "Builder": "model.config",
+    "Builder": "model.builder",
     "BuildConfig": "model.config",
-    "GitCredentials": "model.config",
-    "GitSource": "model.config",
+    "GitCredentials": "model.source",
+    "GitSource": "model.source",
     "TagPolicy": "model.config",
     # components (import Hera)
     "as_node": "components",
@@ -81,78 +81,36 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the same names as _EXPORTS, for type checkers (tests/test_public_names.py)
     from argo_buildpacks._kits.yaml_emit import render as render
     from argo_buildpacks._kits.yaml_emit import to_manifest as to_manifest
-    from argo_buildpacks.client._client import ArgoClient as ArgoClient
-    from argo_buildpacks.components._pod import as_node as as_node
-    from argo_buildpacks.components.buildpacks_build import buildpacks_build as buildpacks_build
-    from argo_buildpacks.components.git_clone import git_clone as git_clone
-    from argo_buildpacks.components.pack_build import pack_build as pack_build
+    from argo_buildpacks.client import ArgoClient as ArgoClient
+    from argo_buildpacks.components import as_node as as_node
+    from argo_buildpacks.components import buildpacks_build as buildpacks_build
+    from argo_buildpacks.components import git_clone as git_clone
+    from argo_buildpacks.components import pack_build as pack_build
+    from argo_buildpacks.components import tag_check as tag_check
     from argo_buildpacks.components.rebase import rebase as rebase
-    from argo_buildpacks.components.tag_check import tag_check as tag_check
-    from argo_buildpacks.errors import (
-        ArgoBuildpacksError as ArgoBuildpacksError,
-    )
-    from argo_buildpacks.errors import (
-        AuthenticationError as AuthenticationError,
-    )
-    from argo_buildpacks.errors import (
-        ConfigError as ConfigError,
-    )
-    from argo_buildpacks.errors import (
-        ConflictError as ConflictError,
-    )
-    from argo_buildpacks.errors import (
-        ImageRefError as ImageRefError,
-    )
-    from argo_buildpacks.errors import (
-        InvalidRequestError as InvalidRequestError,
-    )
-    from argo_buildpacks.errors import (
-        LintError as LintError,
-    )
-    from argo_buildpacks.errors import (
-        NotFoundError as NotFoundError,
-    )
-    from argo_buildpacks.errors import (
-        PermissionDeniedError as PermissionDeniedError,
-    )
-    from argo_buildpacks.errors import (
-        PrivilegedError as PrivilegedError,
-    )
-    from argo_buildpacks.errors import (
-        ServerError as ServerError,
-    )
-    from argo_buildpacks.errors import (
-        ServerUnavailableError as ServerUnavailableError,
-    )
-    from argo_buildpacks.errors import (
-        TagError as TagError,
-    )
-    from argo_buildpacks.errors import (
-        TransportError as TransportError,
-    )
-    from argo_buildpacks.errors import (
-        WaitTimeoutError as WaitTimeoutError,
-    )
-    from argo_buildpacks.linting._lint import Finding as Finding
-    from argo_buildpacks.linting._lint import lint as lint
-    from argo_buildpacks.model.config import (
-        BuildConfig as BuildConfig,
-    )
-    from argo_buildpacks.model.config import (
-        Builder as Builder,
-    )
-    from argo_buildpacks.model.config import (
-        GitCredentials as GitCredentials,
-    )
-    from argo_buildpacks.model.config import (
-        GitSource as GitSource,
-    )
-    from argo_buildpacks.model.config import (
-        TagPolicy as TagPolicy,
-    )
+    from argo_buildpacks.errors import ArgoBuildpacksError as ArgoBuildpacksError
+    from argo_buildpacks.errors import AuthenticationError as AuthenticationError
+    from argo_buildpacks.errors import ConfigError as ConfigError
+    from argo_buildpacks.errors import ConflictError as ConflictError
+    from argo_buildpacks.errors import ImageRefError as ImageRefError
+    from argo_buildpacks.errors import InvalidRequestError as InvalidRequestError
+    from argo_buildpacks.errors import LintError as LintError
+    from argo_buildpacks.errors import NotFoundError as NotFoundError
+    from argo_buildpacks.errors import PermissionDeniedError as PermissionDeniedError
+    from argo_buildpacks.errors import PrivilegedError as PrivilegedError
+    from argo_buildpacks.errors import ServerError as ServerError
+    from argo_buildpacks.errors import ServerUnavailableError as ServerUnavailableError
+    from argo_buildpacks.errors import TagError as TagError
+    from argo_buildpacks.errors import TransportError as TransportError
+    from argo_buildpacks.errors import WaitTimeoutError as WaitTimeoutError
+    from argo_buildpacks.linting import Finding as Finding
+    from argo_buildpacks.linting import lint as lint
+    from argo_buildpacks.model.builder import Builder as Builder
+    from argo_buildpacks.model.config import BuildConfig as BuildConfig
+    from argo_buildpacks.model.config import TagPolicy as TagPolicy
     from argo_buildpacks.model.images import ImageRef as ImageRef
     from argo_buildpacks.model.rebase import RebaseConfig as RebaseConfig
     from argo_buildpacks.model.release import DeployConfig as DeployConfig
@@ -161,6 +119,8 @@ if TYPE_CHECKING:
     from argo_buildpacks.model.runs import LogLine as LogLine
     from argo_buildpacks.model.runs import Run as Run
     from argo_buildpacks.model.runs import RunStatus as RunStatus
+    from argo_buildpacks.model.source import GitCredentials as GitCredentials
+    from argo_buildpacks.model.source import GitSource as GitSource
     from argo_buildpacks.model.tags import SemverTag as SemverTag
     from argo_buildpacks.templates.app import app_template as app_template
     from argo_buildpacks.templates.compose import compose as compose

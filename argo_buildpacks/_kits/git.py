@@ -1,4 +1,9 @@
-"""Git repository URLs: which forms are accepted and why others are not."""
+"""Git rules: repository URLs (which forms are accepted and why others are not), revision
+names (``git check-ref-format``) and paths inside a repository.
+
+Each validator returns the value or raises ``ValueError`` naming the bad value and what is
+allowed.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,17 @@ from urllib.parse import urlsplit
 #: runs a command, nor ``fd::``.
 ALLOWED_PROTOCOLS = ("https", "http", "ssh", "git", "file")
 
+__all__ = [
+    "ALLOWED_PROTOCOLS",
+    "git_revision",
+    "git_url_kind",
+    "redact",
+    "relative_path",
+    "run_revision",
+]
+
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_PULL_REQUEST = re.compile(r"refs/(pull|merge-requests)/.+")
 _SCP_LIKE = re.compile(r"(?P<user>[A-Za-z0-9._-]+@)?(?P<host>[A-Za-z0-9.-]+):(?P<path>[^/].*|/.+)")
 _HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
 
@@ -76,3 +92,81 @@ def redact(url: str) -> str:
     if "@" not in parts.netloc:
         return url
     return parts._replace(netloc="***@" + parts.netloc.rpartition("@")[2]).geturl()
+
+
+def git_revision(value: str) -> str:
+    """A branch, a tag, ``HEAD`` or a full commit SHA, by ``git check-ref-format`` rules.
+
+    Abbreviated SHAs are refused: a shallow fetch can only ask the server for full names.
+    """
+    if _SHA.fullmatch(value) or value == "HEAD":
+        return value
+    if re.fullmatch(r"[0-9a-f]{7,39}", value):
+        raise ValueError(
+            f"revision {value!r} looks like an abbreviated commit SHA; give the full 40-character "
+            "SHA (a shallow fetch cannot resolve abbreviations)"
+        )
+    problem = _ref_problem(value)
+    if problem:
+        raise ValueError(f"revision {value!r} is not a valid git branch or tag name: {problem}")
+    return value
+
+
+def run_revision(value: str, *, allow_pull_requests: bool | None = False) -> str:
+    """A revision a run may build: `git_revision`, and of the full ref names only
+    branches (``refs/heads/``) and tags (``refs/tags/``), or pull/merge-request refs where
+    allowed (``None``: not known here; the cluster decides). The in-cluster clone applies the
+    same rules, and checks that a commit SHA is on a branch or tag."""
+    git_revision(value)
+    if not value.startswith("refs/") or value.startswith(("refs/heads/", "refs/tags/")):
+        return value
+    if _PULL_REQUEST.fullmatch(value):
+        if allow_pull_requests is False:
+            raise ValueError(
+                f"revision {value!r} is a pull/merge-request ref; this template builds only "
+                "branches and tags (the config's source.allow_pull_requests allows them)"
+            )
+        return value
+    raise ValueError(
+        f"revision {value!r} is not a branch (refs/heads/...) or a tag (refs/tags/...)"
+    )
+
+
+def _ref_problem(value: str) -> str | None:
+    if not value:
+        return "it is empty"
+    if value.startswith("-"):
+        return "it starts with '-'"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or c.isspace() for c in value):
+        return "it contains whitespace or control characters"
+    for bad in ("..", "@{", "//"):
+        if bad in value:
+            return f"it contains {bad!r}"
+    for ch in "~^:?*[\\":
+        if ch in value:
+            return f"it contains {ch!r}"
+    if value.startswith("/") or value.endswith(("/", ".", ".lock")) or value == "@":
+        return "it starts with '/', or ends with '/', '.' or '.lock'"
+    if any(part.startswith(".") for part in value.split("/")):
+        return "a path component starts with '.'"
+    return None
+
+
+def relative_path(value: str, *, what: str = "subpath") -> str:
+    """A path inside the repository: relative, no '..', no empty or option-like components."""
+    if value in {"", "."}:
+        return ""
+    stripped = value.strip("/") if not value.startswith("/") else value
+    if stripped.startswith("/"):
+        raise ValueError(f"{what} {value!r} must be relative to the repository root")
+    parts = stripped.split("/")
+    for part in parts:
+        if part in {"", ".", ".."}:
+            raise ValueError(
+                f"{what} {value!r} must be a plain relative path: no empty, '.' or '..' components"
+            )
+        if part.startswith("-"):
+            raise ValueError(f"{what} {value!r}: the component {part!r} starts with '-'")
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in part):
+            raise ValueError(f"{what} {value!r} contains control characters")
+    return "/".join(parts)

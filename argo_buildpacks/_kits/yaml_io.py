@@ -1,134 +1,342 @@
-"""The one way this package reads YAML (config files, manifests, the CLI's ``-f``): safely.
+"""The one way this package reads YAML (config files, manifests, the lint, the CLI's ``-f``).
 
-PyYAML's ``safe_load`` still lets a file hurt the reader, each of which this module refuses
-with one line naming the place:
+PyYAML's ``safe_load`` still lets a file hurt the reader; each of these is refused with one
+line naming the place, never a traceback or a hang:
 
-- deep nesting (thousands of ``[``) exhausts Python's recursion (``RecursionError``): the
-  nesting is measured on the event stream, which PyYAML produces without recursion, and
-  more than `MAX_DEPTH` levels is refused before anything is built;
+- deep nesting (thousands of ``[``) exhausts Python's recursion, and building a million
+  values takes seconds: nesting and size are measured on the event stream, which libyaml
+  produces without recursion, before anything is built;
 - aliases that multiply (the "billion laughs") build a small graph that expands to
-  billions of nodes as soon as it is walked or dumped: the expanded size is counted and
-  more than `MAX_NODES` is refused;
-- a key given twice in one mapping silently keeps the last value: refused, as
-  ``kubectl`` does (a config with two ``image:`` keys is a mistake, not a preference);
+  billions of nodes as soon as it is walked or dumped, and an alias may make a document
+  contain itself: the expanded size and depth are counted (`value_problem`);
+- a key given twice in one mapping silently keeps the last value: noted with both lines
+  (`load_all` refuses it, as ``kubectl`` does; the lint warns, as Argo accepts it);
 - a string holding a lone surrogate (``"\\ud800"``) cannot be encoded later; a NUL cannot
-  reach a container's argument or environment: both refused with the key path;
-- text larger than `MAX_BYTES` is refused (see `read_file` for files, which
-  also must be regular files: ``/dev/zero`` is not read).
+  reach a container's argument or environment;
+- text larger than `MAX_BYTES`, or with more than `MAX_DOCUMENTS` documents.
+
+`read_documents` reads every document on its own (the text is split at ``---``), so a broken
+document does not hide the others, and never raises; `load_all` and `load` raise
+`ConfigError` at the first problem.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
 from argo_buildpacks.errors import ConfigError
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "load", "load_all", "read_file"]
+try:  # libyaml parses several times faster than pure Python
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
-#: The largest YAML text accepted, in bytes (a rendered template is about 30 KB).
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_DOCUMENTS",
+    "MAX_NODES",
+    "Document",
+    "Duplicate",
+    "load",
+    "load_all",
+    "read_documents",
+    "read_file",
+    "value_problem",
+]
+
+# One set of limits for every reader (configs, manifests, the lint). They bound the work of
+# the slowest reader of a document, the lint, which walks it several times:
+#: The largest YAML text read, in UTF-8 bytes. A rendered WorkflowTemplate is about 30 KB;
+#: a fleet of 200 apps rendered into one stream is about 6 MB.
 MAX_BYTES = 8 * 1024 * 1024
-#: The deepest nesting of mappings and sequences accepted.
+#: The most documents one text may hold (each is parsed on its own); a fleet of 200 apps
+#: renders to about a thousand.
+MAX_DOCUMENTS = 10_000
+#: The deepest nesting of mappings and sequences in one document (Argo's deepest is ~15).
 MAX_DEPTH = 100
-#: The most nodes a document may expand to once its aliases are followed.
-MAX_NODES = 1_000_000
+#: The most nodes (mapping keys, values and items) one document may hold once its aliases
+#: are expanded: a rendered template has a few thousand, and the lint reads 200,000 in well
+#: under a second; anything larger is an alias bomb, not a manifest.
+MAX_NODES = 200_000
+
+_SEPARATOR = re.compile(r"^---(?=[ \t\r]|$)", re.M)
+# A part before the first ``---`` that holds only directives (``%YAML 1.2``), comments and
+# blank lines belongs to the document after it.
+_PROLOGUE = re.compile(r"(?:[ \t]*(?:[#%][^\n]*)?\r?\n)*[ \t]*(?:[#%][^\n]*)?")
+_BLANK = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*(?:#[^\n]*)?")
+_BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 
 
-class _Loader(yaml.SafeLoader):
-    """``SafeLoader`` that refuses duplicate keys."""
+class Duplicate(NamedTuple):
+    """A key given twice in one mapping: the key, and the lines (1-based) of both."""
+
+    key: str
+    line: int
+    first_line: int
 
 
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> Any:
-    seen: dict[Any, yaml.Node] = {}
-    for key_node, _ in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            continue
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
-            continue  # the constructor reports an unhashable key itself
-        if key in seen:
-            first = seen[key].start_mark.line + 1
+@dataclass(frozen=True)
+class Document:
+    """One document of a YAML text.
+
+    Attributes:
+        data: what it holds (``None`` when empty, or when it could not be read).
+        problem: why it could not be read (one line, starting ``line N:`` where one is
+            known), or ``""``.
+        duplicates: keys given twice in one of its mappings (only the last value counts).
+    """
+
+    data: Any
+    problem: str = ""
+    duplicates: tuple[Duplicate, ...] = ()
+
+
+class _NotesDuplicates(yaml.constructor.SafeConstructor):
+    """Notes keys given twice in one mapping (merge keys ``<<`` excepted)."""
+
+    duplicates: list[Duplicate]
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """Construct a mapping, noting each scalar key given twice."""
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue  # a collection as key is refused by the constructor itself
+            key = self.construct_object(key_node)  # memoised: built once, reused below
             line = key_node.start_mark.line + 1
-            raise ConfigError(
-                f"line {line}: duplicate key {key!r} (first given on line {first}); "
-                "each key may appear once in a mapping"
-            )
-        seen[key] = key_node
-    return loader.construct_mapping(node, deep=deep)
+            if key in seen:
+                self.duplicates.append(Duplicate(str(key), line, seen[key]))
+            else:
+                seen[key] = line
+        return super().construct_mapping(node, deep)
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+class _Loader(_NotesDuplicates, _SafeLoader):
+    """The safe loader (libyaml's parser) that notes duplicate keys."""
 
 
-def _check_events(text: str, source: str) -> None:
-    depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+class _PythonLoader(_NotesDuplicates, yaml.SafeLoader):
+    """The same in pure Python, used only to say where a ``\\ud800`` escape is: libyaml
+    refuses the escape without naming the key; PyYAML reads it, and `value_problem`
+    names the key."""
+
+
+def read_documents(text: str) -> list[Document]:
+    """Every document of ``text``, each read on its own; never raises for what it holds.
+
+    A document that cannot be read (not YAML, too deep, too big once its aliases are
+    expanded, a NUL...) is a `Document` with a ``problem`` and the documents around it are
+    still read. A text over `MAX_BYTES` or `MAX_DOCUMENTS` is one such document.
+    """
+    # Characters first: never more than the bytes, and no copy of a huge text to count them.
+    too_big = len(text) > MAX_BYTES or (
+        not text.isascii() and len(text.encode("utf-8", errors="replace")) > MAX_BYTES
+    )
+    if too_big:
+        return [Document(None, f"the YAML text is larger than {MAX_BYTES} bytes; not read")]
+    starts = [0]
+    for match in _SEPARATOR.finditer(text):
+        starts.append(match.start())
+        if len(starts) > MAX_DOCUMENTS + 1:
+            return [Document(None, f"the YAML text holds more than {MAX_DOCUMENTS} documents")]
+    if len(starts) > 1 and _PROLOGUE.fullmatch(text, 0, starts[1]):
+        del starts[1]  # directives before the first '---' go with it
+    documents: list[Document] = []
+    for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        offset = text.count("\n", 0, begin)  # line numbers stay those of the whole text
+        chunk = text[begin + 3 : end] if begin else text[:end]
+        if begin and _BLANK.fullmatch(chunk):
+            documents.append(Document(None))  # '---' and nothing: an empty document
+        else:
+            documents.extend(_read_chunk(chunk, offset))
+    return documents
+
+
+def _read_chunk(
+    chunk: str, offset: int, loader_class: type[_Loader | _PythonLoader] = _Loader
+) -> list[Document]:
+    """The documents of one part of the text (normally one); ``offset``: its first line."""
+    try:
+        if problem := _shape_problem(chunk, loader_class):
+            return [Document(None, _shift(problem, offset))]
+        loader = loader_class(chunk)
+        try:
+            documents = []
+            while loader.check_data():  # type: ignore[no-untyped-call]
+                loader.duplicates = []
+                data = loader.get_data()
+                duplicates = tuple(
+                    Duplicate(d.key, d.line + offset, d.first_line + offset)
+                    for d in loader.duplicates
+                )
+                problem = value_problem(data)
+                # A document with a problem is not handed out: it may contain itself.
+                documents.append(Document(None if problem else data, problem, duplicates))
+            return documents
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        if "maximum nesting depth" in str(exc.problem) and exc.problem_mark is not None:
+            # libyaml's own limit (1000 levels), met while it scans ahead for a flow key.
+            line = exc.problem_mark.line + 1 + offset
+            return [Document(None, f"line {line}: nested more than {MAX_DEPTH} levels deep")]
+        if "invalid Unicode character escape" in str(exc.problem) and loader_class is _Loader:
+            return _read_chunk(chunk, offset, _PythonLoader)
+        # libyaml's marks are read-only: the message is written from shifted copies.
+        exc.context_mark = _shifted(exc.context_mark, offset)
+        exc.problem_mark = _shifted(exc.problem_mark, offset)
+        return [Document(None, _yaml_problem(exc))]
+    except yaml.YAMLError as exc:
+        return [Document(None, _yaml_problem(exc))]
+
+
+def _shifted(mark: Any, offset: int) -> yaml.Mark | None:
+    if mark is None:
+        return None
+    return yaml.Mark(mark.name, mark.index, mark.line + offset, mark.column, None, 0)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    message = " ".join(str(exc).split()).replace(' in "<unicode string>"', "")
+    return f"not valid YAML: {message}"
+
+
+def _shift(problem: str, offset: int) -> str:
+    line, sep, rest = problem.partition(": ")
+    if sep and line.startswith("line ") and line[5:].isdigit():
+        return f"line {int(line[5:]) + offset}: {rest}"
+    return problem
+
+
+def _shape_problem(chunk: str, loader_class: type[_Loader | _PythonLoader]) -> str:
+    """Too deep or too many nodes, judged on the event stream: before anything is built
+    (building recurses once per level, and costs about 5 µs a node)."""
+    depth = nodes = 0
+    for event in yaml.parse(chunk, Loader=loader_class):
+        if isinstance(event, yaml.NodeEvent):  # scalars, aliases, mapping and sequence starts
+            nodes += 1
+            if nodes > MAX_NODES:
+                line = event.start_mark.line + 1 if event.start_mark else 0
+                return f"line {line}: holds more than {MAX_NODES} nodes"
+        if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
                 line = event.start_mark.line + 1 if event.start_mark else 0
-                raise ConfigError(
-                    f"{source}: line {line}: nested more than {MAX_DEPTH} levels deep"
-                )
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                return f"line {line}: nested more than {MAX_DEPTH} levels deep"
+        elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+    return ""
 
 
-def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
-    known = memo.get(id(node))
-    if known == -1:
-        raise ConfigError(f"line {node.start_mark.line + 1}: an alias refers to itself")
-    if known is not None:
-        return known
-    memo[id(node)] = -1  # in progress: reaching it again is a recursive alias
-    size = 1
-    if isinstance(node, yaml.SequenceNode):
-        size += sum(_expanded_size(child, memo) for child in node.value)
-    elif isinstance(node, yaml.MappingNode):
-        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
-    memo[id(node)] = size
-    return size
+def value_problem(value: Any) -> str:
+    """Why a document (read from YAML, or built in Python) is beyond what is read, or ``""``.
 
-
-def _check_strings(value: Any, source: str, path: str) -> None:
-    stack = [(value, path)]
-    seen: set[int] = set()
+    Checks, without recursion and counting a shared part once per place it appears:
+    at most `MAX_NODES` nodes and `MAX_DEPTH` levels, no mapping or list that contains
+    itself, and no string (key or value) with a NUL or a lone surrogate.
+    """
+    if type(value) is str:
+        return _string_problem(value, None, "value")
+    nodes: dict[int, int] = {}  # containers by id: nodes inside, once finished
+    depths: dict[int, int] = {}
+    open_: set[int] = set()  # entered, not finished: meeting one again is a cycle
+    # (container, where, finished?); `where` is (parent's where, key or index), or None at
+    # the top: the path is spelled out only for a message.
+    stack: list[tuple[Any, _Where, bool]] = [(value, None, False)]
     while stack:
-        item, where = stack.pop()
-        if isinstance(item, (dict, list)):
-            if id(item) in seen:
-                continue  # an alias: checked where it was defined
-            seen.add(id(item))
-        if isinstance(item, dict):
-            for key, child in item.items():
-                here = f"{where}.{key}" if where else str(key)
-                if isinstance(key, str):
-                    _check_string(key, source, here, "key")
-                stack.append((child, here))
-        elif isinstance(item, list):
-            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
-        elif isinstance(item, str):
-            _check_string(item, source, where, "value")
+        item, where, done = stack.pop()
+        pairs = _children(item)
+        if pairs is None:
+            continue
+        key = id(item)
+        if not done:
+            if key in nodes:
+                if key in open_:
+                    return (
+                        f"{_path(where)}: a YAML alias refers to itself: the document "
+                        "contains itself"
+                    )
+                continue  # shared (an alias): checked where it was first met
+            nodes[key] = 0
+            open_.add(key)
+            stack.append((item, where, True))
+            for step, child in pairs:
+                if type(step) is str and _BAD_CHARACTER.search(step):
+                    return _string_problem(step, (where, step), "key")
+                kind = type(child)
+                if kind is str:
+                    if _BAD_CHARACTER.search(child):
+                        return _string_problem(child, (where, step), "value")
+                elif kind not in _SCALARS:
+                    stack.append((child, (where, step), False))
+            continue
+        # Scalars are never in the tables (their ids cannot be a live container's).
+        count = 1 + (len(item) if not isinstance(item, list) else 0)
+        depth = 1
+        for _, child in pairs:
+            child_key = id(child)
+            count += nodes.get(child_key, 1)
+            child_depth = depths.get(child_key, 0) + 1
+            if child_depth > depth:
+                depth = child_depth
+        open_.discard(key)
+        nodes[key] = min(count, MAX_NODES + 1)
+        depths[key] = depth
+        if count > MAX_NODES:
+            return (
+                f"{_path(where)}: expands to more than {MAX_NODES} nodes once its YAML "
+                "aliases are expanded"
+            )
+        if depth > MAX_DEPTH:
+            return (
+                f"{_path(where)}: nested more than {MAX_DEPTH} levels deep once its YAML "
+                "aliases are expanded"
+            )
+    return ""
 
 
-def _check_string(text: str, source: str, where: str, what: str) -> None:
-    if "\x00" in text:
-        raise ConfigError(
-            f"{source}: {where or '(top level)'}: the {what} contains a NUL character"
-        )
-    if any("\ud800" <= c <= "\udfff" for c in text):
-        bad = next(c for c in text if "\ud800" <= c <= "\udfff")
-        raise ConfigError(
-            f"{source}: {where or '(top level)'}: the {what} contains a lone surrogate "
-            f"(U+{ord(bad):04X}), which is not a character"
-        )
+_Where = tuple["_Where", object] | None
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
+def _children(item: Any) -> Iterable[tuple[object, Any]] | None:
+    """``(key or index, value)`` of a mapping or list; ``None`` for anything else."""
+    kind = type(item)
+    if kind is list:
+        return enumerate(item)
+    if kind is dict or (kind not in _SCALARS and kind is not str and isinstance(item, Mapping)):
+        items: Iterable[tuple[object, Any]] = item.items()
+        return items
+    return None
+
+
+def _path(where: _Where) -> str:
+    steps: list[str] = []
+    while where is not None:
+        where, step = where
+        steps.append(f"[{step}]" if isinstance(step, int) else f".{step}")
+    return "".join(reversed(steps)).lstrip(".") or "(top level)"
+
+
+def _string_problem(text: str, where: _Where, what: str) -> str:
+    bad = _BAD_CHARACTER.search(text)
+    if bad is None:
+        return ""
+    if bad.group() == "\x00":
+        return f"{_path(where)}: the {what} contains a NUL character"
+    return (
+        f"{_path(where)}: the {what} contains a lone surrogate (U+{ord(bad.group()):04X}), "
+        "which is not a character"
+    )
 
 
 def load_all(text: str, *, source: str = "<yaml>") -> Iterator[Any]:
@@ -147,33 +355,15 @@ def load_all(text: str, *, source: str = "<yaml>") -> Iterator[Any]:
     """
     if not isinstance(text, str):
         raise ConfigError(f"{source}: expected YAML text (str), got {type(text).__name__}")
-    if len(text) > MAX_BYTES:
-        raise ConfigError(f"{source}: {len(text)} characters is more than the {MAX_BYTES} allowed")
-    try:
-        _check_events(text, source)
-        loader = _Loader(text)
-        try:
-            while loader.check_node():
-                node = loader.get_node()
-                if node is not None and _expanded_size(node, {}) > MAX_NODES:
-                    raise ConfigError(
-                        f"{source}: line {node.start_mark.line + 1}: the document expands to "
-                        f"more than {MAX_NODES} nodes through its aliases"
-                    )
-                data = loader.construct_document(node) if node is not None else None
-                _check_strings(data, source, "")
-                yield data
-        finally:
-            loader.dispose()
-    except ConfigError as exc:
-        message = str(exc)
-        raise ConfigError(
-            message if message.startswith(source) else f"{source}: {message}"
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML: {' '.join(str(exc).split())}") from None
-    except RecursionError:  # pragma: no cover - the depth check comes first
-        raise ConfigError(f"{source}: nested too deeply") from None
+    for document in read_documents(text):
+        if document.problem:
+            raise ConfigError(f"{source}: {document.problem}")
+        for key, line, first in document.duplicates:
+            raise ConfigError(
+                f"{source}: line {line}: duplicate key {key!r} (first given on line {first}); "
+                "each key may appear once in a mapping"
+            )
+        yield document.data
 
 
 def load(text: str, *, source: str = "<yaml>") -> Any:
@@ -189,7 +379,7 @@ def load(text: str, *, source: str = "<yaml>") -> Any:
 
 
 def read_file(path: str | os.PathLike[str], *, what: str = "file") -> str:
-    """Read a UTF-8 text file of at most `MAX_BYTES`; it must be a regular file.
+    """Read a UTF-8 text file of at most `MAX_BYTES`; it must be a regular file (or a pipe).
 
     Raises:
         ConfigError: missing, a directory or device, too big, unreadable or not UTF-8.

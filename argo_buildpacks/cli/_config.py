@@ -265,15 +265,13 @@ def _pairs(values: Sequence[str]) -> dict[str, str]:
 def _validate(
     data: dict[str, Any], source: str, given: Sequence[Flag], flags_only: bool
 ) -> BuildConfig:
-    from pydantic import ValidationError
-
-    from argo_buildpacks.model.config import BuildConfig, format_validation_error
+    from argo_buildpacks.model.config import BuildConfig
 
     try:
-        return BuildConfig.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        lines = format_validation_error(exc, source=source).split("\n")
+        return BuildConfig.from_dict(data, source=source)
+    except ConfigError as exc:
+        errors = exc.errors()
+        lines = str(exc).split("\n")
         if len(lines) != len(errors):  # pragma: no cover - one line per error by contract
             raise ConfigError("\n".join(lines)) from None
         out = [

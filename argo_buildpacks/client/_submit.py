@@ -11,7 +11,7 @@ from typing import Any
 from hera.workflows.service import WorkflowsService
 
 from argo_buildpacks._kits import names
-from argo_buildpacks._kits.names import run_revision
+from argo_buildpacks._kits.git import run_revision
 from argo_buildpacks.client._http import with_hint
 from argo_buildpacks.errors import ConfigError, NotFoundError, ServerError
 from argo_buildpacks.model.runs import Run

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 # The annotation by which a library template declares the volumes and workflow parameters
 # only its callers provide (names separated by commas or spaces): lint need not warn of them.
 from argo_buildpacks._kits.contract import CALLER_PROVIDES
+from argo_buildpacks.errors import ConfigError
 
 TEMPLATE_KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate")
 TEMPLATE_TYPES = (
@@ -43,8 +44,6 @@ ARGO_VERSIONS = ("3.6", "3.7", "4.0", "4.1")
 def parse_version(version: str) -> tuple[int, int]:
     """``"4.1"`` as ``(4, 1)``; `ConfigError` for a release ``lint`` cannot target."""
     if version not in ARGO_VERSIONS:
-        from argo_buildpacks.errors import ConfigError
-
         raise ConfigError(
             f"argo_version {describe(version)} is not supported; use one of "
             f"{', '.join(ARGO_VERSIONS)}"

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from importlib import resources
 from typing import Any
 
+from argo_buildpacks._kits.names import is_dns_subdomain
 from argo_buildpacks.linting._base import (
     Issue,
     Library,
@@ -32,6 +33,8 @@ from argo_buildpacks.linting._base import (
     mapping,
     text,
 )
+from argo_buildpacks.linting._rules import check_workflow
+from argo_buildpacks.linting._schema import check_strict
 
 __all__ = ["KINDS", "check"]
 
@@ -54,7 +57,6 @@ _OPERATIONS = (
     "terminate",
     "stop",
 )
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 _DEST = re.compile(r"spec\.arguments\.parameters\.(\d+)\.(value|name)\Z")
 
 
@@ -97,7 +99,7 @@ def _identity(doc: Mapping[str, Any], kind: str) -> Iterator[Issue]:
     name = text(mapping(doc.get("metadata")).get("name"))
     if not name:
         yield Issue("metadata.name", "metadata.name is required")
-    elif not _DNS_SUBDOMAIN.match(name) or len(name) > 253:
+    elif not is_dns_subdomain(name):
         yield Issue("metadata.name", f'name "{name}" is not a DNS-1123 subdomain')
 
 
@@ -262,9 +264,6 @@ def _argo_workflow(
     library: Library,
     namespace: str,
 ) -> Iterator[Issue]:
-    from argo_buildpacks.linting._rules import check_workflow
-    from argo_buildpacks.linting._schema import check_strict
-
     operation = text(trigger.get("operation")) or "submit"
     if operation not in _OPERATIONS:
         yield Issue(

@@ -9,23 +9,22 @@ as a `Finding`; it never needs a cluster. It checks:
   documents of other kinds are skipped with an ``info`` note, as ``argo lint`` skips them;
 - strict decoding: unknown fields and wrong types, as Argo's Go types decode them, against
   Hera's generated models of the Argo API, for the targeted Argo release;
-- the rules of Argo's ``workflow/validate`` (v4.1.2), ported in `argo_buildpacks._lint`,
+- the rules of Argo's ``workflow/validate`` (v4.1.2), ported in `argo_buildpacks.linting`,
   and what Argo's controller or Kubernetes would refuse at run time (volumes a containerSet
   pod never gets, the Pod Security Standard "restricted" on request).
 
-Reading is bounded (`MAX_TEXT`, `MAX_VALUES`, `MAX_DEPTH`), so that no
-input makes it hang. docs/lint.md lists the rules. Hera is imported on first use only.
+YAML is read by the package's one reader (`argo_buildpacks._kits.yaml_io`), and mappings
+given directly are held to its limits too (`MAX_TEXT`, `MAX_VALUES`, `MAX_DEPTH`), so that
+no input makes lint hang. docs/lint.md lists the rules. Hera is imported on first use only.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
+from argo_buildpacks._kits import yaml_io
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.linting import _events as events
 from argo_buildpacks.linting._base import (
@@ -33,40 +32,25 @@ from argo_buildpacks.linting._base import (
     Library,
     Options,
     describe,
-    entries,
     key_path,
     mapping,
     parse_version,
     text,
     workflow_spec,
 )
-from argo_buildpacks.linting._cron import cron_problem, timezone_problem
+from argo_buildpacks.linting._identity import (
+    API_VERSION,
+    KINDS,
+    check_cron,
+    check_identity,
+    skip_note,
+)
 from argo_buildpacks.linting._privileged import privileged_issues
 from argo_buildpacks.linting._restricted import restricted_issues
 from argo_buildpacks.linting._rules import check_workflow
 from argo_buildpacks.linting._schema import check_strict
 
 __all__ = ["API_VERSION", "KINDS", "MAX_DEPTH", "MAX_TEXT", "MAX_VALUES", "Finding", "lint"]
-
-API_VERSION = "argoproj.io/v1alpha1"
-KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
-
-# workflow/validate/validate.go (Argo v4): maxCharsInObjectName = 63, because the name is
-# also a label value; maxCharsInCronWorkflowName = 52, leaving room for the "-<unix time>"
-# suffix of the Workflows a CronWorkflow creates. Kubernetes itself allows 253.
-_MAX_NAME = {"CronWorkflow": 52}
-_MAX_NAME_DEFAULT = 63
-_GENERATED_SUFFIX = 5  # characters Kubernetes appends to metadata.generateName
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
-_CONCURRENCY = ("Allow", "Forbid", "Replace")
-# Kinds of argoproj.io/v1alpha1 that are not workflows (Argo Workflows' own and Argo Events').
-_OTHER_ARGO_KINDS = frozenset(
-    {
-        "WorkflowEventBinding", "WorkflowTaskSet", "WorkflowTaskResult",
-        "WorkflowArtifactGCTask", "EventSource", "Sensor", "EventBus",
-    }
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -153,42 +137,11 @@ def lint(
 
 # --------------------------------------------------------------------------- input
 
-#: Largest YAML text ``lint`` reads (bytes); Kubernetes itself refuses objects over ~1.5 MB.
-MAX_TEXT = 4 * 1024 * 1024
-#: Most values one document may hold once YAML aliases are expanded (alias bombs).
-MAX_VALUES = 200_000
-#: Deepest nesting of mappings and lists in one document.
-MAX_DEPTH = 100
+#: The reader's limits (`argo_buildpacks._kits.yaml_io`), which lint shares with every other
+#: reader of YAML: the largest text (bytes), the most nodes per document once aliases are
+#: expanded, and the deepest nesting.
+MAX_TEXT, MAX_VALUES, MAX_DEPTH = yaml_io.MAX_BYTES, yaml_io.MAX_NODES, yaml_io.MAX_DEPTH
 _UNREADABLE: Any = object()
-_CONTAINERS = (dict, list)
-_SCALARS = (str, int, float, bool, type(None))
-_SEPARATOR = re.compile(r"^---(?=[ \t]|$)", re.M)
-
-
-try:  # libyaml parses several times faster than pure Python
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
-
-
-class _StrictLoader(_SafeLoader):
-    """A safe loader that notes keys given twice (merge keys excepted): Kubernetes' strict
-    field validation refuses them, and only the last value counts."""
-
-    duplicates: list[tuple[str, int]]
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        """Construct a mapping, noting each key given twice."""
-        seen: set[tuple[str, str]] = set()
-        for key_node, _ in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
-                continue
-            key = (key_node.tag, key_node.value)
-            if key in seen:
-                self.duplicates.append((key_node.value, key_node.start_mark.line + 1))
-            seen.add(key)
-        return super().construct_mapping(node, deep)
-
 
 Loaded = tuple[Any, list[Issue]]
 
@@ -199,119 +152,45 @@ def _documents(manifests: object) -> list[Loaded]:
     if isinstance(manifests, bytes):
         manifests = manifests.decode("utf-8", errors="replace")
     if isinstance(manifests, str):
-        return _load_text(manifests)
+        documents = yaml_io.read_documents(manifests)
+        return [_read(doc) for doc in documents if doc.data is not None or doc.problem]
     if isinstance(manifests, Mapping):
-        return [_bounded(manifests, [])]
+        return [_bounded(manifests)]
     if isinstance(manifests, Sequence):
-        return [_bounded(doc, []) for doc in manifests]
+        return [_bounded(doc) for doc in manifests]
     raise ConfigError(
         "lint() takes a manifest mapping, a list of them or YAML text, "
         f"not {type(manifests).__name__}"
     )
 
 
-def _context(context: Sequence[Mapping[str, Any]]) -> list[Any]:
-    return [doc for doc in context if _bounded(doc, [])[0] is not _UNREADABLE]
-
-
-def _load_text(text: str) -> list[Loaded]:
-    size = len(text.encode("utf-8", errors="replace"))
-    if size > MAX_TEXT:
-        message = f"the YAML text is {size} bytes; lint reads at most {MAX_TEXT}"
-        return [(_UNREADABLE, [Issue("", message)])]
-    # Split at document markers first, so that a broken document does not hide the others.
-    starts = [0, *(m.start() for m in _SEPARATOR.finditer(text))]
-    loaded: list[Loaded] = []
-    for begin, end in zip(starts, [*starts[1:], len(text)], strict=True):
-        chunk = text[begin:end]
-        if begin:
-            chunk = "\n" * text.count("\n", 0, begin) + chunk[3:]  # keep line numbers
-        loaded.extend(_load_chunk(chunk))
-    return loaded
-
-
-def _load_chunk(chunk: str) -> list[Loaded]:
-    loader = _StrictLoader(chunk)
-    loader.duplicates = []
-    try:
-        docs = []
-        while loader.check_data():  # type: ignore[no-untyped-call]
-            docs.append(loader.get_data())
-    except yaml.YAMLError as exc:
-        problem = " ".join(str(exc).split()).replace(' in "<unicode string>"', "")
-        return [(_UNREADABLE, [Issue("", f"invalid YAML: {problem}")])]
-    except RecursionError:
-        message = f"the YAML is nested too deeply to read (lint allows {MAX_DEPTH} levels)"
-        return [(_UNREADABLE, [Issue("", message)])]
-    finally:
-        loader.dispose()
-    problems = [
+def _read(document: yaml_io.Document) -> Loaded:
+    if document.problem:
+        return _UNREADABLE, [Issue("", document.problem)]
+    # Argo (Go's YAML decoder) keeps the last value; kubectl's strict field validation
+    # refuses the object: a warning.
+    duplicates = [
         Issue(
             "",
-            f'line {line}: key "{key}" is given more than once in one mapping; only the last '
-            "value counts, and kubectl's strict field validation refuses it",
+            f'line {line}: key "{key}" is given more than once in one mapping (first on line '
+            f"{first}); only the last value counts, and kubectl's strict field validation "
+            "refuses it",
             "warning",
         )
-        for key, line in loader.duplicates
+        for key, line, first in document.duplicates
     ]
-    kept = [doc for doc in docs if doc is not None]
-    if not kept:
-        return []
-    first = _bounded(kept[0], problems)
-    return [first, *(_bounded(doc, []) for doc in kept[1:])]
+    return document.data, duplicates
 
 
-def _bounded(doc: Any, problems: list[Issue]) -> Loaded:
-    """``doc`` if it is within `MAX_VALUES` and `MAX_DEPTH`, else why not."""
-    values: dict[int, int] = {}  # containers by id: values inside, once finished
-    depths: dict[int, int] = {}
-    open_: set[int] = set()  # entered, not finished: meeting one again is a cycle
-    stack: list[tuple[Any, bool]] = [(doc, False)]
-    while stack:
-        node, done = stack.pop()
-        kind = type(node)
-        if kind is dict or (kind is not list and isinstance(node, Mapping)):
-            children: Any = node.values()
-        elif kind is list:
-            children = node
-        else:
-            continue
-        key = id(node)
-        if not done:
-            if key in values:
-                if key in open_:
-                    message = "the document contains itself through a YAML alias; lint refuses it"
-                    return _UNREADABLE, [*problems, Issue("", message)]
-                continue
-            values[key] = 0
-            open_.add(key)
-            stack.append((node, True))
-            for child in children:
-                kind = type(child)
-                if kind in _CONTAINERS or (kind not in _SCALARS and isinstance(child, Mapping)):
-                    stack.append((child, False))
-            continue
-        # Scalars are never in the tables (their ids cannot be a live container's).
-        count = depth = 1
-        for child in children:
-            child_key = id(child)
-            count += values.get(child_key, 1)
-            child_depth = depths.get(child_key, 0) + 1
-            if child_depth > depth:
-                depth = child_depth
-        open_.discard(key)
-        values[key] = min(count, MAX_VALUES + 1)
-        depths[key] = depth
-        if count > MAX_VALUES:
-            message = (
-                f"the document expands to more than {MAX_VALUES} values once its YAML "
-                "aliases are expanded (an alias bomb?); lint refuses it"
-            )
-            return _UNREADABLE, [*problems, Issue("", message)]
-        if depth > MAX_DEPTH:
-            message = f"the document is nested more than {MAX_DEPTH} levels deep; lint refuses it"
-            return _UNREADABLE, [*problems, Issue("", message)]
-    return doc, problems
+def _context(context: Sequence[Mapping[str, Any]]) -> list[Any]:
+    return [doc for doc in context if _bounded(doc)[0] is not _UNREADABLE]
+
+
+def _bounded(doc: Any) -> Loaded:
+    """``doc`` if it is within the reader's limits (`yaml_io.value_problem`), else why not."""
+    if problem := yaml_io.value_problem(doc):
+        return _UNREADABLE, [Issue("", problem)]
+    return doc, []
 
 
 def _label(doc: Mapping[str, Any], number: int) -> str:
@@ -337,15 +216,15 @@ def _lint_document(doc: object, number: int, library: Library, options: Options)
             for i in events.check(doc, library)
         ]
     label = _label(doc, number)
-    skipped = _skip_note(doc)
+    skipped = skip_note(doc)
     if skipped:
         return [Finding("", skipped, label, "info")]
-    issues = list(_check_identity(doc))
+    issues = list(check_identity(doc))
     kind = doc.get("kind")
     if kind in KINDS:
         issues.extend(check_strict(doc, str(kind), options.argo_version))
         if kind == "CronWorkflow":
-            issues.extend(_check_cron(mapping(doc.get("spec"))))
+            issues.extend(check_cron(mapping(doc.get("spec"))))
         issues.extend(check_workflow(doc, library, options))
         issues.extend(_pod_security(doc, options.restricted))
     return [Finding(i.path, i.message, label, i.severity) for i in _in_document_order(doc, issues)]
@@ -406,115 +285,3 @@ def _parent(path: str) -> str:
     else:
         cut = path.rfind(".")
     return path[: max(cut, 0)]
-
-
-# --------------------------------------------------------------------------- identity
-
-
-def _skip_note(doc: Mapping[str, Any]) -> str:
-    """Why a document is not linted (another kind, as ``argo lint`` skips it), or ``""``."""
-    api_version, kind = doc.get("apiVersion"), doc.get("kind")
-    if kind in KINDS or not isinstance(kind, str) or not kind:
-        return ""
-    if api_version == API_VERSION and kind not in _OTHER_ARGO_KINDS:
-        return ""  # an Argo apiVersion with an unknown kind: probably a typo, reported
-    return (
-        f"skipped: {kind} ({describe(api_version)}) is not a {', '.join(KINDS)}; "
-        "argo lint ignores it too"
-    )
-
-
-def _check_identity(doc: Mapping[str, Any]) -> Iterator[Issue]:
-    api_version = doc.get("apiVersion")
-    if api_version != API_VERSION:
-        yield Issue(
-            "apiVersion",
-            f'apiVersion {describe(api_version)} is not supported; expected "{API_VERSION}"',
-        )
-    kind = doc.get("kind")
-    if kind not in KINDS:
-        yield Issue("kind", f"kind {describe(kind)} is not one of {', '.join(KINDS)}")
-        return
-    meta = mapping(doc.get("metadata"))
-    name, generate_name = text(meta.get("name")), text(meta.get("generateName"))
-    limit = _MAX_NAME.get(str(kind), _MAX_NAME_DEFAULT)
-    if name:
-        yield from _check_name(name, "metadata.name", limit, str(kind))
-    elif generate_name:
-        yield from _check_generate_name(generate_name, limit)
-    else:
-        # Argo's validator does not look at names; the Kubernetes API server refuses it.
-        yield Issue(
-            "metadata.name",
-            "metadata.name or metadata.generateName is required: the Kubernetes API server "
-            "refuses to create an object without one",
-            "warning",
-        )
-    namespace = meta.get("namespace")
-    if namespace is not None and not (isinstance(namespace, str) and _DNS_LABEL.match(namespace)):
-        yield Issue(
-            "metadata.namespace",
-            f"namespace {describe(namespace)} is not a DNS-1123 label (lower-case "
-            "alphanumerics and '-', at most 63 characters)",
-        )
-
-
-def _check_name(name: str, path: str, limit: int, kind: str) -> Iterator[Issue]:
-    if not _DNS_SUBDOMAIN.match(name):
-        yield Issue(
-            path,
-            f'name "{name}" is not a DNS-1123 subdomain: use lower-case alphanumerics, '
-            "'-' and '.', starting and ending with an alphanumeric",
-        )
-    if len(name) > limit:
-        yield Issue(
-            path,
-            f'{kind} name "{name}" is {len(name)} characters long; Argo allows at most {limit}',
-        )
-
-
-def _check_generate_name(prefix: str, limit: int) -> Iterator[Issue]:
-    path = "metadata.generateName"
-    # Kubernetes validates a prefix as a name whose trailing '-' is allowed.
-    masked = prefix[:-1] + "a" if prefix.endswith("-") else prefix
-    if not _DNS_SUBDOMAIN.match(masked):
-        yield Issue(
-            path,
-            f'generateName "{prefix}" is not a DNS-1123 subdomain prefix: use lower-case '
-            "alphanumerics, '-' and '.', starting with an alphanumeric",
-        )
-    if len(prefix) + _GENERATED_SUFFIX > limit:
-        yield Issue(
-            path,
-            f'generateName "{prefix}" is {len(prefix)} characters long; with the '
-            f"{_GENERATED_SUFFIX} random characters Kubernetes appends, the name exceeds "
-            f"Argo's limit of {limit}",
-            "warning",
-        )
-
-
-def _check_cron(spec: Mapping[str, Any]) -> Iterator[Issue]:
-    schedules = spec.get("schedules")
-    if isinstance(schedules, list) and not schedules:
-        yield Issue("spec.schedules", "a CronWorkflow needs at least one schedule")
-    singular = spec.get("schedule")  # Argo 3.6 and 3.7 only
-    given = [(f"spec.schedules[{i}]", s) for i, s in enumerate(entries(schedules))]
-    for where, schedule in [*given, *([("spec.schedule", singular)] if singular else [])]:
-        problem = cron_problem(schedule) if isinstance(schedule, str) else ""
-        if problem:
-            yield Issue(where, f'schedule "{schedule}" is not a valid cron expression: {problem}')
-    zone = spec.get("timezone")
-    if isinstance(zone, str) and (problem := timezone_problem(zone)):
-        yield Issue("spec.timezone", problem)
-    policy = spec.get("concurrencyPolicy")
-    if policy not in (None, "", *_CONCURRENCY):
-        yield Issue(
-            "spec.concurrencyPolicy",
-            f"concurrencyPolicy {describe(policy)} is not one of {', '.join(_CONCURRENCY)}",
-        )
-    deadline = spec.get("startingDeadlineSeconds")
-    if isinstance(deadline, int) and deadline < 0:
-        yield Issue(
-            "spec.startingDeadlineSeconds",
-            f"startingDeadlineSeconds {deadline} must not be negative",
-        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from argo_buildpacks._kits import yaml_io
 from argo_buildpacks.linting._base import Issue, entries, mapping
 
 __all__ = ["privileged_issues"]
@@ -74,14 +75,16 @@ def _pod_level(obj: Mapping[str, Any], where: str) -> Iterator[Issue]:
 def _patch(patch: object, where: str) -> Iterator[Issue]:
     """A ``podSpecPatch`` is merged into the pod spec: check it as a pod spec. One that is
     not a literal mapping (templated, malformed) could set anything, so it is reported."""
-    import yaml
-
     parsed: object = None
     if isinstance(patch, str) and "{{" not in patch and len(patch) <= 65_536:
-        try:
-            parsed = yaml.safe_load(patch)
-        except yaml.YAMLError:
-            parsed = None
+        documents = yaml_io.read_documents(patch)
+        if problem := next((d.problem for d in documents if d.problem), ""):
+            yield Issue(
+                where, f"a podSpecPatch that cannot be read ({problem}) could grant anything"
+            )
+            return
+        if len(documents) == 1:
+            parsed = documents[0].data
     if not isinstance(parsed, Mapping):
         yield Issue(where, "a podSpecPatch that is not a literal mapping could grant anything")
         return

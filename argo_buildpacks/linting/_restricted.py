@@ -12,6 +12,7 @@ the patch, a warning says how to configure the controller.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -47,8 +48,6 @@ _EXECUTOR_HINT = (
 def _executor_restricted(spec: Mapping[str, Any]) -> bool:
     """Whether a podSpecPatch (of the workflow or a template) restricts Argo's init and wait
     containers."""
-    import json
-
     try:
         patch = json.loads(text(spec.get("podSpecPatch")) or "{}")
     except ValueError:

@@ -154,6 +154,8 @@ def check_strict(
 ) -> list[Issue]:
     """Unknown fields, missing required fields and wrong types in a manifest of ``kind``,
     as the Argo release ``argo_version`` decodes it."""
+    # Imported on first use: Hera's generated models take most of a second to import, and
+    # only this pass needs them.
     from hera.workflows.models.io.argoproj.workflow import v1alpha1
 
     out: list[Issue] = []
@@ -282,6 +284,7 @@ def _schema_name(model: type) -> str:
 
 
 def _shape(annotation: Any) -> _Shape:
+    # With Hera's models (check_strict), the only users of pydantic in the lint.
     from pydantic import BaseModel, RootModel
 
     origin = typing.get_origin(annotation)

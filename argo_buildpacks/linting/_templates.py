@@ -11,8 +11,13 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import yaml
-
+from argo_buildpacks._kits import yaml_io
+from argo_buildpacks._kits.names import (
+    is_dns_label,
+    is_dns_subdomain,
+    is_label_name,
+    is_label_value,
+)
 from argo_buildpacks.linting._base import (
     PARAM_NAME,
     POD_TYPES,
@@ -43,7 +48,6 @@ _METRIC_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
 _PARAMETER = re.compile(r"\{\{[-a-zA-Z0-9]+(\.[-a-zA-Z0-9_]+)*\}\}")
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _TAG = re.compile(r"\{\{.*?\}\}", re.DOTALL)
-_DNS_LABEL = re.compile(r"(?=.{1,63}\Z)[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 
 
 def is_parameter(value: str) -> bool:
@@ -101,7 +105,7 @@ def check_template_rules(
     for key in ("sidecars", "initContainers"):
         for i, container in enumerate(entries(tmpl.get(key))):
             container_name = text(mapping(container).get("name"))
-            if container_name and not _DNS_LABEL.match(container_name):
+            if container_name and not is_dns_label(container_name):
                 yield Issue(f"{path}.{key}[{i}].name", _not_dns_label(container_name))
     if ttype in ("steps", "dag"):
         if tmpl.get("activeDeadlineSeconds") is not None:
@@ -125,7 +129,7 @@ def check_volume_names(volumes: Any, where: str) -> Iterator[Issue]:
     """Kubernetes wants each volume name a DNS-1123 label, unique in the pod."""
     seen: set[str] = set()
     for i, name in enumerate(names_of(volumes)):
-        if name and not _DNS_LABEL.match(name):
+        if name and not is_dns_label(name):
             yield Issue(
                 f"{where}[{i}].name",
                 f'volume name "{name}" is not a DNS-1123 label (at most 63 lower-case '
@@ -402,12 +406,11 @@ def _check_resource(tmpl: Mapping[str, Any], path: str) -> Iterator[Issue]:
         if stripped.startswith("{{") and stripped.endswith("}}") and stripped.count("{{") == 1:
             return  # the whole manifest is a parameter
         replaced = _TAG.sub("placeholder", manifest)
-        try:
-            list(yaml.safe_load_all(replaced[:1_000_000]))
-        except yaml.YAMLError as exc:
-            problem = " ".join(str(exc).split())[:200]
+        problem = next((d.problem for d in yaml_io.read_documents(replaced) if d.problem), "")
+        if problem:
             yield Issue(
-                key_path(where, "manifest"), f"resource.manifest is not valid YAML: {problem}"
+                key_path(where, "manifest"),
+                f"resource.manifest cannot be read: {problem[:200]}",
             )
 
 
@@ -435,7 +438,7 @@ def _check_container_set(
             yield Issue(here, f'container name "{name}" is not unique in this containerSet')
         elif _is_reserved(name):
             yield Issue(here, _reserved(name))
-        elif not _DNS_LABEL.match(name):
+        elif not is_dns_label(name):
             yield Issue(here, _not_dns_label(name))
         seen.add(name)
     yield from _mount_collisions(entries(container_set.get("volumeMounts")), [], where, path)
@@ -698,16 +701,14 @@ def check_arguments(holder: Mapping[str, Any], path: str, *, allow_empty: bool) 
 
 # --------------------------------------------------------------------------- selectors
 
-_LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 _OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 
 
 def _label_key_problem(key: str) -> str:
     prefix, _, name = key.rpartition("/")
-    if prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix)):
+    if prefix and not is_dns_subdomain(prefix):
         return f'label key "{key}" has an invalid prefix (a DNS-1123 subdomain is expected)'
-    if not name or len(name) > 63 or not _LABEL_NAME.match(name):
+    if not is_label_name(name):
         return (
             f'label key "{key}" is invalid: at most 63 alphanumerics, "-", "_" or ".", '
             "starting and ending with an alphanumeric, with an optional DNS prefix and '/'"
@@ -716,7 +717,7 @@ def _label_key_problem(key: str) -> str:
 
 
 def _label_value_problem(value: object) -> str:
-    if isinstance(value, str) and (not value or (len(value) <= 63 and _LABEL_NAME.match(value))):
+    if isinstance(value, str) and is_label_value(value):
         return ""
     return (
         f"label value {describe(value)} is invalid: at most 63 alphanumerics, "

@@ -224,6 +224,7 @@ class ImageRef:
     def __get_pydantic_core_schema__(
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> CoreSchema:
+        # Imported when a pydantic model uses this type: the type alone stays light.
         from pydantic_core import core_schema
 
         return core_schema.no_info_plain_validator_function(

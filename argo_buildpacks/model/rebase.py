@@ -4,8 +4,9 @@
 rebase: {schedule: "0 4 * * *", tag: latest}
 ```
 
-- ``schedule``: a cron expression (5 fields or ``@daily``...); a CronWorkflow runs the app's
-  rebase template on it (`argo_buildpacks.templates.rebase.rebase_cron_workflow`).
+- ``schedule``: a cron expression as Argo accepts it (5 fields, ``@daily``, ``@every 6h``...);
+  a CronWorkflow runs the app's rebase template on it
+  (`argo_buildpacks.templates.rebase.rebase_cron_workflow`).
 - ``tag``: the tag that names the image to keep patched (default ``latest``). The rebase
   moves this tag to the patched image and records every rebase under an immutable tag
   ``<tag>-rebased.<UTC timestamp>``, so it must leave room for that suffix.
@@ -17,38 +18,23 @@ the image already has.
 from __future__ import annotations
 
 import re
+from functools import partial
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
-from argo_buildpacks.model.release import _CRON_DESCRIPTORS, _CRON_FIELD
+from argo_buildpacks._kits.cron import cron_expression
+from argo_buildpacks.model._base import Model
 
-__all__ = ["REBASED_SUFFIX_LENGTH", "RebaseConfig", "cron_expression"]
+__all__ = ["REBASED_SUFFIX_LENGTH", "RebaseConfig"]
 
 #: Length of ``-rebased.YYYYmmddTHHMMSSZ``, the immutable tag's suffix.
 REBASED_SUFFIX_LENGTH = len("-rebased.20260101T000000Z")
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
+_Schedule = Annotated[str, AfterValidator(partial(cron_expression, what="rebase.schedule"))]
 
 
-def cron_expression(value: str, *, what: str = "schedule") -> str:
-    """``value`` when it is a cron expression Argo accepts (5 fields, or a descriptor such
-    as ``@daily``).
-
-    Raises:
-        ValueError: naming ``what``, the value and what is allowed.
-    """
-    fields = value.split()
-    ok = (len(fields) == 1 and fields[0] in _CRON_DESCRIPTORS) or (
-        len(fields) == 5 and all(_CRON_FIELD.fullmatch(f) for f in fields)
-    )
-    if not ok:
-        raise ValueError(
-            f"{what} {value!r} is not a cron expression: expected 5 fields (minute hour "
-            f"day-of-month month day-of-week) or one of {', '.join(_CRON_DESCRIPTORS)}"
-        )
-    return value
-
-
-class RebaseConfig(BaseModel):
+class RebaseConfig(Model):
     """``rebase``: put the image's app layers on the current run image on a schedule
     (the lifecycle's ``rebaser``: no app code runs), or rebuild when the builder changed.
 
@@ -56,9 +42,7 @@ class RebaseConfig(BaseModel):
     'latest'
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    schedule: str | None = Field(
+    schedule: _Schedule | None = Field(
         None, description="Cron expression of the rebase CronWorkflow (none: no CronWorkflow)."
     )
     tag: str = Field(
@@ -66,11 +50,6 @@ class RebaseConfig(BaseModel):
         description="The tag naming the image to keep patched; the rebase moves it to the "
         "patched image and also pushes the immutable '<tag>-rebased.<UTC timestamp>'.",
     )
-
-    @field_validator("schedule")
-    @classmethod
-    def _cron(cls, value: str | None) -> str | None:
-        return None if value is None else cron_expression(value, what="rebase.schedule")
 
     @field_validator("tag")
     @classmethod

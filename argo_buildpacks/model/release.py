@@ -24,10 +24,20 @@ from collections.abc import Mapping
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
-from argo_buildpacks._kits import names as v
-from argo_buildpacks._kits.git import git_url_kind
+from argo_buildpacks._kits.git import git_revision, git_url_kind, relative_path
+from argo_buildpacks.errors import ConfigError
+from argo_buildpacks.model._base import Model
+from argo_buildpacks.model._fields import (
+    CronSchedule,
+    DnsLabel,
+    DnsSubdomain,
+    SecretKey,
+    SecretName,
+    ServiceAccountName,
+)
+from argo_buildpacks.model.tags import SemverTag
 
 __all__ = [
     "Deploy",
@@ -44,23 +54,12 @@ __all__ = [
     "tag_pattern_regex",
 ]
 
-SecretName = Annotated[str, AfterValidator(lambda s: v.dns_subdomain(s, what="Secret name"))]
-SecretKey = Annotated[str, AfterValidator(v.secret_key)]
-Label = Annotated[str, AfterValidator(lambda s: v.dns_label(s, what="name"))]
-Subdomain = Annotated[str, AfterValidator(lambda s: v.dns_subdomain(s, what="name"))]
-
 # A tag glob: git-tag characters plus the wildcards * and ?. Kept narrow so that its
 # translation to a (Go RE2 and Python) regular expression is exact and obvious.
 _TAG_GLOB = re.compile(r"[A-Za-z0-9._+*?-]{1,128}")
 _BRANCH = re.compile(r"[A-Za-z0-9._/-]{1,200}")
-_CRON_FIELD = re.compile(r"[0-9A-Za-z*?/,-]+")
-_CRON_DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@hourly")
 _ENDPOINT = re.compile(r"/[A-Za-z0-9._/-]{0,200}")
 _YAML_PATH = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){0,15}")
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 def _tag_glob(value: str) -> str:
@@ -78,7 +77,7 @@ def _branch(value: str) -> str:
             f"branch {value!r} is not allowed: use letters, digits, '.', '_', '-' and '/'"
         )
     try:
-        return v.git_revision(value)
+        return git_revision(value)
     except ValueError as exc:
         raise ValueError(str(exc).replace("revision", "branch", 1)) from None
 
@@ -133,7 +132,7 @@ def _https_url(value: str) -> str:
 HttpsUrl = Annotated[str, AfterValidator(_https_url)]
 
 
-class TriggerConfig(_Model):
+class TriggerConfig(Model):
     """Build when a matching git tag is pushed to this repository (Argo Events).
 
     The pushed tag is both the version (``tag``) and the revision: ``refs/tags/v1.4.2``
@@ -174,8 +173,8 @@ class TriggerConfig(_Model):
     )
     endpoint: Annotated[str, Field(pattern=f"^{_ENDPOINT.pattern}$")] = "/push"
     port: int = Field(12000, ge=1024, le=65535)
-    event_bus: Subdomain = Field("default", description="The EventBus to publish on.")
-    service_account: Subdomain | None = Field(
+    event_bus: DnsSubdomain = Field("default", description="The EventBus to publish on.")
+    service_account: ServiceAccountName | None = Field(
         None, description="The Sensor's ServiceAccount (default: <name>-sensor)."
     )
 
@@ -206,13 +205,13 @@ class TriggerConfig(_Model):
         return self
 
 
-class KubernetesDeploy(_Model):
+class KubernetesDeploy(Model):
     """Set one container of one Deployment to the built digest and wait for its rollout."""
 
-    namespace: Label
-    deployment: Subdomain
-    container: Label
-    service_account: Subdomain | None = Field(
+    namespace: DnsLabel
+    deployment: DnsSubdomain
+    container: DnsLabel
+    service_account: ServiceAccountName | None = Field(
         None, description="ServiceAccount of the deploy pod (default: <name>-deploy)."
     )
     timeout_seconds: int = Field(600, ge=30, le=3600, description="Rollout wait.")
@@ -222,7 +221,7 @@ class KubernetesDeploy(_Model):
     )
 
 
-class GitOpsCredentials(_Model):
+class GitOpsCredentials(Model):
     """The token that may push to the GitOps repository (a Secret reference)."""
 
     https_token_secret: SecretName
@@ -230,7 +229,7 @@ class GitOpsCredentials(_Model):
     https_username: Annotated[str, Field(pattern=r"^[A-Za-z0-9._@-]+$")] = "x-access-token"
 
 
-class GitOpsDeploy(_Model):
+class GitOpsDeploy(Model):
     """Commit the built image reference to a GitOps repository and push it.
 
     ``path`` is a kustomization (its ``images:`` entry for the app's image gets
@@ -267,7 +266,7 @@ class GitOpsDeploy(_Model):
             raise ValueError(f"gitops repo {self.repo!r} must be an https:// URL (got {kind})")
         if self.credentials is not None and kind != "https":
             raise ValueError("gitops credentials need an https:// repo URL")
-        rel = v.relative_path(self.path, what="gitops path")
+        rel = relative_path(self.path, what="gitops path")
         if not rel:
             raise ValueError("gitops path is empty: name the file to update")
         if self.yaml_path is None and rel.rsplit("/", 1)[-1] not in {
@@ -286,7 +285,7 @@ class GitOpsDeploy(_Model):
         return self
 
 
-class DeployConfig(_Model):
+class DeployConfig(Model):
     """Where a successful build goes: exactly one of ``kubernetes`` or ``gitops``."""
 
     kubernetes: KubernetesDeploy | None = None
@@ -304,7 +303,7 @@ class DeployConfig(_Model):
 COSIGN_IMAGE = "ghcr.io/sigstore/cosign/cosign:v2.6.1-dev"
 
 
-class SignConfig(_Model):
+class SignConfig(Model):
     """Sign the pushed digest (and, with ``sbom: true``, attest its SBOMs) with cosign.
 
     The key is a Secret fixed when the template is installed (as ``cosign
@@ -351,19 +350,8 @@ def _trigger_fits(value: TriggerConfig | None, info: ValidationInfo) -> TriggerC
     return value
 
 
-def _schedule(value: str | None, info: ValidationInfo) -> str | None:
-    if value is None:
-        return value
-    fields = value.split()
-    ok = (len(fields) == 1 and fields[0] in _CRON_DESCRIPTORS) or (
-        len(fields) == 5 and all(_CRON_FIELD.fullmatch(f) for f in fields)
-    )
-    if not ok:
-        raise ValueError(
-            f"schedule {value!r} is not a cron expression: expected 5 fields (minute hour "
-            f"day-of-month month day-of-week) or one of {', '.join(_CRON_DESCRIPTORS)}"
-        )
-    if _from_git(info) is False:
+def _schedule_needs_from_git(value: str | None, info: ValidationInfo) -> str | None:
+    if value is not None and _from_git(info) is False:
         raise ValueError(
             f"schedule {value!r} needs tag.from_git: true: a scheduled rebuild has no pushed "
             "tag, so its version must come from `git describe` (a fixed tag would overwrite "
@@ -375,7 +363,7 @@ def _schedule(value: str | None, info: ValidationInfo) -> str | None:
 #: ``BuildConfig.trigger``: a `TriggerConfig` checked against ``tag`` and ``source``.
 Trigger = Annotated[TriggerConfig | None, AfterValidator(_trigger_fits)]
 #: ``BuildConfig.schedule``: a cron expression; needs ``tag.from_git``.
-Schedule = Annotated[str | None, AfterValidator(_schedule)]
+Schedule = Annotated[CronSchedule | None, AfterValidator(_schedule_needs_from_git)]
 #: ``BuildConfig.deploy``.
 Deploy = DeployConfig | None
 #: ``BuildConfig.sign``.
@@ -405,12 +393,9 @@ def release_arguments(
         ConfigError: ``tag`` or ``revision`` conflicts with ``release``, or ``release`` is
             not a valid git tag name.
     """
-    from argo_buildpacks.errors import ConfigError
-    from argo_buildpacks.model.tags import SemverTag
-
     version = SemverTag.parse(release)
     try:
-        v.git_revision(release)
+        git_revision(release)
     except ValueError as exc:
         raise ConfigError(f"release {release!r}: {exc}") from None
     if tag is not None and str(SemverTag.parse(tag)) != str(version):

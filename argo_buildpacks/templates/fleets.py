@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from argo_buildpacks._kits import names as v
+from argo_buildpacks._kits.cron import cron_expression
 from argo_buildpacks.components._pod import executor_patch
 from argo_buildpacks.components.rebase import rebase_template_name
 from argo_buildpacks.components.scripts import load
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig
-from argo_buildpacks.model.rebase import RebaseConfig, cron_expression
+from argo_buildpacks.model.rebase import RebaseConfig
 from argo_buildpacks.templates.rbac import release_manifests
 
 __all__ = [

@@ -47,6 +47,7 @@ from hera.workflows.models import (
     Volume,
 )
 
+from argo_buildpacks._kits import names
 from argo_buildpacks._kits.contract import CALLER_PROVIDES, LABEL_PREFIX, MANAGED
 from argo_buildpacks.components import _pod
 from argo_buildpacks.components.buildpacks_build import REGISTRY_SECRET_VOLUME
@@ -140,7 +141,6 @@ _ENV_INPUT = {
 _INPUT_REF = re.compile(r"\{\{inputs\.parameters\.([A-Za-z0-9_-]+)\}\}")
 #: The library's templates for apps on the steps layout (one pod each).
 STEP_TEMPLATES = ("tag-check", "git-clone", "version", "buildpacks-build", "buildpacks-export")
-_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]+)?")
 
 
 def library_template(
@@ -229,7 +229,7 @@ def _git_hosts(hosts: Sequence[str]) -> list[str]:
     if isinstance(hosts, str):
         raise ConfigError("git_hosts must be a list of host names, not one string")
     for host in hosts:
-        if not isinstance(host, str) or not _HOST.fullmatch(host.lower()) or ":" in host:
+        if not isinstance(host, str) or not names.is_dns_subdomain(host.lower()):
             raise ConfigError(
                 f"git_hosts: {host!r} is not a host name (e.g. 'github.com', no scheme or port)"
             )

@@ -16,7 +16,7 @@ from hera.workflows import ClusterWorkflowTemplate, Parameter, Workflow, Workflo
 from hera.workflows.models import WorkflowTemplateRef
 
 from argo_buildpacks._kits.contract import ALLOW_PULL_REQUESTS_ANNOTATION, LABEL_PREFIX
-from argo_buildpacks._kits.names import run_revision
+from argo_buildpacks._kits.git import run_revision
 from argo_buildpacks.components.deploy import add_deploy
 from argo_buildpacks.components.pack_build import pack_build
 from argo_buildpacks.components.sign import add_sign

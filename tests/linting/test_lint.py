@@ -117,7 +117,7 @@ def test_malformed_yaml_is_one_finding_at_the_root() -> None:
     findings = lint("apiVersion: [argoproj.io/v1alpha1\nkind: Workflow\n")
     assert len(findings) == 1
     assert findings[0].path == ""
-    assert findings[0].message.startswith("invalid YAML:")
+    assert findings[0].message.startswith("not valid YAML:")
 
 
 def test_duplicate_yaml_keys_are_a_warning_naming_the_key_and_line() -> None:
@@ -1307,3 +1307,13 @@ def test_inline_templates() -> None:
             lint(manifest([missing])), "spec.templates[0].dag.tasks[0].arguments.parameters"
         ).message
     )
+
+
+def test_a_namespace_over_63_characters_is_not_a_dns_label() -> None:
+    # The same rule as the config's namespace (argo_buildpacks._kits.names), length included.
+    long = manifest()
+    long["metadata"]["namespace"] = "a" * 64
+    assert "is not a DNS-1123 label" in at(lint(long), "metadata.namespace").message
+    fits = manifest()
+    fits["metadata"]["namespace"] = "a" * 63
+    assert lint(fits) == []

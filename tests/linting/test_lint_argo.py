@@ -1040,7 +1040,7 @@ def test_each_documents_findings_survive_a_broken_neighbour() -> None:
     broken = wf("- {name: main, container: {image: 3}}")
     text = "kind: [unclosed\n---\n" + broken + "---\n" + wf(MAIN)
     findings = lint(text)
-    assert findings[0].message.startswith("invalid YAML")
+    assert findings[0].message.startswith("not valid YAML")
     assert any(f.path == "spec.templates[0].container.image" for f in findings)
 
 

@@ -1,10 +1,18 @@
-"""CronWorkflow schedules and time zones, as Argo's validator checks them: robfig/cron's
-``ParseStandard`` (v3) and Go's ``time.LoadLocation``."""
+"""Cron schedules and time zones, as Argo checks a CronWorkflow's: robfig/cron's
+``ParseStandard`` (v3) and Go's ``time.LoadLocation``.
+
+The one copy of the rule: the config's ``schedule`` and ``rebase.schedule``, a fleet's
+schedule and the lint of a CronWorkflow all ask `cron_problem`, so a schedule the config
+accepts is one Argo accepts.
+"""
 
 from __future__ import annotations
 
 import functools
 import re
+import zoneinfo
+
+__all__ = ["cron_expression", "cron_problem", "timezone_problem"]
 
 _DESCRIPTORS = frozenset(
     {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
@@ -43,13 +51,25 @@ def cron_problem(schedule: str) -> str:
         )
     if len(fields) != 5:
         return (
-            f"it has {len(fields)} fields; expected 5 (minute hour day-of-month month day-of-week)"
+            f"it has {len(fields)} field{'s' if len(fields) != 1 else ''}; expected 5 "
+            "(minute hour day-of-month month day-of-week) or a descriptor such as @daily"
         )
     for value, (name, low, high, names) in zip(fields, _FIELDS, strict=True):
         for part in value.split(","):
             if problem := _range_problem(part, low, high, names):
                 return f"{name} field {part!r}: {problem}"
     return ""
+
+
+def cron_expression(value: str, *, what: str = "schedule") -> str:
+    """``value`` if Argo accepts it as a CronWorkflow schedule (`cron_problem`).
+
+    Raises:
+        ValueError: naming ``what``, the value and what is wrong with it.
+    """
+    if problem := cron_problem(value):
+        raise ValueError(f"{what} {value!r} is not a cron expression: {problem}")
+    return value
 
 
 def _is_duration(text: str) -> bool:
@@ -92,10 +112,9 @@ def _range_problem(part: str, low: int, high: int, names: dict[str, int]) -> str
     return ""
 
 
+# Cached: listing the zones reads the whole time-zone database.
 @functools.cache
 def _zones() -> frozenset[str]:
-    import zoneinfo
-
     return frozenset(zoneinfo.available_timezones())
 
 

@@ -1,0 +1,1 @@
+"""Tests: the kits (the YAML reader, Kubernetes name, git and cron rules)."""
