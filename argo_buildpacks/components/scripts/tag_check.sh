@@ -166,7 +166,7 @@ is_hex_sha() { # 4 to 64 lower-case hex digits, as git abbreviates
 # from_describe: sets version from DESCRIBE_FILE, like SemverTag.from_git_describe.
 from_describe() {
   [ -n "${DESCRIBE_FILE:-}" ] || misuse 'DESCRIBE_FILE is not set'
-  [ -f "$DESCRIBE_FILE" ] && [ -r "$DESCRIBE_FILE" ] || misuse 'DESCRIBE_FILE is not a readable file'
+  { [ -f "$DESCRIBE_FILE" ] && [ -r "$DESCRIBE_FILE" ]; } || misuse 'DESCRIBE_FILE is not a readable file'
   # The shell drops NUL bytes silently; git never writes them, so refuse them outright.
   d_nul=$(tr -cd '\000' <"$DESCRIBE_FILE" | tr '\000' x)
   d_out=$(cat <"$DESCRIBE_FILE")
