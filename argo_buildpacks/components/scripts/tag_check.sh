@@ -138,7 +138,14 @@ explain() {
 
 # parse TEXT: sets version (normalised) or msg (why TEXT is invalid); like SemverTag.parse.
 parse() {
-  explain "${1#v}"
+  # Capped before parsing, for TAG and a tag git describe found alike: no valid version is
+  # longer, and the checks below are not linear.
+  p_bare=${1#v}
+  if [ ${#p_bare} -gt 128 ]; then
+    msg="the version is ${#p_bare} bytes long; a version has at most 128 (an OCI tag's limit), not counting one leading 'v'"
+    return 1
+  fi
+  explain "$p_bare"
   if [ -z "$why" ]; then version=${1#v} && return 0; fi
   case $1 in
   v[vV]*) why="only one leading 'v' is allowed" ;;
@@ -225,10 +232,6 @@ check | describe) ;;
 *) pyrepr "$mode" && misuse "unknown mode $REPLY (use check or describe)" ;;
 esac
 if [ -n "$TAG" ]; then
-  # Capped before parsing: no valid tag is longer, and the checks below are not linear.
-  t_bare=${TAG#v}
-  [ ${#t_bare} -le 128 ] ||
-    die "the version is ${#t_bare} bytes long; a version has at most 128 (an OCI tag's limit), not counting one leading 'v'"
   parse "$TAG" || die "$msg"
 elif [ "$mode" = describe ]; then
   from_describe
