@@ -24,6 +24,9 @@ tools:
 	@command -v busybox >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq busybox >/dev/null; \
 	  else echo "busybox not installed (need root for apt); tests fall back to /bin/sh" >&2; fi; }
+	@command -v shellcheck >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq shellcheck >/dev/null; \
+	  else echo "shellcheck not installed (need root for apt); make lint needs it" >&2; fi; }
 
 # The demo drives the command line, offline, whatever ARGO_SERVER holds: render the example
 # app, lint it, show the tags a version pushes and how to run it. Talking to a server is the
@@ -65,9 +68,17 @@ $(REGISTRY_BIN):
 bench: $(STAMP) $(REGISTRY_BIN)
 	$(BIN)/python bench/run.py
 
-lint: $(STAMP)
+# shellcheck reads every packaged script as a container runs it: with the prelude joined
+# (scripts/_prelude.sh), written out under build/scripts.
+SCRIPTS_OUT := build/scripts
+
+lint: $(STAMP) tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@rm -rf $(SCRIPTS_OUT) && mkdir -p $(SCRIPTS_OUT)
+	@$(BIN)/python -c 'import sys; from argo_buildpacks.components.scripts import load, names; \
+	  [open(f"{sys.argv[1]}/{n}", "w", encoding="utf-8").write(load(n)) for n in names()]' $(SCRIPTS_OUT)
+	shellcheck --shell=sh $(SCRIPTS_OUT)/*.sh
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)

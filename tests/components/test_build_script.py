@@ -228,6 +228,9 @@ class TestPhases:
             env={"IMAGE_PREFIXES": "registry.example.com:5000/acme"},
         )
         assert done.returncode == 0, done.stderr
+        for phase in ("analyze", "restore", "export"):
+            argv = work.argv(phase)
+            assert argv[argv.index("-cache-image") + 1] == str(cfg.cache_image)
 
     def test_cache_image_must_be_under_the_prefixes_too(
         self, shell: Shell, work: Workspace
@@ -478,6 +481,78 @@ class TestInputs:
 
 
 @pytest.mark.parametrize("shell", SHELLS)
+class TestValuesAreNeverGlobbed:
+    """The comma lists are split unquoted; ``set -f`` keeps a ``*`` in them data. The bait
+    files in the working directory are what a glob would expand to, and would pass every
+    later check."""
+
+    def test_a_star_in_the_buildpacks_is_refused(self, shell: Shell, work: Workspace) -> None:
+        (work.root / "cwd" / "evil@1").touch()
+        done = build(shell, work, config(), env={"BUILDPACKS": "*"})
+        assert (done.returncode, done.stderr) == (
+            1,
+            "buildpacks-build: buildpack '*' is not an id or id@version\n",
+        )
+        assert not (work.platform / "order.toml").exists()
+        assert "evil" not in "".join(p.name for p in work.platform.rglob("*"))
+        assert not work.ran("analyze")
+
+    def test_a_star_in_the_tags_is_refused(self, shell: Shell, work: Workspace) -> None:
+        (work.root / "cwd" / "evil").touch()
+        (work.out / "tags").write_text("1.4.2,*")
+        done = build(shell, work, config())
+        assert (done.returncode, done.stderr) == (
+            1,
+            "buildpacks-build: tag '*' is not a valid OCI tag\n",
+        )
+        assert not work.ran("analyze") and not work.ran("export")
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+class TestCacheImage:
+    def test_the_restore_phase_checks_it_again(self, shell: Shell, work: Workspace) -> None:
+        # Each phase is its own container: restore must not trust that analyze checked it.
+        done = run_phase(
+            shell, work, config(), "restore", env={"CACHE_IMAGE": "ghcr.io/acme/cache:-x"}
+        )
+        assert (done.returncode, done.stderr) == (
+            1,
+            "buildpacks-build: cache-image 'ghcr.io/acme/cache:-x' has an invalid tag\n",
+        )
+        assert not work.ran("restore")
+
+    @pytest.mark.parametrize(
+        ("cache", "why"),
+        [
+            ("Acme/cache", "is not an image repository"),
+            (f"ghcr.io/acme/cache@{DIGEST}x", "has an invalid digest"),
+            ("-ghcr.io/acme/cache", "is not an image repository"),
+        ],
+    )
+    def test_an_invalid_cache_image_stops_the_build(
+        self, shell: Shell, work: Workspace, cache: str, why: str
+    ) -> None:
+        done = build(shell, work, config(), env={"CACHE_IMAGE": cache})
+        assert done.returncode == 1
+        assert done.stderr.startswith(f"buildpacks-build: cache-image '{cache}' {why}")
+        assert not work.ran("analyze")
+
+    def test_a_digest_pinned_cache_image_with_a_port(self, shell: Shell, work: Workspace) -> None:
+        cache = f"registry.example.com:5000/acme/cache:build@{DIGEST}"
+        done = build(
+            shell,
+            work,
+            config(),
+            image="registry.example.com:5000/acme/app",
+            env={"CACHE_IMAGE": cache, "IMAGE_PREFIXES": "registry.example.com:5000/acme"},
+        )
+        assert done.returncode == 0, done.stderr
+        for phase in ("analyze", "restore", "export"):
+            argv = work.argv(phase)
+            assert argv[argv.index("-cache-image") + 1] == cache
+
+
+@pytest.mark.parametrize("shell", SHELLS)
 class TestReport:
     def test_no_digest(self, shell: Shell, work: Workspace) -> None:
         done = build(shell, work, config(), env={"FAKE_REPORT": "nodigest"})
@@ -598,4 +673,20 @@ def test_export_records_the_trusted_commit_as_project_metadata(
     (work.fake / "exporter.argv").unlink()
     bad = run_phase(shell, work, cfg, "export", env={"COMMIT": "main;id"})
     assert bad.returncode == 1 and "is not a full hex commit SHA" in bad.stderr
+    assert not work.ran("export")
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_commit_with_a_second_line_is_refused(shell: Shell, work: Workspace) -> None:
+    # grep checks line by line, and the first line alone is a valid SHA: the rest would be
+    # written into the TOML.
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    injected = f'{commit}\n[source.metadata]\nforged = "yes"'
+    done = run_phase(shell, work, config(), "export", env={"COMMIT": injected})
+    assert (done.returncode, done.stderr) == (
+        1,
+        f"buildpacks-build: commit '{commit}?[source.metadata]?forged = \"yes\"' is not a full "
+        "hex commit SHA\n",
+    )
+    assert not (work.layers / "project-metadata.toml").exists()
     assert not work.ran("export")

@@ -416,6 +416,39 @@ class TestFailures:
         assert not clone.dest.exists()
 
 
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize(
+    ("repo", "why"),
+    [
+        ("-oProxyCommand=touch${IFS}SENTINEL:x", "starts with '-'"),
+        ("--upload-pack=touch${IFS}SENTINEL", "starts with '-'"),
+        (
+            "ext::sh${IFS}-c${IFS}touch${IFS}SENTINEL",
+            "uses a git remote helper ('::'), which is not allowed",
+        ),
+        ("fd::3", "uses a git remote helper ('::'), which is not allowed"),
+        ("fd::3/x.git", "uses a git remote helper ('::'), which is not allowed"),
+    ],
+)
+def test_option_like_repos_and_remote_helpers_are_refused_before_git_runs(
+    shell: Shell, tmp_path: Path, repo: str, why: str
+) -> None:
+    # git refuses these too (GIT_ALLOW_PROTOCOL, its own option checks): a recording git that
+    # does nothing shows it is the script's own check that stops them, before any git runs.
+    ran = tmp_path / "git-ran"
+    fake = write_executable(tmp_path / "bin" / "git", f'printf "%s\\n" "$*" >>"{ran}"\nexit 1\n')
+    clone = do_clone(
+        shell,
+        tmp_path,
+        repo=repo,
+        url="https://example.invalid/acme/app.git",  # a run's override of the configured one
+        path_prefix=(fake.parent,),
+    )
+    assert (clone.code, clone.stderr) == (1, f"git-clone: repo '{repo}' {why}\n")
+    assert not ran.exists()
+    assert not clone.dest.exists()
+
+
 def all_bytes_under(root: Path) -> bytes:
     """Every regular file under ``root``, concatenated (symlinks are not followed)."""
     return b"".join(

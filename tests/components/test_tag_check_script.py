@@ -8,7 +8,6 @@ Every case runs the packaged script with ``busybox sh`` (the image the cluster u
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -23,22 +22,9 @@ from hypothesis import strategies as st
 from argo_buildpacks.components.scripts import load
 from argo_buildpacks.errors import ConfigError, TagError
 from argo_buildpacks.model.tags import SemverTag
+from tests.support.runscript import SHELLS, Shell
 
 OUTPUTS = ("oci-tag", "tags", "version")
-
-
-def _shells() -> list[object]:
-    shells: list[object] = []
-    busybox = shutil.which("busybox")
-    if busybox:
-        shells.append(pytest.param((busybox, "sh"), id="busybox"))
-    dash = shutil.which("dash")
-    shells.append(pytest.param((dash,), id="dash") if dash else pytest.param(("/bin/sh",), id="sh"))
-    return shells
-
-
-SHELLS = _shells()
-Shell = tuple[str, ...]
 
 
 @pytest.fixture(scope="module")
@@ -401,6 +387,11 @@ DESCRIBES: list[tuple[str, bool, bool]] = [
     ("$(id)-0-gabcd", False, True),
     ("v1.0.0-" + "a" * 122 + "-0-gabcdef0", False, True),
     ("v1.0.0-" + "a" * 100 + "-3-gabcdef0", False, True),
+    # The OCI tag's 128 characters, counted after the describe suffix is added.
+    ("v1.0.0-" + "a" * 107 + "-3-gabcdef0", False, True),  # 1.0.0-a...a.dev.3_gabcdef0: 128
+    ("v1.0.0-" + "a" * 108 + "-3-gabcdef0", False, True),  # 129
+    ("v1.0.0-" + "a" * 123 + "-0-gabcdef0", False, True),  # 129, at the tag itself
+    ("v1.0.0-" + "a" * 4000 + "-3-gabcdef0", False, True),
     ("v1.0.\u0663-0-gabcd", False, True),
     ("v1.0.0-\u0101-0-gabcd", False, True),
     (_SHA, False, False),  # the in-cluster hint names no Python argument
@@ -433,6 +424,22 @@ def test_describe_agrees_with_from_git_describe(
     assert_agrees(result, want, out, exact=exact)
     if not exact:
         assert result.stderr.decode().startswith(want.message.partition(" (")[0], 11)
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_describe_caps_the_derived_tag_at_128(shell: Shell, script: Path, tmp_path: Path) -> None:
+    # The tag git found is valid and short enough; what the commits after it add is not.
+    describe = tmp_path / "describe"
+    describe.write_text("v1.0.0-" + "a" * 108 + "-3-gabcdef0\n")
+    out = tmp_path / "out"
+    result = run(shell, script, "describe", out, DESCRIBE_FILE=str(describe))
+    version = "1.0.0-" + "a" * 108 + ".dev.3+gabcdef0"
+    assert (result.returncode, result.stdout) == (1, b"")
+    assert result.stderr.decode() == (
+        f"tag-check: version '{version}' is 129 characters long; an OCI tag may have at most "
+        "128 (shorten the pre-release or build metadata)\n"
+    )
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("shell", SHELLS)

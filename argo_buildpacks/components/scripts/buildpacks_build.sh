@@ -1,3 +1,4 @@
+#!/bin/sh
 # buildpacks-build PHASE: run one phase of the lifecycle (no Docker daemon) in the builder image.
 #
 # The phases run as separate containers so that the two that execute the app's own code
@@ -24,56 +25,8 @@
 # Writes $OUT_DIR/report.toml, $OUT_DIR/image and $OUT_DIR/digest (export).
 set -euf # -f: no pathname expansion of the comma lists below; values stay data
 export LC_ALL=C
-nl='
-'
-cr=$(printf '\r')
-
-# Messages show control characters as '?': a value cannot forge or rewrite log lines.
-fail() {
-  printf 'buildpacks-build: %s\n' "$(printf '%s' "$*" | tr '\000-\037\177' '?')" >&2
-  exit 1
-}
-
-one_line() {
-  case "$2" in *"$nl"* | *"$cr"*) fail "$1 contains a line break" ;; esac
-}
-
-# Distribution reference grammar: [host[:port]/]path, lower-case path components.
-label='[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?'
-component='[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*'
-name_re="^(($label(\\.$label)*|\\[[0-9A-Fa-f:.]+])(:[0-9]+)?/)?$component(/$component)*\$"
-tag_re='^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$'
-digest_re='^sha256:[0-9a-f]{64}$|^sha512:[0-9a-f]{128}$'
-
-check_name() { # what value
-  one_line "$1" "$2"
-  [ "${#2}" -le 255 ] || fail "$1 '$2' is longer than 255 characters"
-  printf '%s\n' "$2" | grep -Eq -- "$name_re" ||
-    fail "$1 '$2' is not an image repository (lower-case [host[:port]/]path, no tag)"
-  # Docker's rule: the first component is a registry only with a '.' or ':', or localhost;
-  # otherwise it is part of the (lower-case) path.
-  case "$2" in */*)
-    case "${2%%/*}" in
-      localhost | *.* | *:* | \[*) ;;
-      *) printf '%s\n' "${2%%/*}" | grep -Eq -- "^$component\$" ||
-        fail "$1 '$2' is not an image repository (lower-case [host[:port]/]path, no tag)" ;;
-    esac ;;
-  esac
-}
-
-check_ref() { # what value: name[:tag][@digest]
-  one_line "$1" "$2"
-  ref=$2 digest=
-  case "$ref" in *@*) digest=${ref#*@} ref=${ref%%@*} ;; esac
-  last=${ref##*/}
-  case "$last" in
-    *:*) tag=${last#*:} ref=${ref%:*}
-      printf '%s\n' "$tag" | grep -Eq -- "$tag_re" || fail "$1 '$2' has an invalid tag" ;;
-  esac
-  [ -z "$digest" ] || printf '%s\n' "$digest" | grep -Eq -- "$digest_re" ||
-    fail "$1 '$2' has an invalid digest"
-  check_name "$1" "$ref"
-}
+me=buildpacks-build
+#@prelude fail one_line matches is_digest is_tag check_name check_ref
 
 # check_prefix what repository: under one of IMAGE_PREFIXES (at a '/' boundary), if set.
 check_prefix() {
@@ -117,7 +70,7 @@ done
 
 # The registry phases: the image, its tags and the optional images are checked here again,
 # because run-time parameters bypass the Python validation.
-main= extra=
+main='' extra=''
 if [ "$phase" = analyze ] || [ "$phase" = export ]; then
   [ -n "${IMAGE:-}" ] || fail "image is empty"
   check_name image "$IMAGE"
@@ -132,7 +85,7 @@ if [ "$phase" = analyze ] || [ "$phase" = export ]; then
   one_line tags "$tags"
   old_ifs=$IFS IFS=,
   for t in $tags; do
-    printf '%s\n' "$t" | grep -Eq -- "$tag_re" || fail "tag '$t' is not a valid OCI tag"
+    is_tag "$t" || fail "tag '$t' is not a valid OCI tag"
     if [ -z "$main" ]; then main=$t; else extra="$extra,$t"; fi
   done
   IFS=$old_ifs
@@ -153,7 +106,7 @@ if [ -n "${CACHE_IMAGE:-}" ] && [ "$phase" = restore ]; then check_ref cache-ima
 # order.toml entry without a version names no buildpack at all.
 only_version() {
   bp_dir="${CNB_BUILDPACKS_DIR:-/cnb/buildpacks}/$(printf '%s' "$1" | tr / _)"
-  bp_version= bp_versions= bp_n=0
+  bp_version='' bp_versions='' bp_n=0
   set +f
   for d in "$bp_dir"/*/; do
     [ -f "${d}buildpack.toml" ] || continue
@@ -200,7 +153,7 @@ prepare() {
   printf '[[order]]\n' >"$order.tmp"
   old_ifs=$IFS IFS=,
   for bp in $BUILDPACKS; do
-    printf '%s\n' "$bp" | grep -Eq -- '^[A-Za-z0-9][A-Za-z0-9._/-]*(@[A-Za-z0-9._+-]+)?$' ||
+    matches '^[A-Za-z0-9][A-Za-z0-9._/-]*(@[A-Za-z0-9._+-]+)?$' "$bp" ||
       fail "buildpack '$bp' is not an id or id@version"
     case "$bp" in
       *..* | */ | *//*) fail "buildpack '$bp' is not an id or id@version" ;;
@@ -275,7 +228,7 @@ case "$phase" in
       commit=$(cat "$OUT_DIR/commit")
     fi
     if [ -n "$commit" ]; then
-      printf '%s\n' "$commit" | grep -Eq '^([0-9a-f]{40}|[0-9a-f]{64})$' ||
+      matches '^([0-9a-f]{40}|[0-9a-f]{64})$' "$commit" ||
         fail "commit '$commit' is not a full hex commit SHA"
       printf '[source]\n  type = "git"\n  [source.version]\n    commit = "%s"\n' "$commit" \
         >"$LAYERS_DIR/project-metadata.toml"
@@ -319,7 +272,7 @@ collect_sbom() {
           >>"$SBOM_DIR/skipped.txt"
         continue ;;
     esac
-    [ -f "$f" ] && [ ! -L "$f" ] || continue
+    if [ ! -f "$f" ] || [ -L "$f" ]; then continue; fi
     size=$(wc -c <"$f" | tr -d ' ')
     if [ "$size" -gt "$max" ]; then
       printf 'over %s bytes: %s (%s bytes)\n' "$max" "$rel" "$size" >>"$SBOM_DIR/skipped.txt"

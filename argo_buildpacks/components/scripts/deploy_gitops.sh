@@ -1,3 +1,4 @@
+#!/bin/sh
 # deploy-gitops: commit the built image (by digest) to a file of a GitOps repository and push.
 #
 # Runs in the alpine/git image (git, busybox sh and awk), as a non-root user, after a
@@ -17,20 +18,8 @@
 # A push that loses a race with another push is retried on the new tip (fetch, re-apply).
 set -euf
 export LC_ALL=C
-nl='
-'
-
-fail() {
-  printf 'deploy-gitops: %s\n' "$*" >&2
-  exit 1
-}
-
-plain() { # NAME VALUE: one line, not option-like
-  case "$2" in
-    *"$nl"* | *"$(printf '\r')"*) fail "$1 contains a line break" ;;
-    -*) fail "$1 '$2' starts with '-'" ;;
-  esac
-}
+me=deploy-gitops
+#@prelude fail one_line plain matches is_digest is_sha256 check_name
 
 # ---------------------------------------------------------------- checks
 [ -n "${GITOPS_REPO:-}" ] || fail "GITOPS_REPO is empty"
@@ -56,22 +45,14 @@ esac
 case "$FILE" in /* | -* | */-*) fail "path '$FILE' must be a plain relative path" ;; esac
 
 IMAGE=${IMAGE:-}
-case "$IMAGE" in
-  '' | *[!a-z0-9._/:-]* | -* | *//*) fail "image '$IMAGE' is not an image repository" ;;
-esac
+check_name image "$IMAGE"
 IMAGE_NAME=${IMAGE_NAME:-$IMAGE}
 case "$IMAGE_NAME" in
   '' | *[!a-z0-9._/:-]* | -*) fail "image name '$IMAGE_NAME' is not an image name" ;;
 esac
 
 DIGEST=${DIGEST:-}
-hex=${DIGEST#sha256:}
-case "$DIGEST" in
-  sha256:*) ;;
-  *) fail "digest '$DIGEST' is not sha256:<64 hex digits>" ;;
-esac
-case "$hex" in *[!0-9a-f]*) fail "digest '$DIGEST' is not sha256:<64 hex digits>" ;; esac
-[ "${#hex}" -eq 64 ] || fail "digest '$DIGEST' is not sha256:<64 hex digits>"
+is_sha256 "$DIGEST" || fail "digest '$DIGEST' is not sha256:<64 hex digits>"
 
 BUILT=${BUILT:-}
 tag=${BUILT#"$IMAGE":}

@@ -1,3 +1,4 @@
+#!/bin/sh
 # fleet-summary: one line per app of a fleet run, tab-separated:
 #   APP  PHASE  ACTION  OLD-DIGEST  NEW-DIGEST  REASON
 # Arguments come in groups of six, in that order (each app's run's phase and outputs, as
@@ -7,14 +8,11 @@
 # an app's failure shows as its phase; `fleet status` exits 1 when one failed).
 set -euf
 export LC_ALL=C
+me=fleet-summary
+#@prelude fail matches is_digest is_sha256
 OUT=${OUT:-/tmp/summary.tsv}
-fail() {
-  printf 'fleet-summary: %s\n' "$(printf '%s' "$*" | tr '\000-\037\177' '?')" >&2
-  exit 1
-}
 digest() { # a sha256 digest, '-' when empty, 'invalid' otherwise
-  if [ -z "$1" ]; then printf '%s' -; return; fi
-  printf '%s\n' "$1" | grep -Eq '^sha256:[0-9a-f]{64}$' && printf '%s' "$1" || printf invalid
+  if [ -z "$1" ]; then printf '%s' -; elif is_sha256 "$1"; then printf '%s' "$1"; else printf invalid; fi
 }
 clean() { printf '%s' "$1" | tr '\000-\037\177' '?' | cut -c1-500; }
 [ $(($# % 6)) -eq 0 ] || fail "expected groups of six arguments, got $#"
@@ -22,7 +20,7 @@ clean() { printf '%s' "$1" | tr '\000-\037\177' '?' | cut -c1-500; }
 while [ "$#" -gt 0 ]; do
   app=$1 phase=$2 action=$3 old=$4 new=$5 reason=$6
   shift 6
-  printf '%s\n' "$app" | grep -Eq '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$' ||
+  matches '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$' "$app" ||
     fail "app '$app' is not a name"
   case "$phase" in Succeeded | Failed | Error | '') ;; *) phase=Unknown ;; esac
   [ -n "$phase" ] || phase=Unknown

@@ -1,3 +1,4 @@
+#!/bin/sh
 # git-clone: fetch one revision of a repository into $WORKSPACE/src and record what was built.
 #
 # Runs in the alpine/git image as the builder's non-root uid. Every input arrives in the
@@ -14,26 +15,12 @@
 # Outputs in $OUT_DIR: commit, commit-epoch, and describe (when DESCRIBE=true).
 set -euf # -f: no pathname expansion; nothing here needs it and values must stay data
 export LC_ALL=C
-nl='
-'
-
-# Messages show control characters as '?': a value cannot forge or rewrite log lines.
-fail() {
-  printf 'git-clone: %s\n' "$(printf '%s' "$*" | tr '\000-\037\177' '?')" >&2
-  exit 1
-}
+me=git-clone
+#@prelude fail one_line plain matches
 
 # shq VALUE: VALUE single-quoted for sh, for GIT_SSH_COMMAND, which git runs through a shell.
 shq() {
   printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
-}
-
-# A value must be one line and must not look like an option to git.
-plain() {
-  case "$2" in
-    *"$nl"* | *"$(printf '\r')"*) fail "$1 contains a line break" ;;
-    -*) fail "$1 '$2' starts with '-'" ;;
-  esac
 }
 
 [ -n "${REPO:-}" ] || fail "repo is empty"
@@ -46,7 +33,7 @@ case "${REPO%%/*}" in
 esac
 case "$REPO" in
   https://* | http://* | ssh://* | git://*) allowed=https:http:ssh:git ;;
-  file://*) allowed=file ;;
+  file://*) allowed='file' ;;
   *://*) fail "repo '$REPO' has a scheme that is not allowed (https, http, ssh, git, file)" ;;
   *@*:* | *:*) allowed=ssh ;;
   *) fail "repo '$REPO' is not a URL or user@host:path" ;;
@@ -74,7 +61,7 @@ case "$REVISION" in
     refs=$REVISION ;;
   refs/*) fail "revision '$REVISION' is not a branch (refs/heads/) or tag (refs/tags/)" ;;
   *)
-    if printf '%s\n' "$REVISION" | grep -Eq '^([0-9a-f]{40}|[0-9a-f]{64})$'; then
+    if matches '^([0-9a-f]{40}|[0-9a-f]{64})$' "$REVISION"; then
       sha=true refs=$REVISION
     else
       refs="refs/heads/$REVISION refs/tags/$REVISION"
@@ -121,6 +108,7 @@ host_of() {
   case "$1" in *://*) ;; *) h=${1%%:*} ;; esac
   h=${h##*@}
   case "$h" in \[*) h=${h%%]*}] ;; *) h=${h%%:*} ;; esac
+  # shellcheck disable=SC2018,SC2019 # host names are ASCII (LC_ALL=C): no other letters
   printf '%s' "$h" | tr 'A-Z' 'a-z'
 }
 

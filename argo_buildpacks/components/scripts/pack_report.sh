@@ -1,19 +1,15 @@
+#!/bin/sh
 # pack-report: turn pack's report.toml into the run's outputs (image, digest).
 # The pack image has no shell, so this runs after it in a busybox container.
 # Env: OUT_DIR (holds oci-tag from tag-check), REPORT (pack's report.toml, default
 # $OUT_DIR/pack/report.toml), IMAGE (the repository pack pushed, as given to it). Values are only ever written to files, never evaluated.
 set -euf
 export LC_ALL=C
-nl='
-'
-# Messages show control characters as '?': a value cannot forge or rewrite log lines.
-fail() {
-  printf 'pack-report: %s\n' "$(printf '%s' "$*" | tr '\000-\037\177' '?')" >&2
-  exit 1
-}
+me=pack-report
+#@prelude fail one_line
 [ -n "${OUT_DIR:-}" ] || fail "OUT_DIR is not set"
 [ -n "${IMAGE:-}" ] || fail "image is empty"
-case "$IMAGE" in *"$nl"* | *"$(printf '\r')"*) fail "image contains a line break" ;; esac
+one_line image "$IMAGE"
 report=${REPORT:-$OUT_DIR/pack/report.toml}
 [ -s "$report" ] || fail "pack wrote no report at $report"
 digest=$(sed -n 's/^[[:space:]]*digest[[:space:]]*=[[:space:]]*"\(sha256:[0-9a-f]\{64\}\)".*/\1/p' "$report" | head -n 1)

@@ -1,3 +1,4 @@
+#!/bin/sh
 # rebase PHASE: keep an image on its current run image, or say it needs a rebuild.
 #
 # Two containers, neither runs app code, both hold the registry credential:
@@ -18,43 +19,8 @@
 # image (IMAGE:TAG), digest (the image to deploy), run-image, rebuild-tag, rebuild-revision.
 set -euf
 export LC_ALL=C
-nl='
-'
-cr=$(printf '\r')
-
-fail() {
-  printf 'rebase: %s\n' "$(printf '%s' "$*" | tr '\000-\037\177' '?')" >&2
-  exit 1
-}
-one_line() {
-  case "$2" in *"$nl"* | *"$cr"*) fail "$1 contains a line break" ;; esac
-}
-
-label='[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?'
-component='[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*'
-name_re="^(($label(\\.$label)*|\\[[0-9A-Fa-f:.]+])(:[0-9]+)?/)?$component(/$component)*\$"
-tag_re='^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$'
-digest_re='^sha256:[0-9a-f]{64}$'
-
-check_name() { # what value
-  one_line "$1" "$2"
-  [ "${#2}" -le 255 ] || fail "$1 '$2' is longer than 255 characters"
-  printf '%s\n' "$2" | grep -Eq -- "$name_re" ||
-    fail "$1 '$2' is not an image repository (lower-case [host[:port]/]path, no tag)"
-}
-check_ref() { # what value: name[:tag][@digest]
-  one_line "$1" "$2"
-  ref=$2 digest=
-  case "$ref" in *@*) digest=${ref#*@} ref=${ref%%@*} ;; esac
-  last=${ref##*/}
-  case "$last" in
-    *:*) t=${last#*:} ref=${ref%:*}
-      printf '%s\n' "$t" | grep -Eq -- "$tag_re" || fail "$1 '$2' has an invalid tag" ;;
-  esac
-  [ -z "$digest" ] || printf '%s\n' "$digest" | grep -Eq -- "$digest_re" ||
-    fail "$1 '$2' has an invalid digest"
-  check_name "$1" "$ref"
-}
+me=rebase
+#@prelude fail one_line matches is_digest is_sha256 is_tag check_name check_ref
 put() { printf '%s' "$2" >"$OUT_DIR/$1"; }
 
 phase=${1:-}
@@ -69,7 +35,7 @@ LIFECYCLE=${LIFECYCLE:-/cnb/lifecycle}
 check_name image "$IMAGE"
 TAG=${TAG:-}
 one_line tag "$TAG"
-printf '%s\n' "$TAG" | grep -Eq -- "$tag_re" || fail "tag '$TAG' is not a valid OCI tag"
+is_tag "$TAG" || fail "tag '$TAG' is not a valid OCI tag"
 # Room for the immutable tag's suffix: -rebased.YYYYmmddTHHMMSSZ (25 characters).
 [ "${#TAG}" -le 103 ] || fail "tag '$TAG' is longer than 103 characters"
 case "${LOG_LEVEL:-info}" in
@@ -94,14 +60,14 @@ if [ "$phase" = inspect ]; then
   [ -z "${RUN_IMAGE:-}" ] || check_ref run-image "$RUN_IMAGE"
   REVISION=${REVISION:-}
   one_line revision "$REVISION"
-  printf '%s\n' "$REVISION" | grep -Eq -- '^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$' ||
+  matches '^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$' "$REVISION" ||
     fail "revision '$REVISION' is not a branch, tag or commit"
   rm -f "$OUT_DIR/action" "$OUT_DIR/reason" "$OUT_DIR/old-digest" "$OUT_DIR/new-digest" \
     "$OUT_DIR/digest" "$OUT_DIR/image" "$OUT_DIR/run-image" "$OUT_DIR/rebuild-tag" \
     "$OUT_DIR/rebuild-revision"
 
   old=$("$CRANE" digest -- "$IMAGE:$TAG") || fail "cannot read $IMAGE:$TAG"
-  printf '%s\n' "$old" | grep -Eq -- "$digest_re" || fail "digest of $IMAGE:$TAG '$old' is not sha256:<64 hex>"
+  is_sha256 "$old" || fail "digest of $IMAGE:$TAG '$old' is not sha256:<64 hex>"
   config=$("$CRANE" config -- "$IMAGE@$old") || fail "cannot read the config of $IMAGE@$old"
   lifecycle_md=$(label_of "$config" io.buildpacks.lifecycle.metadata)
   [ -n "$lifecycle_md" ] ||
@@ -143,7 +109,7 @@ if [ "$phase" = inspect ]; then
       reason="$reason $REVISION (the image records no commit)"
     fi
     # The version to rebuild: the tag when it is a version, else one from git describe.
-    if printf '%s\n' "$TAG" | grep -Eq '^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z._-]*)?$'; then
+    if matches '^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z._-]*)?$' "$TAG"; then
       put rebuild-tag "$TAG"
     else
       put rebuild-tag ""
@@ -156,7 +122,7 @@ if [ "$phase" = inspect ]; then
     now=$("$CRANE" config -- "$run") || fail "cannot read the run image $run"
     current=$(printf '%s' "$now" | tr -d '\n' | sed -n 's/.*"diff_ids":[[:space:]]*\[\([^]]*\)\].*/\1/p' |
       tr ',' '\n' | tr -d ' "' | tail -n 1)
-    printf '%s\n' "$current" | grep -Eq -- "$digest_re" ||
+    is_sha256 "$current" ||
       fail "the run image $run has no top layer '$current'"
     put rebuild-tag ""
     put rebuild-revision ""

@@ -1,3 +1,4 @@
+#!/bin/sh
 # sign: sign the digest this run's build pushed with cosign and (with SBOM_DIR) attest the
 # buildpacks' SBOMs, in a container that runs no app code. Inputs come from the environment
 # only; none of them is ever part of this text:
@@ -11,38 +12,25 @@
 # Anything but IMAGE@sha256:<64 hex> of the configured image is refused before cosign runs.
 set -euf
 export LC_ALL=C
-
-fail() {
-  printf 'sign: %s\n' "$(printf '%s' "$*" | tr '\000-\037\177' '?')" >&2
-  exit 1
-}
+me=sign
+#@prelude fail one_line matches is_digest is_sha256 check_name
 
 IMAGE=${IMAGE:-}
 DIGEST=${DIGEST:-}
 BUILT=${BUILT:-}
-label='[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?'
-component='[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*'
-name_re="^($label(\\.$label)*(:[0-9]+)?/)?$component(/$component)*\$"
-case "$IMAGE" in *"
-"*) fail "image '$IMAGE' contains a line break" ;; esac
-[ -n "$IMAGE" ] && [ "${#IMAGE}" -le 255 ] && printf '%s\n' "$IMAGE" | grep -Eq -- "$name_re" ||
-  fail "image '$IMAGE' is not an image repository (lower-case [host[:port]/]path, no tag)"
-
-hex=${DIGEST#sha256:}
-case "$DIGEST" in sha256:*) ;; *) fail "digest '$DIGEST' is not sha256:<64 hex digits>; nothing signed" ;; esac
-case "$hex" in *[!0-9a-f]*) fail "digest '$DIGEST' is not sha256:<64 hex digits>; nothing signed" ;; esac
-[ "${#hex}" -eq 64 ] || fail "digest '$DIGEST' is not sha256:<64 hex digits>; nothing signed"
+check_name image "$IMAGE"
+is_sha256 "$DIGEST" || fail "digest '$DIGEST' is not sha256:<64 hex digits>; nothing signed"
 
 tag=${BUILT#"$IMAGE":}
 case "$tag" in '' | *[!A-Za-z0-9._-]*) tag= ;; esac
-[ -n "$tag" ] && [ "$IMAGE:$tag" = "$BUILT" ] ||
+{ [ -n "$tag" ] && [ "$IMAGE:$tag" = "$BUILT" ]; } ||
   fail "the build pushed '$BUILT', not a tag of the configured image '$IMAGE'; nothing signed"
 
 case "${TLOG_UPLOAD:-false}" in
   true | false) tlog=${TLOG_UPLOAD:-false} ;;
   *) fail "TLOG_UPLOAD '$TLOG_UPLOAD' must be true or false" ;;
 esac
-[ -n "${COSIGN_KEY:-}" ] && [ -f "$COSIGN_KEY" ] || fail "no cosign key at '${COSIGN_KEY:-}'"
+{ [ -n "${COSIGN_KEY:-}" ] && [ -f "$COSIGN_KEY" ]; } || fail "no cosign key at '${COSIGN_KEY:-}'"
 if [ -n "${COSIGN_PASSWORD_FILE:-}" ] && [ -f "$COSIGN_PASSWORD_FILE" ]; then
   COSIGN_PASSWORD=$(cat "$COSIGN_PASSWORD_FILE")
 else

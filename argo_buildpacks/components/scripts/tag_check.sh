@@ -138,7 +138,14 @@ explain() {
 
 # parse TEXT: sets version (normalised) or msg (why TEXT is invalid); like SemverTag.parse.
 parse() {
-  explain "${1#v}"
+  # Capped before parsing, for TAG and a tag git describe found alike: no valid version is
+  # longer, and the checks below are not linear.
+  p_bare=${1#v}
+  if [ ${#p_bare} -gt 128 ]; then
+    msg="the version is ${#p_bare} bytes long; a version has at most 128 (an OCI tag's limit), not counting one leading 'v'"
+    return 1
+  fi
+  explain "$p_bare"
   if [ -z "$why" ]; then version=${1#v} && return 0; fi
   case $1 in
   v[vV]*) why="only one leading 'v' is allowed" ;;
@@ -166,7 +173,7 @@ is_hex_sha() { # 4 to 64 lower-case hex digits, as git abbreviates
 # from_describe: sets version from DESCRIBE_FILE, like SemverTag.from_git_describe.
 from_describe() {
   [ -n "${DESCRIBE_FILE:-}" ] || misuse 'DESCRIBE_FILE is not set'
-  [ -f "$DESCRIBE_FILE" ] && [ -r "$DESCRIBE_FILE" ] || misuse 'DESCRIBE_FILE is not a readable file'
+  { [ -f "$DESCRIBE_FILE" ] && [ -r "$DESCRIBE_FILE" ]; } || misuse 'DESCRIBE_FILE is not a readable file'
   # The shell drops NUL bytes silently; git never writes them, so refuse them outright.
   d_nul=$(tr -cd '\000' <"$DESCRIBE_FILE" | tr '\000' x)
   d_out=$(cat <"$DESCRIBE_FILE")
@@ -225,10 +232,6 @@ check | describe) ;;
 *) pyrepr "$mode" && misuse "unknown mode $REPLY (use check or describe)" ;;
 esac
 if [ -n "$TAG" ]; then
-  # Capped before parsing: no valid tag is longer, and the checks below are not linear.
-  t_bare=${TAG#v}
-  [ ${#t_bare} -le 128 ] ||
-    die "the version is ${#t_bare} bytes long; a version has at most 128 (an OCI tag's limit), not counting one leading 'v'"
   parse "$TAG" || die "$msg"
 elif [ "$mode" = describe ]; then
   from_describe

@@ -1,0 +1,115 @@
+# The functions the packaged scripts share, kept here once so they cannot drift apart.
+#
+# Not a script: `load` joins the sections a script names on its "#@prelude NAME..." line
+# into that script, in this file's order, as constant text (no value is ever pasted in).
+# A section starts at its "#@section NAME" line; lines starting with "##" are for readers of
+# this file and are dropped when joined (the build script is repeated in five containers
+# of one template). Functions keep their variables in '_'-prefixed globals (POSIX sh has
+# no `local`), so they never clobber a script's own. The script sets `me` (the name
+# messages start with), `set -eu` and LC_ALL=C (byte-wise patterns and lengths) first.
+
+#@section fail
+## fail MESSAGE...: "$me: MESSAGE" on stderr, then exit 1. Control characters show as '?',
+## so a value cannot forge or rewrite log lines.
+fail() {
+  printf '%s: %s\n' "$me" "$(printf '%s' "$*" | tr '\000-\037\177' '?')" >&2
+  exit 1
+}
+
+#@section one_line
+## one_line WHAT VALUE: refuse VALUE when it holds a line break.
+nl='
+'
+cr=$(printf '\r')
+one_line() {
+  case "$2" in *"$nl"* | *"$cr"*) fail "$1 contains a line break" ;; esac
+}
+
+#@section plain
+## plain WHAT VALUE: one line, and nothing a program could take for an option.
+plain() {
+  one_line "$1" "$2"
+  case "$2" in -*) fail "$1 '$2' starts with '-'" ;; esac
+}
+
+#@section matches
+## matches ERE VALUE: the whole of VALUE matches ERE. grep matches line by line, so a value
+## with a line break (one good line, one forged) never matches.
+matches() {
+  case "$2" in *'
+'*) return 1 ;; esac
+  printf '%s\n' "$2" | grep -Eq -- "$1"
+}
+
+#@section is_digest
+## is_digest VALUE: one of go-digest's algorithms and exactly its length of lower-case hex,
+## as ImageRef (model/images.py) accepts.
+is_digest() {
+  case "$1" in sha256:*) _dn=64 ;; sha384:*) _dn=96 ;; sha512:*) _dn=128 ;; *) return 1 ;; esac
+  _dh=${1#*:}
+  case "$_dh" in '' | *[!0-9a-f]*) return 1 ;; esac
+  [ "${#_dh}" -eq "$_dn" ]
+}
+
+#@section is_sha256
+## is_sha256 VALUE: a sha256 digest (what a build pushes and deploy, sign and rebase act on).
+## Needs is_digest.
+is_sha256() {
+  case "$1" in sha256:*) is_digest "$1" ;; *) return 1 ;; esac
+}
+
+#@section is_tag
+## is_tag VALUE: an OCI tag (model/images.py).
+is_tag() {
+  case "$1" in '' | [!A-Za-z0-9_]* | *[!A-Za-z0-9_.-]*) return 1 ;; esac
+  [ "${#1}" -le 128 ]
+}
+
+#@section check_name
+## The distribution reference grammar exactly as ImageRef.parse accepts it (model/images.py;
+## tests/components/test_prelude.py holds the two in parity). Needs fail, one_line, matches.
+## is_name VALUE: [registry/]repository, no tag or digest. The first component is the
+## registry only with a '.' or ':', as localhost or as '[IPv6]' (Docker's rule); a port
+## is 1 to 65535.
+is_name() {
+  [ "${#1}" -le 255 ] || return 1
+  _nr='' _np=$1
+  case "$1" in */*)
+    case "${1%%/*}" in localhost | *.* | *:* | \[*) _nr=${1%%/*} _np=${1#*/} ;; esac ;;
+  esac
+  if [ -n "$_nr" ]; then
+    _nl='[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?'
+    matches "^($_nl(\\.$_nl)*|\\[[0-9A-Fa-f:]*:[0-9A-Fa-f:]*])(:[0-9]+)?\$" "$_nr" || return 1
+    case "$_nr" in *]) ;; *:*)
+      _nport=${_nr##*:}
+      _nport=${_nport#"${_nport%%[!0]*}"}
+      ## 1 to 65535, leading zeros aside: at most five digits before comparing numbers.
+      if [ -z "$_nport" ] || [ "${#_nport}" -gt 5 ] || [ "$_nport" -gt 65535 ]; then return 1; fi ;;
+    esac
+  fi
+  _nc='[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*'
+  matches "^$_nc(/$_nc)*\$" "$_np"
+}
+## check_name WHAT VALUE: refuse VALUE unless is_name.
+check_name() {
+  one_line "$1" "$2"
+  [ "${#2}" -le 255 ] || fail "$1 '$2' is longer than 255 characters"
+  is_name "$2" || fail "$1 '$2' is not an image repository (lower-case [host[:port]/]path, no tag)"
+}
+
+#@section check_ref
+## Needs check_name, is_tag and is_digest.
+## check_ref WHAT VALUE: refuse VALUE unless it is name[:tag][@digest]. The tag starts at the
+## first ':' after the last '/' (one before it is a registry's port).
+check_ref() {
+  one_line "$1" "$2"
+  _rn=${2%%@*}
+  ## A second '@' is in the digest's part, which is_digest refuses.
+  case "$2" in *@*) is_digest "${2#*@}" || fail "$1 '$2' has an invalid digest" ;; esac
+  _rl=${_rn##*/}
+  case "$_rl" in *:*)
+    is_tag "${_rl#*:}" || fail "$1 '$2' has an invalid tag"
+    _rn=${_rn%"$_rl"}${_rl%%:*} ;;
+  esac
+  is_name "$_rn" || fail "$1 '$2' is not an image repository (lower-case [host[:port]/]path)"
+}
