@@ -151,3 +151,31 @@ def test_run_as_non_root_unset_everywhere_is_refused() -> None:
     )
     assert [(f.path, f.message) for f in lint(manifest, restricted=True)] == [expected]
     assert lint(manifest) == []
+
+
+# seccompProfile: the container's, else the pod's, must be RuntimeDefault or Localhost -------
+
+
+def test_no_seccomp_profile_is_refused_under_restricted() -> None:
+    manifest = workflow({})
+    del manifest["spec"]["templates"][0]["securityContext"]["seccompProfile"]
+    assert [(f.path, f.message, f.severity) for f in lint(manifest, restricted=True)] == [
+        (
+            f"{SC}.seccompProfile.type",
+            'container "app": seccompProfile.type is null (container and pod); '
+            '"restricted" requires RuntimeDefault or Localhost',
+            "error",
+        )
+    ]
+    assert lint(manifest) == []  # not root on the node: said only when asked
+
+
+def test_unconfined_seccomp_is_refused_and_the_container_profile_counts() -> None:
+    unconfined = workflow({"seccompProfile": {"type": "Unconfined"}})
+    (finding,) = lint(unconfined, restricted=True)
+    assert (finding.path, finding.severity) == (f"{SC}.seccompProfile.type", "error")
+    assert finding.message.startswith('container "app": seccompProfile.type is "Unconfined"')
+    # A container's own Localhost profile satisfies the profile without the pod's.
+    local = workflow({"seccompProfile": {"type": "Localhost", "localhostProfile": "p.json"}})
+    del local["spec"]["templates"][0]["securityContext"]["seccompProfile"]
+    assert lint(local, restricted=True) == []

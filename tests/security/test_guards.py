@@ -7,17 +7,22 @@
 - Library mode refuses an app whose nested settings the library does not give
   (``builder.platform_api``, ``source.allow_any_sha``), naming the setting, instead of
   running the app under the library's settings in silence.
+- ``apply`` checks every document of a stream for privileges before it sends any.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from click.testing import CliRunner
 
 from argo_buildpacks import BuildConfig, ConfigError
+from argo_buildpacks.cli._main import cli
 from argo_buildpacks.templates.library import (
     GIT_SECRET,
     REGISTRY_SECRET,
@@ -26,6 +31,7 @@ from argo_buildpacks.templates.library import (
 )
 from argo_buildpacks.templates.pipeline import to_manifest, workflow_template
 from argo_buildpacks.templates.rbac import release_manifests
+from tests.support.argo_fake import FakeArgo
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = BuildConfig.from_file(ROOT / "examples" / "my-python-app.yaml")
@@ -233,11 +239,6 @@ def test_cli_render_library_refuses_nested_settings(
     over: dict[str, Any], setting: str | None, tmp_path: Path
 ) -> None:
     # The command line path: exit 2, the setting named, no template written.
-    import yaml
-    from click.testing import CliRunner
-
-    from argo_buildpacks.cli._main import cli
-
     lib = tmp_path / "lib.yaml"
     lib.write_text(yaml.safe_dump(to_manifest(LIB)))
     app = tmp_path / "app.yaml"
@@ -248,3 +249,33 @@ def test_cli_render_library_refuses_nested_settings(
     assert result.exit_code == 2, result.output
     assert (setting or "source.allow_any_sha is true") in result.output
     assert not out.exists()
+
+
+# apply: the privileged gate looks at every document before anything is sent. --------------
+
+
+def test_cli_apply_refuses_a_stream_with_a_privileged_template_before_sending_any(
+    argo_fake: FakeArgo, tmp_path: Path
+) -> None:
+    # A clean template first, a privileged one second: without the command line's own gate
+    # over the whole stream, the first would be applied before the client refused the second.
+    clean = to_manifest(workflow_template(with_keys(name="clean-app")))
+    privileged = to_manifest(
+        workflow_template(with_keys(mode="pack-socket", layout="steps"), allow_privileged=True)
+    )
+    path = tmp_path / "stream.yaml"
+    path.write_text(yaml.safe_dump_all([clean, privileged]))
+    env = {
+        **{k: None for k in os.environ if k.startswith("ARGO")},
+        "ARGO_SERVER": argo_fake.address,
+        "ARGO_SECURE": "false",
+        "ARGO_TOKEN": argo_fake.token or "",
+    }
+    refused = CliRunner().invoke(cli, ["apply", "-f", str(path)], env=env)
+    assert refused.exit_code == 2, refused.output
+    assert refused.stderr.startswith(
+        f"Error: {path}: not applied: WorkflowTemplate 'my-python-app' gives a pod root on "
+        "the node ("
+    ), refused.stderr
+    assert refused.stderr.rstrip().endswith("pass --allow-privileged to accept it")
+    assert argo_fake.requests == []  # nothing at all was sent, not even the clean template
