@@ -98,3 +98,9 @@ test: lint typecheck docs pytest
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis site
+
+# The mutation audit of the security guards (bench/mutants.py; not part of `make test`): each
+# mutant weakens one guard in a temporary copy of the tree and must make a test fail.
+.PHONY: mutation
+mutation: $(STAMP) tools
+	$(BIN)/python bench/mutants.py

@@ -408,17 +408,27 @@ def test_apply_lint_errors_send_nothing(argo_client: ArgoClient, argo_fake: Fake
 
 
 @pytest.mark.parametrize(
-    "manifest",
+    ("manifest", "message"),
     [
-        "kind: WorkflowTemplate",
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {}},
+        (
+            "kind: WorkflowTemplate",
+            "apply() takes a Hera WorkflowTemplate/ClusterWorkflowTemplate or a manifest dict, "
+            "not str",
+        ),
+        (
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {}},
+            "apply() takes kind WorkflowTemplate or ClusterWorkflowTemplate, not 'ConfigMap'",
+        ),
     ],
 )
 def test_apply_rejects_what_is_not_a_template(
-    argo_client: ArgoClient, argo_fake: FakeArgo, manifest: Any
+    argo_client: ArgoClient, argo_fake: FakeArgo, manifest: Any, message: str
 ) -> None:
-    with pytest.raises((ConfigError, LintError)):
+    with pytest.raises(ConfigError) as info:
         argo_client.apply(manifest)
+    # Refused as not a template at all: not as a lint or a privilege problem.
+    assert type(info.value) is ConfigError
+    assert str(info.value) == message
     assert argo_fake.count() == 0
 
 

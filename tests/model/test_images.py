@@ -210,8 +210,41 @@ def test_parse_invalid_names_the_part(row: tuple[str, str]) -> None:
     assert fragment in message
 
 
-def test_tables_are_large_enough() -> None:
-    assert len(VALID) + len(INVALID) >= 50
+# Refused although the distribution grammar's regexp matches: rules the regexp cannot say
+# (checked by distribution in code), each with the rule's words.
+STRICTER_THAN_THE_REGEXP = {
+    "LOCALHOST/app": "must be lower-case",  # only 'localhost' itself is a registry name
+    "my_reg.io/app": "invalid host label",  # has a '.': a registry, so no '_'
+    "registry.io:0/app": "a port is a number from 1 to 65535",
+    "registry.io:65536/app": "a port is a number from 1 to 65535",
+    "[0]/app": "IPv6 address",
+    "a" * 256: "may have at most 255",
+    "registry.io/" + "a" * 244: "may have at most 255",
+}
+
+
+def test_parse_agrees_with_the_distribution_grammar() -> None:
+    # Every row of both tables, parsed: accepted exactly when the grammar matches, except
+    # for the digest rules (algorithm, length) and the named rules above.
+    texts = [row[0] for row in VALID] + [row[0] for row in INVALID]
+    for text in texts:
+        try:
+            ImageRef.parse(text)
+        except ImageRefError as exc:
+            accepted, message = False, str(exc)
+        else:
+            accepted, message = True, ""
+        grammar = REFERENCE.fullmatch(text) is not None
+        if accepted or not grammar:
+            assert accepted == grammar, (text, message)
+        elif "@" in text:
+            assert "digest" in message, (text, message)
+        else:
+            assert STRICTER_THAN_THE_REGEXP.get(text, "<not listed>") in message, (text, message)
+    # And each listed exception is refused for its rule.
+    for text, rule in STRICTER_THAN_THE_REGEXP.items():
+        with pytest.raises(ImageRefError, match=re.escape(rule)):
+            ImageRef.parse(text)
 
 
 def test_error_is_a_config_and_value_error() -> None:

@@ -130,8 +130,30 @@ def test_invalid_versions_name_input_and_rule(text: str, why: str) -> None:
     assert why in message
 
 
-def test_table_sizes() -> None:
-    assert len(VALID) + len(INVALID) >= 60
+# semver.org's own regular expression (the "suggested" one, numbered groups), ASCII only.
+SEMVER_ORG = re.compile(
+    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?",
+    re.ASCII,
+)
+
+
+def test_parse_agrees_with_semver_orgs_regex() -> None:
+    # Every row of both tables: accepted exactly when the spec's regex matches (after the
+    # one leading 'v'), and then split into the same parts.
+    for text, _ in [*VALID, *INVALID]:
+        bare = text[1:] if text.startswith("v") else text
+        match = SEMVER_ORG.fullmatch(bare)
+        try:
+            tag = SemverTag.parse(text)
+        except TagError:
+            assert match is None, text
+            continue
+        assert match is not None, text
+        major, minor, patch, pre, build = match.groups()
+        assert (tag.major, tag.minor, tag.patch) == (int(major), int(minor), int(patch))
+        assert (tag.prerelease, tag.build) == (pre, build)
 
 
 def test_spec_precedence_examples() -> None:

@@ -213,6 +213,43 @@ def cwd(tmp_path: Path) -> Path:
     return path
 
 
+# How the clone script answers each hostile repo: refused before git runs (the reason, after
+# "git-clone: repo '<value>' ") or, for URLs that are plain data for git, a failed fetch.
+WHITESPACE = "contains whitespace or control characters"
+NOT_A_URL = "is not a URL or user@host:path"
+DASH = "starts with '-'"
+HELPER = "uses a git remote helper ('::'), which is not allowed"
+FETCH = None
+REPO_OUTCOMES: dict[str, str | None] = {
+    "$(touch SENTINEL)": WHITESPACE,
+    "`touch SENTINEL`": WHITESPACE,
+    "; touch SENTINEL": WHITESPACE,
+    "a\ntouch SENTINEL": "contains a line break",  # said without the value
+    "'\"": NOT_A_URL,
+    "--upload-pack=touch SENTINEL": DASH,
+    "-oProxyCommand=touch SENTINEL": DASH,
+    "$(touch${IFS}SENTINEL)": NOT_A_URL,
+    "x|touch${IFS}SENTINEL": NOT_A_URL,
+    "x;touch${IFS}SENTINEL": NOT_A_URL,
+    "--upload-pack=touch${IFS}SENTINEL": DASH,
+    "ext::sh${IFS}-c${IFS}touch${IFS}SENTINEL": HELPER,
+    "ext::sh -c touch% SENTINEL": WHITESPACE,
+    "fd::3": HELPER,
+    "ssh://-oProxyCommand=touch${IFS}SENTINEL/x": FETCH,
+    "ssh://git@example.invalid/x$(touch${IFS}SENTINEL)": FETCH,
+    "ssh://$(touch${IFS}SENTINEL)@example.invalid/x": FETCH,
+    "git@example.invalid:$(touch${IFS}SENTINEL)": FETCH,
+    "-oProxyCommand=touch${IFS}SENTINEL:x": DASH,
+    "https://example.invalid/$(touch${IFS}SENTINEL)": FETCH,
+    "file:///nonexistent/$(touch${IFS}SENTINEL)": FETCH,
+    "file:///nonexistent/x'$(touch${IFS}SENTINEL)'": FETCH,
+}
+
+
+def test_every_hostile_repo_has_an_expected_outcome() -> None:
+    assert list(REPO_OUTCOMES) == HOSTILE_REPOS
+
+
 @pytest.mark.parametrize("shell", SHELLS)
 @pytest.mark.parametrize("value", HOSTILE_REPOS)
 def test_repo(shell: Shell, tmp_path: Path, value: str) -> None:
@@ -230,13 +267,20 @@ def test_repo(shell: Shell, tmp_path: Path, value: str) -> None:
     )
     refused(done, "git-clone")
     last = done.stderr.splitlines()[-1]
-    if last.startswith("git-clone: fetching"):
-        # Data for git: a fetch that failed (no such host or path), and nothing else.
-        assert git_calls(tmp_path)[-1] == "fetch", git_calls(tmp_path)
+    reason = REPO_OUTCOMES[value]
+    if reason is FETCH:
+        # Data for git: one fetch of exactly that URL, which failed (no such host or path).
+        assert last.startswith(f"git-clone: fetching 'main' from '{value}' failed "), last
+        assert git_calls(tmp_path) == ["init", "config", "fetch"]
+    elif "\n" in value:
+        assert last == f"git-clone: repo {reason}"
+        assert git_calls(tmp_path) == []  # refused before git ran at all
     else:
-        # Refused by the script's checks: git never ran at all.
-        assert any(w in last for w in ("repo ", "line break", "starts with '-'")), last
-        assert git_calls(tmp_path) == []
+        assert last == f"git-clone: repo '{value}' {reason}"
+        assert git_calls(tmp_path) == []  # refused before git ran at all
+    ssh_args = tmp_path / "ssh-args"
+    # No option reached ssh from the URL (git refuses a host or user starting with '-').
+    assert not ssh_args.exists() or "-oProxyCommand" not in ssh_args.read_text()
     no_sentinel(tmp_path)
     assert list((tmp_path / "tmp").iterdir()) == []
 
