@@ -98,6 +98,10 @@ def test_restricted_profile_allows_only_net_bind_service() -> None:
     ]
     only_bind = workflow({"capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}})
     assert profile(only_bind) == []
+    # ...and the privileged gate (lint, apply) agrees: it is no root on the node.
+    assert lint(only_bind, restricted=True) == []
+    (finding,) = lint(manifest, restricted=True)
+    assert finding.message == "container 'app' adds capabilities NET_RAW"
 
 
 def test_cli_lint_restricted_reports_added_capabilities(tmp_path: Path) -> None:

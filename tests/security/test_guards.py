@@ -21,15 +21,14 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from argo_buildpacks import BuildConfig, ConfigError
+from argo_buildpacks import BuildConfig, ConfigError, to_manifest, workflow_template
 from argo_buildpacks.cli._main import cli
+from argo_buildpacks.templates.app import app_template
 from argo_buildpacks.templates.library import (
     GIT_SECRET,
     REGISTRY_SECRET,
-    app_template,
     library_template,
 )
-from argo_buildpacks.templates.pipeline import to_manifest, workflow_template
 from argo_buildpacks.templates.rbac import release_manifests
 from tests.support.argo_fake import FakeArgo
 

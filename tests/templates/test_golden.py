@@ -159,11 +159,6 @@ def test_a_changed_template_fails_with_a_unified_diff() -> None:
     assert "UPDATE_GOLDEN=1" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="examples/library-app.yaml's header says 'argo-buildpacks library ... -o lib.yaml', "
-    "but -o is the output format: the command fails; it should say --output-file lib.yaml",
-)
 def test_library_app_header_commands_run_as_written(tmp_path: Path) -> None:
     header = (EXAMPLES / "library-app.yaml").read_text().splitlines()
     commands = [
