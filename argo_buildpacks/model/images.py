@@ -36,6 +36,7 @@ import string
 from typing import TYPE_CHECKING, Any
 
 from argo_buildpacks.errors import ImageRefError
+from argo_buildpacks.model._scalar import string_scalar_schema
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -224,13 +225,7 @@ class ImageRef:
     def __get_pydantic_core_schema__(
         cls, source: type[Any], handler: GetCoreSchemaHandler
     ) -> CoreSchema:
-        # Imported when a pydantic model uses this type: the type alone stays light.
-        from pydantic_core import core_schema
-
-        return core_schema.no_info_plain_validator_function(
-            _coerce,
-            serialization=core_schema.plain_serializer_function_ser_schema(str),
-        )
+        return string_scalar_schema(_coerce)
 
     @classmethod
     def __get_pydantic_json_schema__(
