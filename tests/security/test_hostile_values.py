@@ -231,8 +231,8 @@ def test_repo(shell: Shell, tmp_path: Path, value: str) -> None:
     refused(done, "git-clone")
     last = done.stderr.splitlines()[-1]
     if last.startswith("git-clone: fetching"):
-        # Data for git: a fetch that failed (no such host or path), and nothing else.
-        assert git_calls(tmp_path)[-1] == "fetch", git_calls(tmp_path)
+        # Data for git: a fetch (or the lookup of a plain name) that failed, nothing else.
+        assert git_calls(tmp_path)[-1] in ("fetch", "ls-remote"), git_calls(tmp_path)
     else:
         # Refused by the script's checks: git never ran at all.
         assert any(w in last for w in ("repo ", "line break", "starts with '-'")), last
