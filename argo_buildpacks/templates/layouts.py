@@ -137,9 +137,7 @@ def single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
         sidecars=sidecars,
         volumes=volumes,
         # expected-commit is optional: callers from before it existed pass tag and revision.
-        inputs=[
-            Parameter(name=n, default="" if n == "expected-commit" else None) for n in names
-        ],
+        inputs=[Parameter(name=n, default="" if n == "expected-commit" else None) for n in names],
         outputs=[
             *_output_params({name: f"{paths.out}/{name}" for name in WORKFLOW_OUTPUTS}),
             *([sbom_artifact(config, global_name=True)] if config.sbom else []),

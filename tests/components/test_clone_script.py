@@ -790,7 +790,10 @@ class TestGitHosts:
         shown = repo.replace("git@", "***@") if "://" in repo else repo
         assert clone.stderr == (
             f"git-clone: repo '{shown}' "
-            + (problem or "is not on a host this template sends credentials to (github.com gitlab.com)")
+            + (
+                problem
+                or "is not on a host this template sends credentials to (github.com gitlab.com)"
+            )
             + "\n"
         )
         assert not calls.exists()
