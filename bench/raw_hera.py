@@ -138,6 +138,7 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
             env=_env(
                 REPO=cfg.source.url,
                 REVISION="{{inputs.parameters.revision}}",
+                EXPECTED_COMMIT="{{inputs.parameters.expected-commit}}",
                 ALLOW_ANY_SHA="false",
                 ALLOW_PULL_REQUESTS="false",
                 DEPTH="1",
@@ -194,7 +195,10 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
                 ),
             ),
         ],
-        inputs=[Parameter(name=n) for n in ("tag", "revision")],
+        inputs=[
+            Parameter(name=n, default="" if n == "expected-commit" else None)
+            for n in ("tag", "revision", "expected-commit")
+        ],
         outputs=[
             Parameter(name=n, value_from=ValueFrom(path=f"{ws}/out/{n}"), global_name=n)
             for n in ("image", "digest", "tags", "commit")
@@ -222,7 +226,7 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
                     arguments=Arguments(
                         parameters=[
                             ModelParameter(name=n, value="{{workflow.parameters." + n + "}}")
-                            for n in ("tag", "revision")
+                            for n in ("tag", "revision", "expected-commit")
                         ]
                     ),
                 )
@@ -256,6 +260,11 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
                 value=image,
                 enum=[image],
                 description="Image repository (no tag); fixed when the template was installed",
+            ),
+            Parameter(
+                name="expected-commit",
+                value="",
+                description="The commit the revision must name (a push event's SHA); empty: any",
             ),
         ],
         templates=[main, build],

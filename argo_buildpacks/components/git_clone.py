@@ -69,9 +69,13 @@ def git_clone(
     ``{{inputs.parameters.repo}}``) at ``{{inputs.parameters.revision}}`` into the build's
     ``src`` directory (``/workspace/<config.name>/src``).
 
-    A run's revision may name a branch or a tag; a commit SHA only when a branch or tag
+    A run's revision may name a branch or a tag (``refs/heads/NAME``, ``refs/tags/NAME``, or
+    a plain name that is one of them and not both); a commit SHA only when a branch or tag
     reaches it (unless ``source.allow_any_sha``); pull/merge-request refs only with
-    ``source.allow_pull_requests``. The in-cluster script enforces this: runs bypass Python.
+    ``source.allow_pull_requests``. ``expected-commit`` (a push event's SHA) makes the clone
+    refuse a ref that names anything else. With credentials, the repository must be a URL
+    `argo_buildpacks._kits.git.credential_url_problem` accepts. The in-cluster script
+    enforces all of this: runs bypass Python.
 
     Args:
         config: the build: its ``source`` (url, depth, submodules, subpath, credentials,
@@ -92,8 +96,9 @@ def git_clone(
         resources: override ``config.resources.clone``.
         repo_overridable: overrides whether ``config.overridable`` lists ``repo``.
 
-    Inputs: ``revision`` (and ``repo`` when overridable). Outputs: ``commit`` (full SHA),
-    ``commit-epoch`` (committer date, seconds), and ``describe`` when ``describe``. The
+    Inputs: ``revision``, ``expected-commit`` (and ``repo`` when overridable). Outputs:
+    ``commit`` (full SHA), ``commit-epoch`` (committer date, seconds), and ``describe``
+    when ``describe``. The
     credentials' Secret volume and the pod securityContext (``fsGroup``: the Secret is
     0440) are on the template; the workspace volume is the workflow's.
 
@@ -126,6 +131,7 @@ def git_clone(
     values: dict[str, str | None] = {
         "REPO": "{{inputs.parameters.repo}}" if repo_overridable else source.url,
         "REVISION": "{{inputs.parameters.revision}}",
+        "EXPECTED_COMMIT": "{{inputs.parameters.expected-commit}}",
         "ALLOW_ANY_SHA": "true" if source.allow_any_sha else "false",
         "ALLOW_PULL_REQUESTS": "true" if source.allow_pull_requests else "false",
         "DEPTH": str(source.depth or 0),
@@ -168,6 +174,8 @@ def git_clone(
         inputs=[
             *([Parameter(name="repo", default=source.url)] if repo_overridable else []),
             Parameter(name="revision", default=source.revision),
+            # A push event's SHA: the fetched ref must name it (empty: no such check).
+            Parameter(name="expected-commit", default=""),
         ],
         outputs=[Parameter(name=k, value_from=ValueFrom(path=f"{paths.out}/{k}")) for k in outputs],
         volume_mounts=mounts,

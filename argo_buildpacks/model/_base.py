@@ -215,7 +215,8 @@ def format_validation_error(
         given = err.get("input")
         if err["type"] == "missing":
             lines.append(f"{source}: {path}: required key is missing")
-        elif loc and loc[-1] == "url":  # may hold a credential: the message shows it redacted
+        elif loc and (loc[-1] in ("url", "repo") or str(loc[-1]).endswith("_url")):
+            # A URL may hold a credential: its message shows it redacted, never the input.
             lines.append(f"{source}: {path}: {msg}")
         elif isinstance(given, (str, int, float, bool)) and repr(given) not in msg:
             lines.append(f"{source}: {path}: {msg} (got {given!r})")

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
-from argo_buildpacks._kits.git import git_revision, git_url_kind, relative_path
+from argo_buildpacks._kits.git import git_revision, git_url_kind, redact, relative_path
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model._base import Model
 from argo_buildpacks.model._fields import (
@@ -121,11 +121,17 @@ def repository_path(url: str) -> str:
 
 
 def _https_url(value: str) -> str:
+    # The message shows the URL redacted: a token pasted into it must not reach a log.
     parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.netloc or "@" in parts.netloc:
-        raise ValueError(f"{value!r} must be an https:// URL without credentials")
+    shown = redact(value)
+    if parts.scheme != "https" or not parts.netloc or "@" in value:
+        raise ValueError(f"{shown!r} must be an https:// URL without credentials")
     if any(ord(c) <= 0x20 for c in value):
-        raise ValueError(f"{value!r} contains whitespace or control characters")
+        raise ValueError(f"{shown!r} contains whitespace or control characters")
+    try:
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        raise ValueError(f"{shown!r} has an invalid port") from None
     return value
 
 
@@ -377,16 +383,18 @@ def release_arguments(
     parameters: Mapping[str, str] | None = None,
 ) -> tuple[str, dict[str, str]]:
     """``tag`` and ``revision`` of a run from one git tag: ``"v1.4.2"`` builds the commit
-    the git tag ``v1.4.2`` names, as version ``1.4.2``.
+    the git tag ``v1.4.2`` names (revision ``refs/tags/v1.4.2``: never a branch of that
+    name), as version ``1.4.2``.
 
     Args:
         release: the git tag (a SemVer version, one leading ``v`` allowed).
         tag: a version also given separately: must be the same version.
-        parameters: further parameters; a ``revision`` among them must be ``release``.
+        parameters: further parameters; a ``revision`` among them must be ``release`` or
+            ``refs/tags/<release>``.
 
     Returns:
         The version (normalised, as the ``tag`` parameter) and the parameters with
-        ``revision`` set to ``release``.
+        ``revision`` set to ``refs/tags/<release>``.
 
     Raises:
         TagError: ``release`` is not a SemVer version.
@@ -410,10 +418,11 @@ def release_arguments(
             "was also given; give the release alone"
         )
     params.pop("tag", None)
-    if params.get("revision", release) != release:
+    ref = f"refs/tags/{release}"
+    if params.get("revision", ref) not in (release, ref):
         raise ConfigError(
-            f"release {release!r} builds the git tag {release!r} but revision="
+            f"release {release!r} builds the git tag {ref!r} but revision="
             f"{params['revision']!r} was also given; give the release alone"
         )
-    params["revision"] = release
+    params["revision"] = ref
     return str(version), params

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from argo_buildpacks._kits.git import git_url_kind
+from argo_buildpacks._kits.git import credential_url_problem, git_url_kind, redact
 from argo_buildpacks.model._base import Model
 from argo_buildpacks.model._fields import GitRevision, RepoPath, SecretKey, SecretName
 
@@ -84,9 +84,19 @@ class GitSource(Model):
             return self
         if self.credentials.kind == "https" and kind != "https":
             raise ValueError(
-                f"https_token_secret needs an https:// URL, got {kind} URL {self.url!r}"
+                f"https_token_secret needs an https:// URL, got {kind} URL {redact(self.url)!r}"
                 + (" (a token is never sent over plain http)" if kind == "http" else "")
             )
         if self.credentials.kind == "ssh" and kind != "ssh":
-            raise ValueError(f"ssh_key_secret needs an ssh URL, got {kind} URL {self.url!r}")
+            raise ValueError(
+                f"ssh_key_secret needs an ssh URL, got {kind} URL {redact(self.url)!r}"
+            )
+        # Credentials go only to a URL that git, curl and the host checks read alike.
+        problem, _ = credential_url_problem(self.url, self.credentials.kind)
+        if problem is not None:
+            raise ValueError(
+                f"url {redact(self.url)!r} {problem}; credentials are sent only for "
+                + ("https://HOST[:PORT]/PATH" if self.credentials.kind == "https" else "ssh")
+                + " URLs with a lower-case host name and plain path segments"
+            )
         return self

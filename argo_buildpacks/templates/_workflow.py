@@ -144,8 +144,8 @@ def check_choice(what: str, value: object, allowed: Sequence[str]) -> None:
 
 def workflow_parameters(config: BuildConfig) -> list[Parameter]:
     """The contract's workflow parameters: ``tag`` (empty by default when the tag may come
-    from git), ``revision``, and ``repo``/``image`` fixed unless the config lists them as
-    overridable."""
+    from git), ``revision``, ``repo``/``image`` fixed unless the config lists them as
+    overridable, and ``expected-commit`` (empty; a Sensor sets the pushed SHA)."""
     tag = Parameter(
         name="tag",
         description="SemVer 2.0.0 version to build (one leading 'v' allowed)"
@@ -160,6 +160,13 @@ def workflow_parameters(config: BuildConfig) -> list[Parameter]:
         ),
         _fixed_or_free(config, "repo", config.source.url, "Git repository URL"),
         _fixed_or_free(config, "image", str(config.image), "Image repository (no tag)"),
+        # Set by the Sensor from the push event: the clone refuses a ref that names another
+        # commit (a branch or a re-pointed tag standing in for the pushed release).
+        Parameter(
+            name="expected-commit",
+            value="",
+            description="The commit the revision must name (a push event's SHA); empty: any",
+        ),
     ]
 
 

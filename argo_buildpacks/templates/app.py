@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from urllib.parse import urlsplit
 
 from hera.workflows import ClusterWorkflowTemplate, WorkflowTemplate
 from hera.workflows.models import Arguments, Template, TemplateRef, WorkflowStep
 from hera.workflows.models import Parameter as ModelParameter
 
 from argo_buildpacks._kits.contract import LABEL_PREFIX
+from argo_buildpacks._kits.git import credential_host
 from argo_buildpacks.components.deploy import add_deploy
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig
@@ -72,6 +72,7 @@ def app_template(
     run_values = {
         "tag": "{{workflow.parameters.tag}}",
         "revision": "{{workflow.parameters.revision}}",
+        "expected-commit": "{{workflow.parameters.expected-commit}}",
         "repo": "{{workflow.parameters.repo}}"
         if "repo" in config.overridable
         else config.source.url,
@@ -236,18 +237,15 @@ def _check_fits(config: BuildConfig, library: ClusterWorkflowTemplate) -> None:
             f"{app}: library mode reads the git Secret's standard keys "
             "(token, ssh-privatekey, known_hosts); rename the keys or use workflow_template"
         )
-    host = _url_host(source.url)
+    try:  # the clone's rule (credential_url in _prelude.sh): one host, read alike by all
+        host = credential_host(source.url, creds.kind)
+    except ValueError as exc:
+        raise ConfigError(f"{app}: source.url: {exc}") from None
     if host not in (settings.get("git_hosts") or []):
         raise ConfigError(
             f"{app}: source.url is on {host!r}, where library {library.name!r} sends no git "
             f"credentials (git_hosts: {', '.join(settings.get('git_hosts') or []) or 'none'})"
         )
-
-
-def _url_host(url: str) -> str:
-    if "://" in url:
-        return (urlsplit(url).hostname or "").lower()
-    return url.split(":", 1)[0].rsplit("@", 1)[-1].lower()  # scp-like user@host:path
 
 
 def _app_values(config: BuildConfig) -> dict[str, str]:

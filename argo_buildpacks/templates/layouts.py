@@ -75,7 +75,12 @@ def _output_params(names: Mapping[str, str]) -> list[Parameter]:
 
 def _run_args(config: BuildConfig) -> list[str]:
     """The workflow parameters the build templates take: what a run may set."""
-    return ["tag", "revision", *(n for n in ("repo", "image") if n in config.overridable)]
+    return [
+        "tag",
+        "revision",
+        "expected-commit",
+        *(n for n in ("repo", "image") if n in config.overridable),
+    ]
 
 
 def single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
@@ -131,7 +136,8 @@ def single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
         containers=nodes,
         sidecars=sidecars,
         volumes=volumes,
-        inputs=[Parameter(name=n) for n in names],
+        # expected-commit is optional: callers from before it existed pass tag and revision.
+        inputs=[Parameter(name=n, default="" if n == "expected-commit" else None) for n in names],
         outputs=[
             *_output_params({name: f"{paths.out}/{name}" for name in WORKFLOW_OUTPUTS}),
             *([sbom_artifact(config, global_name=True)] if config.sbom else []),
@@ -195,7 +201,9 @@ def steps(config: BuildConfig, allow_privileged: bool) -> list[Any]:
         (
             "git-clone",
             "git-clone",
-            _workflow_args(["revision", *[n for n in overridable if n == "repo"]]),
+            _workflow_args(
+                ["revision", "expected-commit", *[n for n in overridable if n == "repo"]]
+            ),
         ),
     ]
     if len(parts) > 2:

@@ -337,7 +337,12 @@ def _parameterize(
     given = template.inputs if isinstance(template.inputs, list) else []
     # The component's own inputs (tag, revision, repo, image...), without the placeholder
     # config's values as defaults: the caller gives them.
-    own = [Parameter(name=p.name) for p in given if isinstance(p, Parameter)]
+    # expected-commit keeps its empty default: apps rendered before it existed omit it.
+    own = [
+        Parameter(name=p.name, default="" if p.name == "expected-commit" else None)
+        for p in given
+        if isinstance(p, Parameter)
+    ]
     per_app = [
         Parameter(name=n)
         if LIBRARY_INPUTS[n] is None

@@ -4,9 +4,11 @@
   receiving the repository's push events, authenticated by a Secret reference.
 - `sensor`: a ``Sensor`` that submits the app's WorkflowTemplate (by
   ``workflowTemplateRef``) when a tag matching ``trigger.tags`` is pushed to *this*
-  repository: the tag name (``refs/tags/`` removed) becomes both ``tag`` and ``revision``.
-  Optionally a push to one of ``trigger.branches`` builds that branch with the version
-  from git.
+  repository: the tag name (``refs/tags/`` removed) becomes ``tag``, the full ref
+  (``refs/tags/NAME``: never a branch of that name) ``revision``, and on GitHub and GitLab
+  the pushed SHA (``body.after``) ``expected-commit``, which the clone checks. Optionally a
+  push to one of ``trigger.branches`` builds that branch (``refs/heads/NAME``) with the
+  version from git.
 - `cron_workflow`: a ``CronWorkflow`` that rebuilds the configured revision with the
   version from git, so images pick up patched run images and buildpacks.
 - `release_workflow`: the Workflow a Sensor submits: a ``workflowTemplateRef`` with the
@@ -19,16 +21,25 @@ Data filters are Go regular expressions matched anywhere in the value, so every 
 is anchored. A parameter's ``dataTemplate`` is a Go template over ``.Input`` (the event
 data) with sprig functions; ``trimPrefix`` removes ``refs/tags/``. No fallback ``value``:
 an event the template cannot read fails the trigger instead of submitting a default.
+
+A body may hold a key twice. The data filters read it with gjson, which takes the FIRST
+(pkg/sensors/dependencies/filter.go, ``gjson.GetBytes``); a ``dataTemplate`` reads the
+body decoded into a map, which keeps the LAST (pkg/sensors/triggers/params.go,
+``getValueWithTemplate``: ``gjson.ParseBytes(...).Value()``). So each template applies the
+filter's own pattern again to what it reads (``regexMatch``) and yields nothing otherwise,
+which fails the trigger: every value submitted is one the filter's pattern accepts.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from hera.workflows import ClusterWorkflowTemplate, Parameter, Workflow, WorkflowTemplate
 from hera.workflows.models import WorkflowTemplateRef
 
+from argo_buildpacks._kits.git import redact
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig
 from argo_buildpacks.model.release import TriggerConfig, repository_path, tag_pattern_regex
@@ -48,8 +59,9 @@ API_VERSION = "argoproj.io/v1alpha1"
 #: The event's key under the EventSource's provider section (``spec.github.push``).
 EVENT_NAME = "push"
 #: The workflow parameters the event fills, in the order `release_workflow` lists them.
-EVENT_PARAMETERS = ("tag", "revision")
+EVENT_PARAMETERS = ("tag", "revision", "expected-commit")
 _NULL_SHA = "^0{40}$"
+_SHA = "^([0-9a-f]{40}|[0-9a-f]{64})$"
 # Argo Events images run from scratch with no USER: give them a non-root uid (the
 # controller mounts an emptyDir on /tmp, where the sensor writes the workflow it submits).
 _EVENTS_UID = 9731
@@ -162,14 +174,12 @@ def event_source(config: BuildConfig) -> dict[str, Any]:
 
 
 def _origin(url: str) -> str:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     if parts.scheme != "https":
         raise ConfigError(
-            f"trigger.gitlab_url is needed: source.url {url!r} is not an https:// URL"
+            f"trigger.gitlab_url is needed: source.url {redact(url)!r} is not an https:// URL"
         )
-    return f"https://{parts.netloc}"
+    return f"https://{parts.netloc.rpartition('@')[2]}"
 
 
 def _string(path: str, *patterns: str, negate: bool = False) -> dict[str, Any]:
@@ -208,14 +218,30 @@ def _ref_regex(prefix: str, names_regex: str) -> str:
     return "^" + _go_literal(prefix) + names_regex.removeprefix("^")
 
 
-def _param(dependency: str, index: int, prefix: str) -> dict[str, Any]:
+def _guarded(pattern: str, path: str, value: str) -> str:
+    """A Go template yielding ``value`` only when ``.Input.<path>`` matches ``pattern`` (the
+    data filter's own), else nothing, which fails the trigger. The pattern is a raw string
+    (backquotes): the tag and branch patterns hold none."""
+    if "`" in pattern:  # pragma: no cover - tag globs and branch names cannot hold one
+        raise ConfigError(f"pattern {pattern!r} cannot be a Go raw string")
+    return f"{{{{ if regexMatch `{pattern}` .Input.{path} }}}}{value}{{{{ end }}}}"
+
+
+def _param(dependency: str, name: str, template: str) -> dict[str, Any]:
     return {
-        "src": {
-            "dependencyName": dependency,
-            "dataTemplate": '{{ trimPrefix "' + prefix + '" .Input.body.ref }}',
-        },
-        "dest": f"spec.arguments.parameters.{index}.value",
+        "src": {"dependencyName": dependency, "dataTemplate": template},
+        "dest": f"spec.arguments.parameters.{EVENT_PARAMETERS.index(name)}.value",
     }
+
+
+def _ref_params(dependency: str, pattern: str, prefix: str) -> list[dict[str, Any]]:
+    """``revision``: the full ref; ``tag`` (tags only): the name without ``refs/tags/``."""
+    ref = "{{ .Input.body.ref }}"
+    params = [_param(dependency, "revision", _guarded(pattern, "body.ref", ref))]
+    if prefix == "refs/tags/":
+        name = '{{ trimPrefix "refs/tags/" .Input.body.ref }}'
+        params.insert(0, _param(dependency, "tag", _guarded(pattern, "body.ref", name)))
+    return params
 
 
 def sensor_service_account(config: BuildConfig) -> str:
@@ -239,18 +265,20 @@ def sensor(
     """
     trig = _trigger(config)
     workflow = to_dict(release_workflow(template or config.name, namespace=config.namespace))
-    tag_index = EVENT_PARAMETERS.index("tag")
-    rev_index = EVENT_PARAMETERS.index("revision")
+    tag_refs = _ref_regex("refs/tags/", tag_pattern_regex(trig.tags))
+    tag_params = _ref_params("tag-push", tag_refs, "refs/tags/")
+    if trig.provider in ("github", "gitlab"):
+        # The pushed SHA (a tag object's or its commit's): the clone builds only that.
+        after = "{{ .Input.body.after }}"
+        tag_params.append(
+            _param("tag-push", "expected-commit", _guarded(_SHA, "body.after", after))
+        )
     dependencies = [
         {
             "name": "tag-push",
             "eventSourceName": config.name,
             "eventName": EVENT_NAME,
-            "filters": {
-                "data": _filters(
-                    config, _ref_regex("refs/tags/", tag_pattern_regex(trig.tags)), branch=False
-                )
-            },
+            "filters": {"data": _filters(config, tag_refs, branch=False)},
         }
     ]
     triggers = [
@@ -261,24 +289,20 @@ def sensor(
                 "argoWorkflow": {
                     "operation": "submit",
                     "source": {"resource": workflow},
-                    "parameters": [
-                        _param("tag-push", tag_index, "refs/tags/"),
-                        _param("tag-push", rev_index, "refs/tags/"),
-                    ],
+                    "parameters": tag_params,
                 },
             }
         }
     ]
     if trig.branches:
         names = "^(" + "|".join(_go_literal(b) for b in trig.branches) + ")$"
+        branch_refs = _ref_regex("refs/heads/", names)
         dependencies.append(
             {
                 "name": "branch-push",
                 "eventSourceName": config.name,
                 "eventName": EVENT_NAME,
-                "filters": {
-                    "data": _filters(config, _ref_regex("refs/heads/", names), branch=True)
-                },
+                "filters": {"data": _filters(config, branch_refs, branch=True)},
             }
         )
         triggers.append(
@@ -290,7 +314,7 @@ def sensor(
                         "operation": "submit",
                         # tag "" (from git): only the revision comes from the event.
                         "source": {"resource": workflow},
-                        "parameters": [_param("branch-push", rev_index, "refs/heads/")],
+                        "parameters": _ref_params("branch-push", branch_refs, "refs/heads/"),
                     },
                 }
             }
@@ -314,8 +338,9 @@ def release_workflow(
     namespace: str | None = None,
     cluster_scope: bool | None = None,
 ) -> Workflow:
-    """The Workflow a Sensor submits: ``template`` by reference, with ``tag`` and
-    ``revision`` (in that order, `EVENT_PARAMETERS`) left empty for the event's values.
+    """The Workflow a Sensor submits: ``template`` by reference, with ``tag``, ``revision``
+    and ``expected-commit`` (in that order, `EVENT_PARAMETERS`) left empty for the event's
+    values (an event that sets no ``expected-commit`` leaves it empty: no check).
 
     Unlike `argo_buildpacks.templates.pipeline.workflow_for` it validates no tag: the values
     arrive with the event, and the in-cluster tag check decides.

@@ -1111,7 +1111,11 @@ def test_submit_refuses_an_undeclared_parameter(
 ) -> None:
     done = invoke("submit", "my-python-app", "--tag", "1.4.2", "-p", "revison=main", env=applied)
     assert done.exit_code == 2
-    assert_clean_error(done.stderr, "'revison' are not declared", "declared: image, repo, revision")
+    assert_clean_error(
+        done.stderr,
+        "'revison' are not declared",
+        "declared: expected-commit, image, repo, revision",
+    )
     assert argo_fake.count("POST", "/submit$") == 0
 
 

@@ -22,13 +22,18 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "my-python-app.yaml
 
 
 def test_release_sets_the_version_and_the_git_tag() -> None:
-    assert release_arguments("v1.4.2") == ("1.4.2", {"revision": "v1.4.2"})
+    # The revision is the tag's full ref: a branch named v1.4.2 is never built instead.
+    assert release_arguments("v1.4.2") == ("1.4.2", {"revision": "refs/tags/v1.4.2"})
     assert release_arguments("2.0.0-rc.1", parameters={"repo": "x"}) == (
         "2.0.0-rc.1",
-        {"repo": "x", "revision": "2.0.0-rc.1"},
+        {"repo": "x", "revision": "refs/tags/2.0.0-rc.1"},
     )
-    # The same version or revision given again is not a conflict.
-    assert release_arguments("v1.4.2", tag="1.4.2", parameters={"revision": "v1.4.2"})[0] == "1.4.2"
+    # The same version or revision given again (plain or as the full ref) is not a conflict.
+    for same in ("v1.4.2", "refs/tags/v1.4.2"):
+        assert release_arguments("v1.4.2", tag="1.4.2", parameters={"revision": same}) == (
+            "1.4.2",
+            {"revision": "refs/tags/v1.4.2"},
+        )
 
 
 @pytest.mark.parametrize(
@@ -37,6 +42,11 @@ def test_release_sets_the_version_and_the_git_tag() -> None:
         ({"tag": "1.4.3"}, "release 'v1.4.2' is version 1.4.2 but tag '1.4.3' was also given"),
         ({"parameters": {"tag": "1.5.0"}}, "but parameter tag='1.5.0' was also given"),
         ({"parameters": {"revision": "main"}}, "but revision='main' was also given"),
+        (
+            {"parameters": {"revision": "refs/heads/v1.4.2"}},
+            "release 'v1.4.2' builds the git tag 'refs/tags/v1.4.2' but "
+            "revision='refs/heads/v1.4.2' was also given",
+        ),
     ],
 )
 def test_conflicts_are_refused(kwargs: dict[str, object], message: str) -> None:
@@ -60,7 +70,7 @@ def client(argo_client: ArgoClient) -> ArgoClient:
 def test_client_submit_with_release(client: ArgoClient, argo_fake: FakeArgo) -> None:
     client.submit("my-python-app", release="v1.4.2")
     body = argo_fake.requests[-1].body
-    assert body["submitOptions"]["parameters"] == ["tag=1.4.2", "revision=v1.4.2"]
+    assert body["submitOptions"]["parameters"] == ["tag=1.4.2", "revision=refs/tags/v1.4.2"]
 
 
 def test_client_refuses_a_conflict_without_a_request(
@@ -90,7 +100,7 @@ def test_cli_submit_release(argo_fake: FakeArgo) -> None:
     done = runner.invoke(cli, ["submit", "my-python-app", "--release", "v1.4.2"], env=env)
     assert done.exit_code == 0, done.output
     [request] = [r for r in argo_fake.requests if r.path.endswith("/submit")]
-    assert request.body["submitOptions"]["parameters"] == ["tag=1.4.2", "revision=v1.4.2"]
+    assert request.body["submitOptions"]["parameters"] == ["tag=1.4.2", "revision=refs/tags/v1.4.2"]
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from argo_buildpacks._kits.git import redact
 from argo_buildpacks.components import git_clone, pack_build, tag_check
 from argo_buildpacks.components.buildpacks_build import PHASES, lifecycle_phase
 from argo_buildpacks.components.scripts import load
@@ -269,9 +270,10 @@ def test_repo(shell: Shell, tmp_path: Path, value: str) -> None:
     last = done.stderr.splitlines()[-1]
     reason = REPO_OUTCOMES[value]
     if reason is FETCH:
-        # Data for git: one fetch of exactly that URL, which failed (no such host or path).
-        assert last.startswith(f"git-clone: fetching 'main' from '{value}' failed "), last
-        assert git_calls(tmp_path) == ["init", "config", "fetch"]
+        # Data for git: one look-up of exactly that URL (is 'main' a branch or a tag?), which
+        # failed (no such host or path); the message shows the URL without its user part.
+        assert last.startswith(f"git-clone: fetching 'main' from '{redact(value)}' failed "), last
+        assert git_calls(tmp_path) == ["init", "config", "ls-remote"]
     elif "\n" in value:
         assert last == f"git-clone: repo {reason}"
         assert git_calls(tmp_path) == []  # refused before git ran at all

@@ -10,6 +10,7 @@ runs ``[shell, -c, SCRIPT, NAME, *args]`` with a minimal environment.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import shutil
@@ -66,6 +67,8 @@ class Rendered:
     name: str
     args: tuple[str, ...]
     env: Mapping[str, str]
+    #: The container's inputs that have a default (Argo uses it when a run gives none).
+    defaults: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 def render(container: Any) -> Rendered:
@@ -79,11 +82,18 @@ def render(container: Any) -> Rendered:
     assert len(command) >= 4, "expected /bin/sh -c SCRIPT NAME"
     env = {e.name: e.value for e in container.env or []}
     assert all(isinstance(v, str) for v in env.values()), env
+    inputs = getattr(container, "inputs", None)
+    defaults = {
+        str(p.name): str(p.default)
+        for p in (inputs if isinstance(inputs, list) else [])
+        if getattr(p, "default", None) is not None
+    }
     return Rendered(
         script=command[2],
         name=command[3],
         args=(*command[4:], *(container.args or [])),
         env=env,
+        defaults=defaults,
     )
 
 
@@ -143,7 +153,7 @@ def run(
         cwd: the working directory (a container's is ``/``; tests use a scratch dir).
         timeout: seconds before the run is killed.
     """
-    params = params or {}
+    params = {**rendered.defaults, **(params or {})}
     userland = [busybox_userland(shell[0])] if Path(shell[0]).name == "busybox" else []
     full: dict[str, str] = {
         "PATH": os.pathsep.join([*(str(p) for p in [*path_prefix, *userland]), base_path()]),

@@ -345,6 +345,7 @@ def test_compose_adds_the_workflow_pieces_and_lints_clean() -> None:
         "revision",
         "repo",
         "image",
+        "expected-commit",
     ]
     assert [f for f in lint(manifest) if f.severity == "error"] == []
     # The production defaults of workflow_template, where the workflow set none.

@@ -58,6 +58,7 @@ def params_for(app: Any, step: str, workflow: dict[str, str]) -> tuple[str, dict
     call = next(s for s in steps_of(app) if s["name"] == step)
     template = call["templateRef"]["template"]
     values = {n: v for n, v in LIBRARY_INPUTS.items() if v is not None}
+    workflow = {"expected-commit": "", **workflow}  # the workflow parameter's default
     for p in call["arguments"]["parameters"]:
         value = p["value"]
         if value.startswith("{{workflow.parameters."):
@@ -105,6 +106,7 @@ def test_library_and_apps_lint_together(layout: str) -> None:
             "revision",
             "repo",
             "image",
+            "expected-commit",
         ]
 
 
@@ -341,7 +343,7 @@ def test_a_direct_submission_cannot_send_the_token_elsewhere(shell: Shell, tmp_p
             shell,
             render(node),
             params={n: v for n, v in LIBRARY_INPUTS.items() if v is not None}
-            | {"repo": repo, "revision": "main", "git-auth": "https"},
+            | {"repo": repo, "revision": "main", "git-auth": "https", "expected-commit": ""},
             env={
                 "WORKSPACE": str(tmp_path / "ws"),
                 "OUT_DIR": str(tmp_path / "ws" / "out"),

@@ -102,8 +102,9 @@ def test_contract_parameters_and_outputs(layout: str) -> None:
     assert m["metadata"]["name"] == "my-python-app"
     assert m["spec"]["entrypoint"] == "main"
     params = {p["name"]: p for p in m["spec"]["arguments"]["parameters"]}
-    assert list(params) == ["tag", "revision", "repo", "image"]
+    assert list(params) == ["tag", "revision", "repo", "image", "expected-commit"]
     assert "value" not in params["tag"]  # a run must supply a tag
+    assert params["expected-commit"]["value"] == ""  # a Sensor sets the pushed SHA
     assert params["revision"]["value"] == "main"
     assert params["repo"]["value"] == "https://github.com/acme/my-python-app.git"
     assert params["image"]["value"] == "registry.example.com:5000/acme/my-python-app"

@@ -7,11 +7,17 @@ the generic webhook, the way Argo Events v1.9.11 does (pkg/sensors/dependencies/
 gjson paths, Go regular expressions matched anywhere, bools parsed; pkg/sensors/triggers/
 params.go: ``dataTemplate`` over ``.Input``, the result set at ``dest`` with sjson), so a
 wrong path, an unanchored pattern or a ``refs/tags/`` left in the tag shows up here.
+
+An event may be given as raw JSON text, so that a key may appear twice: the data filters
+read it as gjson does (the FIRST of duplicate keys: ``gjson.GetBytes``), the parameter
+templates as params.go ``getValueWithTemplate`` does (``gjson.ParseBytes(...).Value()``
+builds a map, so the LAST wins).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any
 
@@ -71,11 +77,27 @@ def gjson(data: Any, path: str) -> Any:
     return data
 
 
-def matches(dependency: dict[str, Any], event: dict[str, Any]) -> bool:
+def _first_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        found.setdefault(key, value)
+    return found
+
+
+def decoded(event: dict[str, Any] | str) -> tuple[Any, Any]:
+    """``event`` as the data filters read it (gjson: first duplicate key) and as a
+    ``dataTemplate`` reads it (a map: last duplicate key)."""
+    if isinstance(event, str):
+        return json.loads(event, object_pairs_hook=_first_keys), json.loads(event)
+    return event, event
+
+
+def matches(dependency: dict[str, Any], event: dict[str, Any] | str) -> bool:
     """filterData with the AND operator (the default) over ``dependency``'s data filters."""
+    data = decoded(event)[0]
     for f in dependency["filters"]["data"]:
         try:
-            value = gjson(event, f["path"])
+            value = gjson(data, f["path"])
         except KeyError:
             return False  # "path does not exist": the filter fails
         if f["type"] == "bool":
@@ -91,30 +113,53 @@ def matches(dependency: dict[str, Any], event: dict[str, Any]) -> bool:
     return True
 
 
-_TRIM = re.compile(r'\{\{ trimPrefix "([^"]*)" \.Input\.([A-Za-z.]+) \}\}')
+# The Sensor's one template shape: the filter's pattern again (sprig regexMatch, unanchored
+# like Go's regexp.MatchString), then the value: the field, or it without a prefix.
+_GUARDED = re.compile(r"\{\{ if regexMatch `([^`]*)` \.Input\.([A-Za-z.]+) \}\}(.*)\{\{ end \}\}")
+_VALUE = re.compile(r'\{\{ (?:trimPrefix "([^"]*)" )?\.Input\.([A-Za-z.]+) \}\}')
 
 
-def submitted(
-    sensor_doc: dict[str, Any], event: dict[str, Any], source: str = "github"
-) -> list[dict[str, Any]]:
+def template_value(template: str, data: Any) -> str | None:
+    """What ``getValueWithTemplate`` yields, or ``None`` where Argo Events fails the
+    trigger: a missing field (regexMatch of a nil is a template error) or an empty
+    result ("template evaluated to empty string")."""
+    guard = _GUARDED.fullmatch(template)
+    assert guard, template
+    value = _VALUE.fullmatch(guard.group(3))
+    assert value, template
+    try:
+        checked = gjson(data, guard.group(2))
+        field = gjson(data, value.group(2))
+    except KeyError:
+        return None
+    if not isinstance(checked, str) or not re.search(guard.group(1), checked):
+        return None
+    return str(field).removeprefix(value.group(1) or "") or None
+
+
+def submitted(sensor_doc: dict[str, Any], event: dict[str, Any] | str) -> list[dict[str, Any]]:
     """The workflows the Sensor submits for ``event``: each trigger whose condition (one
-    dependency) matches, with its parameters applied to a copy of its resource."""
+    dependency) matches and whose parameters all resolve, applied to a copy of its
+    resource."""
     deps = {d["name"]: d for d in sensor_doc["spec"]["dependencies"]}
+    data = decoded(event)[1]
     out = []
     for trig in sensor_doc["spec"]["triggers"]:
         tmpl = trig["template"]
         if not matches(deps[tmpl["conditions"]], event):
             continue
         wf = copy.deepcopy(tmpl["argoWorkflow"]["source"]["resource"])
+        resolved = True
         for param in tmpl["argoWorkflow"]["parameters"]:
-            match = _TRIM.fullmatch(param["src"]["dataTemplate"])
-            assert match, param["src"]["dataTemplate"]
-            value = str(gjson(event, match.group(2))).removeprefix(match.group(1))
-            assert value, "a template evaluating to '' fails the trigger in Argo Events"
+            value = template_value(param["src"]["dataTemplate"], data)
+            if value is None:  # params.go: "unable to resolve ... parameter value"
+                resolved = False
+                break
             dest = param["dest"].split(".")
             assert dest[:3] == ["spec", "arguments", "parameters"], dest
             wf["spec"]["arguments"]["parameters"][int(dest[3])][dest[4]] = value
-        out.append(wf)
+        if resolved:
+            out.append(wf)
     return out
 
 
@@ -191,11 +236,17 @@ def test_the_strict_schema_refuses_unknown_and_misplaced_fields() -> None:
 # ----------------------------------------------------------------- behaviour of the Sensor
 
 
-def test_github_tag_push_submits_tag_and_revision_without_refs_tags() -> None:
+def test_github_tag_push_submits_the_tag_ref_and_the_pushed_commit() -> None:
+    """The revision is the full ref: the clone fetches refs/tags/v1.4.2 and nothing else,
+    never a branch named v1.4.2; the pushed SHA must be what it fetches."""
     config = make(GITHUB)
     doc = sensor(config)
     [wf] = submitted(doc, github_push("refs/tags/v1.4.2"))
-    assert args(wf) == {"tag": "v1.4.2", "revision": "v1.4.2"}
+    assert args(wf) == {
+        "tag": "v1.4.2",
+        "revision": "refs/tags/v1.4.2",
+        "expected-commit": SHA,
+    }
     assert wf["spec"]["workflowTemplateRef"] == {"name": "my-python-app"}
     assert wf["metadata"]["namespace"] == "ci"
     assert wf["metadata"]["generateName"] == "my-python-app-"
@@ -232,7 +283,11 @@ def test_repository_names_compare_case_insensitively_like_github() -> None:
 def test_tag_pattern_is_a_glob() -> None:
     doc = sensor(make({**GITHUB, "tags": "release-?.*"}))
     [wf] = submitted(doc, github_push("refs/tags/release-1.4.2"))
-    assert args(wf) == {"tag": "release-1.4.2", "revision": "release-1.4.2"}
+    assert args(wf) == {
+        "tag": "release-1.4.2",
+        "revision": "refs/tags/release-1.4.2",
+        "expected-commit": SHA,
+    }
     assert submitted(doc, github_push("refs/tags/release-12.0")) == []
     assert submitted(doc, github_push("refs/tags/v1.0.0")) == []
     assert tag_pattern_regex("v*") == "^v[^/]*$"
@@ -242,11 +297,15 @@ def test_tag_pattern_is_a_glob() -> None:
 def test_branch_builds_use_the_version_from_git() -> None:
     doc = sensor(make({**GITHUB, "branches": ["main", "release/1.x"]}, from_git=True))
     [wf] = submitted(doc, github_push("refs/heads/release/1.x"))
-    assert args(wf) == {"tag": "", "revision": "release/1.x"}
+    assert args(wf) == {"tag": "", "revision": "refs/heads/release/1.x", "expected-commit": ""}
     assert submitted(doc, github_push("refs/heads/feature")) == []
     assert submitted(doc, github_push("refs/heads/mainline")) == []
     [tagged] = submitted(doc, github_push("refs/tags/v1.5.0"))
-    assert args(tagged) == {"tag": "v1.5.0", "revision": "v1.5.0"}
+    assert args(tagged) == {
+        "tag": "v1.5.0",
+        "revision": "refs/tags/v1.5.0",
+        "expected-commit": SHA,
+    }
 
 
 def test_branch_builds_without_from_git_are_refused_with_the_reason() -> None:
@@ -257,7 +316,11 @@ def test_branch_builds_without_from_git_are_refused_with_the_reason() -> None:
 def test_gitlab_tag_push() -> None:
     doc = sensor(make(GITLAB))
     [wf] = submitted(doc, gitlab_push("refs/tags/v1.4.2"))
-    assert args(wf) == {"tag": "v1.4.2", "revision": "v1.4.2"}
+    assert args(wf) == {
+        "tag": "v1.4.2",
+        "revision": "refs/tags/v1.4.2",
+        "expected-commit": SHA,
+    }
     assert submitted(doc, gitlab_push("refs/tags/v1.4.2", after=ZERO)) == []  # deletion
     assert submitted(doc, gitlab_push("refs/heads/main", kind="push")) == []
     other = gitlab_push("refs/tags/v1.4.2")
@@ -268,7 +331,7 @@ def test_gitlab_tag_push() -> None:
 def test_gitlab_branch_push() -> None:
     doc = sensor(make({**GITLAB, "branches": ["main"]}, from_git=True))
     [wf] = submitted(doc, gitlab_push("refs/heads/main", kind="push"))
-    assert args(wf) == {"tag": "", "revision": "main"}
+    assert args(wf) == {"tag": "", "revision": "refs/heads/main", "expected-commit": ""}
     source = event_source(make({**GITLAB, "branches": ["main"]}, from_git=True))
     assert source["spec"]["gitlab"]["push"]["events"] == ["TagPushEvents", "PushEvents"]
 
@@ -282,7 +345,8 @@ def test_gitlab_without_hook_management_is_refused() -> None:
 def test_generic_webhook() -> None:
     doc = sensor(make(WEBHOOK))
     [wf] = submitted(doc, webhook_push("refs/tags/v1.4.2"))
-    assert args(wf) == {"tag": "v1.4.2", "revision": "v1.4.2"}
+    # The generic webhook carries no SHA: the clone checks none.
+    assert args(wf) == {"tag": "v1.4.2", "revision": "refs/tags/v1.4.2", "expected-commit": ""}
     assert submitted(doc, webhook_push("refs/tags/v1.4.2", URL + ".evil")) == []
     assert submitted(doc, webhook_push("refs/tags/v1.4.2", "https://github.com/acme/x.git")) == []
 
@@ -326,7 +390,7 @@ def test_release_workflow_takes_a_template_object_and_accepts_no_tag() -> None:
     config = make(GITHUB)  # tag.from_git off: workflow_for would refuse an empty tag
     wf = to_manifest(release_workflow(workflow_template(config)))
     assert wf["spec"]["workflowTemplateRef"] == {"name": "my-python-app"}
-    assert args(wf) == {"tag": "", "revision": ""}
+    assert args(wf) == {"tag": "", "revision": "", "expected-commit": ""}
     assert wf["metadata"]["namespace"] == "ci"
 
 
@@ -351,3 +415,51 @@ def test_schedule_without_from_git_is_refused_with_the_reason() -> None:
 def test_bad_schedule_names_the_value_and_the_format() -> None:
     with pytest.raises(ConfigError, match=r"schedule: schedule 'weekly' is not a cron"):
         make(GITHUB, from_git=True, schedule="weekly")
+
+
+# ----------------------------------------------------------------- duplicate keys (issue 19)
+
+
+def raw_webhook(*refs: str, repository: str = URL) -> str:
+    """A generic-webhook event whose body holds ``ref`` once per given value, in order."""
+    keys = ", ".join(f'"ref": {json.dumps(r)}' for r in refs)
+    return f'{{"header": {{}}, "body": {{{keys}, "repository": {json.dumps(repository)}}}}}'
+
+
+def test_a_body_with_two_refs_submits_only_a_ref_the_filter_accepts() -> None:
+    """The filter reads the first ``ref`` (gjson), the templates the last (a map): a first
+    matching tag must not carry a last branch (or another tag's text) into the run. Each
+    template applies the filter's pattern to what it reads, so the trigger fails instead."""
+    doc = sensor(make(WEBHOOK))
+    event = raw_webhook("refs/tags/v1.4.2", "refs/heads/evil")
+    # What each side reads: the attack's premise, as Argo Events parses it.
+    assert decoded(event)[0]["body"]["ref"] == "refs/tags/v1.4.2"
+    assert decoded(event)[1]["body"]["ref"] == "refs/heads/evil"
+    assert matches(doc["spec"]["dependencies"][0], event)  # the filter passes...
+    assert submitted(doc, event) == []  # ... and nothing is submitted
+    # The same with the tag pattern broken the other way round: a non-matching first ref is
+    # filtered out, whatever follows.
+    assert submitted(doc, raw_webhook("refs/heads/evil", "refs/tags/v1.4.2")) == []
+    # Two refs that both pass the filter's pattern: the run is of one the filter accepts.
+    [wf] = submitted(doc, raw_webhook("refs/tags/v1.4.2", "refs/tags/v1.4.3"))
+    assert args(wf)["revision"] in {"refs/tags/v1.4.2", "refs/tags/v1.4.3"}
+    assert args(wf)["revision"] == "refs/tags/" + args(wf)["tag"]
+
+
+def test_every_sensor_template_rechecks_the_filter_pattern() -> None:
+    """The rule the test above relies on, for every provider and trigger: no template
+    reads ``body.ref`` (or ``body.after``) without the pattern its filter applies."""
+    for trigger in (GITHUB, GITLAB_BRANCHES, WEBHOOK, BRANCHES):
+        doc = sensor(make(trigger, from_git=True))
+        deps = {d["name"]: d for d in doc["spec"]["dependencies"]}
+        for trig in doc["spec"]["triggers"]:
+            filters = deps[trig["template"]["conditions"]]["filters"]["data"]
+            ref_filter = next(f for f in filters if f["path"] == "body.ref")
+            for param in trig["template"]["argoWorkflow"]["parameters"]:
+                guard = _GUARDED.fullmatch(param["src"]["dataTemplate"])
+                assert guard, param
+                if guard.group(2) == "body.ref":
+                    assert [guard.group(1)] == ref_filter["value"]
+                else:
+                    assert guard.group(2) == "body.after"
+                    assert guard.group(1) == "^([0-9a-f]{40}|[0-9a-f]{64})$"

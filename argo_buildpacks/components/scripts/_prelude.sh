@@ -113,3 +113,81 @@ check_ref() {
   esac
   is_name "$_rn" || fail "$1 '$2' is not an image repository (lower-case [host[:port]/]path)"
 }
+
+#@section git_url
+## The URL rules of _kits/git.py (redact, credential_url_problem), once for the scripts;
+## tests/security/test_git_hosts.py holds the two in parity.
+## redact_url URL: URL with everything from '://' to the last '@' before the first '/'
+## replaced by '***' (wider than any parser's userinfo), safe to print.
+redact_url() {
+  case "$1" in *://*)
+    _rs=${1%%://*} _rr=${1#*://}
+    _ra=${_rr%%/*}
+    case "$_ra" in *@*)
+      printf '%s://***@%s' "$_rs" "${_rr#"${_ra%@*}@"}"
+      return ;;
+    esac ;;
+  esac
+  printf '%s' "$1"
+}
+## credential_url KIND URL: whether credentials of KIND (https: a token, ssh: a key) may be
+## sent for URL. Only one unambiguous form: https://HOST[:PORT]/PATH (ssh: also
+## ssh://[USER@]HOST[:PORT]/PATH and [USER@]HOST:PATH) with a lower-case DNS host and plain
+## path segments, so git, curl and this check read the same host ('https://a#@b/x' is
+## curl's host a, not b). 0: the host is in _uh; 1: the problem is in _up.
+credential_url() {
+  _uh='' _up=''
+  case "$2" in
+    '') _up='is empty' ;;
+    *[![:graph:]]*) _up='contains whitespace, control or non-ASCII characters' ;;
+    *[?#]*) _up="has a query or fragment ('?' or '#'), which git and curl read differently" ;;
+    *\\*) _up='contains a backslash' ;;
+    *%*) _up="contains percent-encoding ('%')" ;;
+  esac
+  [ -z "$_up" ] || return 1
+  _us=/
+  case "$1:$2" in
+    https:https://*@*) _up="carries user information ('@'); the token comes from the Secret" ;;
+    https:https://*) _ur=${2#https://} ;;
+    https:*) _up='is not an https://HOST[:PORT]/PATH URL' ;;
+    ssh:ssh://*) _ur=${2#ssh://} ;;
+    ssh:*://*) _up='is not an ssh://[USER@]HOST[:PORT]/PATH or [USER@]HOST:PATH URL' ;;
+    ssh:*) _ur=$2 _us=: ;;
+    *) _up="credential kind '$1' must be https or ssh" ;;
+  esac
+  [ -z "$_up" ] || return 1
+  case "$_ur" in *"$_us"*) ;; *) _up='names no repository path'; return 1 ;; esac
+  _ua=${_ur%%"$_us"*} _ur=${_ur#*"$_us"}
+  case "$_ua" in *@*)
+    _uu=${_ua%%@*} _ua=${_ua#*@}
+    case "$_ua" in *@*) _up="has more than one '@'"; return 1 ;; esac
+    case "$_uu" in '' | *[!A-Za-z0-9._-]*) _up="has an invalid user name '$_uu'"; return 1 ;; esac ;;
+  esac
+  case "$_ua" in \[*) _up="has an IP address literal as its host; use the host's name"; return 1 ;; esac
+  _uh=${_ua%%:*}
+  case "$_ua" in *:*)
+    _uo=${_ua#*:}
+    if [ "$_us" = : ] || ! matches '^[1-9][0-9]{0,4}$' "$_uo" || [ "$_uo" -gt 65535 ]; then
+      _up="has an invalid port '$_uo' (1 to 65535)" _uh=''
+      return 1
+    fi ;;
+  esac
+  _up=''
+  case "$_uh" in
+    '') _up='has no host' ;;
+    *.) _up="has host '$_uh', which ends with '.'" ;;
+    *[A-Z]*) _up="has host '$_uh', which is not lower case (as git_hosts lists hosts)" ;;
+    *) { [ "${#_uh}" -le 253 ] &&
+      matches '^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$' "$_uh"; } ||
+      _up="has host '$_uh', which is not a DNS name" ;;
+  esac
+  if [ -n "$_up" ]; then _uh=''; return 1; fi
+  case "$_us$_ur" in :/*) _ur=${_ur#/} ;; esac
+  ## Each segment: not empty, not '.' or '..', plain characters ('/x/' frames the path).
+  case "/$_ur/" in
+    *//*) _up="has an empty path segment ('//' or a trailing '/')" ;;
+    */./* | */../*) _up="has a '.' or '..' path segment" ;;
+    *[!A-Za-z0-9._~+/-]*) _up="has a path segment with characters other than letters, digits, '.', '_', '~', '+' and '-'" ;;
+  esac
+  if [ -n "$_up" ]; then _uh=''; return 1; fi
+}

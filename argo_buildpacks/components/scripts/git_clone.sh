@@ -12,11 +12,13 @@
 #   headers or packets, which would show the token)
 #   AUTH_URL (https: the one repository URL the token is for) or GIT_HOSTS (one host a
 #   line: the hosts credentials may go to, for templates that serve many repositories)
+#   EXPECTED_COMMIT (optional: the SHA a push event says the ref points to; anything else
+#   fetched is refused)
 # Outputs in $OUT_DIR: commit, commit-epoch, and describe (when DESCRIBE=true).
 set -euf # -f: no pathname expansion; nothing here needs it and values must stay data
 export LC_ALL=C
 me=git-clone
-#@prelude fail one_line plain matches
+#@prelude fail one_line plain matches git_url
 
 # shq VALUE: VALUE single-quoted for sh, for GIT_SSH_COMMAND, which git runs through a shell.
 shq() {
@@ -24,19 +26,22 @@ shq() {
 }
 
 [ -n "${REPO:-}" ] || fail "repo is empty"
-plain repo "$REPO"
+one_line repo "$REPO"
+# What messages show of the repository: never a credential someone put in the URL.
+shown=$(redact_url "$REPO")
+case "$REPO" in -*) fail "repo '$shown' starts with '-'" ;; esac
 case "$REPO" in
-  *[[:space:]]* | *[[:cntrl:]]*) fail "repo '$REPO' contains whitespace or control characters" ;;
+  *[[:space:]]* | *[[:cntrl:]]*) fail "repo '$shown' contains whitespace or control characters" ;;
 esac
 case "${REPO%%/*}" in
-  *::*) fail "repo '$REPO' uses a git remote helper ('::'), which is not allowed" ;;
+  *::*) fail "repo '$shown' uses a git remote helper ('::'), which is not allowed" ;;
 esac
 case "$REPO" in
   https://* | http://* | ssh://* | git://*) allowed=https:http:ssh:git ;;
   file://*) allowed='file' ;;
-  *://*) fail "repo '$REPO' has a scheme that is not allowed (https, http, ssh, git, file)" ;;
+  *://*) fail "repo '$shown' has a scheme that is not allowed (https, http, ssh, git, file)" ;;
   *@*:* | *:*) allowed=ssh ;;
-  *) fail "repo '$REPO' is not a URL or user@host:path" ;;
+  *) fail "repo '$shown' is not a URL or user@host:path" ;;
 esac
 # Transports beyond these (ext::, fd::) could run commands; submodules inherit the list.
 export GIT_ALLOW_PROTOCOL="$allowed"
@@ -50,8 +55,8 @@ esac
 [ "${#REVISION}" -le 255 ] || fail "revision is longer than 255 characters"
 # What a run may build: a branch or a tag; a commit SHA only where a branch or tag reaches
 # it (unless ALLOW_ANY_SHA); pull/merge-request refs only with ALLOW_PULL_REQUESTS. A plain
-# name is looked up as refs/heads/NAME, then refs/tags/NAME, never by git's other rules
-# (which would take 'pull/1/head' for refs/pull/1/head).
+# name is refs/heads/NAME or refs/tags/NAME, whichever exists (both: refused), never by
+# git's other rules (which would take 'pull/1/head' for refs/pull/1/head).
 sha=false
 case "$REVISION" in
   HEAD | refs/heads/?* | refs/tags/?*) refs=$REVISION ;;
@@ -64,9 +69,13 @@ case "$REVISION" in
     if matches '^([0-9a-f]{40}|[0-9a-f]{64})$' "$REVISION"; then
       sha=true refs=$REVISION
     else
-      refs="refs/heads/$REVISION refs/tags/$REVISION"
+      refs=plain
     fi ;;
 esac
+
+EXPECTED_COMMIT=${EXPECTED_COMMIT:-}
+[ -z "$EXPECTED_COMMIT" ] || matches '^([0-9a-f]{40}|[0-9a-f]{64})$' "$EXPECTED_COMMIT" ||
+  fail "expected commit '$EXPECTED_COMMIT' is not a full commit SHA (40 or 64 hex digits)"
 
 DEPTH=${DEPTH:-1}
 case "$DEPTH" in
@@ -101,28 +110,22 @@ export GIT_TERMINAL_PROMPT=0
 trap 'rm -rf "$HOME"' EXIT
 trap 'exit 143' TERM INT HUP # run the EXIT trap when the pod is stopped, too
 
-# host_of URL: the host (no user, no port) of an https/ssh/git URL or user@host:path.
-host_of() {
-  h=${1#*://}
-  h=${h%%/*}
-  case "$1" in *://*) ;; *) h=${1%%:*} ;; esac
-  h=${h##*@}
-  case "$h" in \[*) h=${h%%]*}] ;; *) h=${h%%:*} ;; esac
-  # shellcheck disable=SC2018,SC2019 # host names are ASCII (LC_ALL=C): no other letters
-  printf '%s' "$h" | tr 'A-Z' 'a-z'
-}
-
 # Credentials go only where the template says: the one configured repository (AUTH_URL), or
 # a repository on one of GIT_HOSTS. They reach git through its environment only: nothing in a
-# URL, nothing written to .git/config, nothing printed.
+# URL, nothing written to .git/config, nothing printed. With credentials, the repository must
+# be a URL every parser reads the same host from (credential_url: curl ends the host at a
+# '#' or '?', so a fragment holding '@github.com' would hide the host it connects to).
+case "${AUTH:-none}" in none | https | ssh) ;; *) fail "AUTH '${AUTH}' must be none, https or ssh" ;; esac
+# Without GIT_HOSTS the token's header is scoped to AUTH_URL by git's own URL matching, which
+# a run's repository cannot widen (tests/security/test_git_hosts.py tries).
 if [ "${AUTH:-none}" != none ] && [ -n "${GIT_HOSTS:-}" ]; then
-  host=$(host_of "$REPO")
+  credential_url "$AUTH" "$REPO" || fail "repo '$shown' $_up"
   ok=false
   old_ifs=$IFS IFS=$nl
-  for h in $GIT_HOSTS; do [ "$host" = "$h" ] && ok=true; done
+  for h in $GIT_HOSTS; do if [ "$_uh" = "$h" ]; then ok=true; fi; done
   IFS=$old_ifs
   [ "$ok" = true ] ||
-    fail "repo '$REPO' is not on a host this template sends credentials to ($(printf '%s' "$GIT_HOSTS" | tr '\n' ' '))"
+    fail "repo '$shown' is not on a host this template sends credentials to ($(printf '%s' "$GIT_HOSTS" | tr '\n' ' '))"
 fi
 n=0
 case "${AUTH:-none}" in
@@ -179,23 +182,27 @@ else
 fi
 
 err="$HOME/fetch.err"
-# fetch REFSPEC...: 0 fetched, 2 the ref does not exist; fails the script on other errors
-# that would fail again, and retries the rest.
-fetch() {
+# remote OUT GIT-ARGS...: `git GIT-ARGS` (its output in OUT): 0 done, 2 the ref does not
+# exist; fails the script on other errors that would fail again, and retries the rest.
+remote() {
+  out=$1
+  shift
   attempt=0
-  until git fetch -q "$@" 2>"$err"; do
+  until git "$@" >"$out" 2>"$err"; do
     if grep -Eqi "couldn't find remote ref|not our ref" "$err"; then return 2; fi
     cat "$err" >&2
     if grep -Eqi "not found|does not appear to be a git repository|authentication failed|could not read username|permission denied|host key verification failed|redirect|returned error: (30[0-9]|40[134])" "$err"; then
-      fail "fetching '$REVISION' from '$REPO' failed and would fail again"
+      fail "fetching '$REVISION' from '$shown' failed and would fail again"
     fi
     attempt=$((attempt + 1))
-    [ "$attempt" -le "$RETRIES" ] || fail "fetching '$REVISION' from '$REPO' failed $attempt times"
+    [ "$attempt" -le "$RETRIES" ] || fail "fetching '$REVISION' from '$shown' failed $attempt times"
     delay=$((RETRY_DELAY * attempt))
     printf 'git-clone: fetch failed; retry %s of %s in %ss\n' "$attempt" "$RETRIES" "$delay" >&2
     sleep "$delay"
   done
 }
+# fetch REFSPEC...: `remote` for git fetch.
+fetch() { remote /dev/null fetch -q "$@"; }
 
 if [ "$sha" = true ] && [ "${ALLOW_ANY_SHA:-false}" != true ]; then
   # A commit SHA is built only when a branch or tag of the repository contains it: fetch
@@ -204,17 +211,45 @@ if [ "$sha" = true ] && [ "${ALLOW_ANY_SHA:-false}" != true ]; then
     fail "revision '$REVISION': the repository has no branches or tags"
   if ! git cat-file -e "$REVISION^{commit}" 2>/dev/null ||
     [ -z "$(git for-each-ref --count=1 --contains "$REVISION" refs/remotes/origin refs/tags)" ]; then
-    fail "revision '$REVISION' is not on any branch or tag of '$REPO'; this template builds only commits a branch or tag reaches"
+    fail "revision '$REVISION' is not on any branch or tag of '$shown'; this template builds only commits a branch or tag reaches"
   fi
 fi
 
-found=false
-for ref in $refs; do
-  if fetch "$@" origin -- "$ref"; then found=true; break; fi
-done
-if [ "$found" != true ]; then
+if [ "$refs" = "plain" ]; then
+  # A plain name is the branch or the tag of that name: ask the server which exist, fetch
+  # that one, and refuse a name that is both (a branch must never stand in for a release tag;
+  # refs/tags/NAME or refs/heads/NAME says which). Nothing of the other is fetched.
+  remote "$HOME/refs" ls-remote --refs origin "refs/heads/$REVISION" "refs/tags/$REVISION" ||
+    true
+  branch=false tag=false
+  while read -r _sha name; do
+    case "$name" in
+      "refs/heads/$REVISION") branch=true ;;
+      "refs/tags/$REVISION") tag=true ;;
+    esac
+  done <"$HOME/refs"
+  if [ "$branch" = true ] && [ "$tag" = true ]; then
+    fail "revision '$REVISION' is both a branch and a tag of '$shown'; give refs/heads/$REVISION or refs/tags/$REVISION"
+  elif [ "$branch" = true ]; then
+    refs="refs/heads/$REVISION"
+  elif [ "$tag" = true ]; then
+    refs="refs/tags/$REVISION"
+  else
+    fail "fetching '$REVISION' from '$shown' failed and would fail again: no such branch or tag"
+  fi
+fi
+if ! fetch "$@" origin -- "$refs"; then
   cat "$err" >&2
-  fail "fetching '$REVISION' from '$REPO' failed and would fail again: no such branch or tag"
+  fail "fetching '$REVISION' from '$shown' failed and would fail again: no such branch or tag"
+fi
+# The push event's SHA (a tag object's or its commit's): the ref must still name it, or the
+# build is of something nobody pushed as this release.
+if [ -n "$EXPECTED_COMMIT" ]; then
+  fetched=$(git rev-parse FETCH_HEAD)
+  commit=$(git rev-parse "FETCH_HEAD^{commit}")
+  if [ "$EXPECTED_COMMIT" != "$fetched" ] && [ "$EXPECTED_COMMIT" != "$commit" ]; then
+    fail "revision '$REVISION' is at $commit, not at the pushed commit $EXPECTED_COMMIT; refusing to build it (the ref moved after the push)"
+  fi
 fi
 git -c advice.detachedHead=false checkout -q --detach FETCH_HEAD
 
