@@ -11,7 +11,8 @@ old digest, new digest, reason; ``argo-buildpacks fleet status`` shows it as a t
 
 `fleet_manifests` is everything ``argo-buildpacks fleet render DIR`` writes: each app's
 objects (`argo_buildpacks.templates.rbac.release_manifests`, with a ``rebase`` section added where
-the config has none), the fleet's ServiceAccount, Role and RoleBinding, its template and,
+the config has none), the fleet's ServiceAccount (with its token Secret), Role and
+RoleBinding, its template and,
 with a schedule, its CronWorkflow.
 """
 
@@ -31,7 +32,7 @@ from argo_buildpacks.components.scripts import load
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig
 from argo_buildpacks.model.rebase import RebaseConfig
-from argo_buildpacks.templates.rbac import release_manifests
+from argo_buildpacks.templates.rbac import release_manifests, token_secret
 
 __all__ = [
     "REASON_MAX",
@@ -355,6 +356,8 @@ def _fleet_rbac(name: str, namespace: str, apps: Sequence[BuildConfig]) -> list[
     }
     return [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta},
+        # The fleet's account is its workflow's executor account too: its token Secret.
+        token_secret(name, namespace, meta["labels"]),
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "Role",
