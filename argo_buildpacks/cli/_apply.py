@@ -31,7 +31,8 @@ _KUBERNETES_KINDS = ("ServiceAccount", "Secret", "Role", "RoleBinding")
 
 
 def _describe(doc: Mapping[str, Any]) -> str:
-    meta = doc.get("metadata") if isinstance(doc.get("metadata"), Mapping) else {}
+    found = doc.get("metadata")
+    meta: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     where = f"{meta['namespace']}/" if meta.get("namespace") else ""
     return f"{doc.get('kind')} {where}{meta.get('name')}"
 

@@ -357,7 +357,7 @@ def _fleet_rbac(name: str, namespace: str, apps: Sequence[BuildConfig]) -> list[
     return [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta},
         # The fleet's account is its workflow's executor account too: its token Secret.
-        token_secret(name, namespace, meta["labels"]),
+        token_secret(name, namespace, {**_MANAGED, "argo-buildpacks.io/fleet": name}),
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "Role",
