@@ -201,7 +201,7 @@ if [ "$phase" = inspect ]; then
       if [ "$(repo_of "$ref")" = "$have" ]; then trusted=$ref; break; fi
     done
     if [ -z "$trusted" ]; then
-      allowed=$(printf '%s\n' ${RUN_IMAGE:-} $builder_runs | sed '/^$/d' | tr '\n' ' ')
+      allowed=$(printf '%s\n' "${RUN_IMAGE:-}" "$builder_runs" | sed '/^$/d' | tr '\n' ' ')
       fail "$IMAGE:$TAG records the run image '$recorded', not the configured run image" \
         "nor the builder's (${allowed% }): refused (a forged label?); nothing rebased," \
         "rebuilt or deployed"
