@@ -213,7 +213,7 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
             seccomp_profile=SeccompProfile(type="RuntimeDefault"),
         ),
         automount_service_account_token=False,
-        executor=ExecutorConfig(service_account_name="default"),
+        executor=ExecutorConfig(service_account_name=f"{cfg.name}-executor"),
         pod_spec_patch=EXECUTOR_PATCH,
     )
     main = Template(
@@ -280,6 +280,6 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
         ttl_strategy=TTLStrategy(seconds_after_success=86400, seconds_after_failure=604800),
         synchronization=Synchronization(mutexes=[Mutex(name=mutex)]),
         automount_service_account_token=False,
-        executor=ExecutorConfig(service_account_name="default"),
+        executor=ExecutorConfig(service_account_name=f"{cfg.name}-executor"),
         pod_spec_patch=EXECUTOR_PATCH,
     )

@@ -25,6 +25,16 @@ from argo_buildpacks.errors import ConfigError, LintError, PrivilegedError
 __all__ = ["apply", "load_templates"]
 
 _KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate")
+# What a rendered stream also holds for its templates (templates/rbac.py): Kubernetes
+# objects, not the Argo server's to create; apply names them for kubectl instead.
+_KUBERNETES_KINDS = ("ServiceAccount", "Secret", "Role", "RoleBinding")
+
+
+def _describe(doc: Mapping[str, Any]) -> str:
+    found = doc.get("metadata")
+    meta: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    where = f"{meta['namespace']}/" if meta.get("namespace") else ""
+    return f"{doc.get('kind')} {where}{meta.get('name')}"
 
 
 def load_templates(
@@ -32,8 +42,13 @@ def load_templates(
     options: Mapping[str, Any],
     namespace: str,
     explicit: bool,
+    skipped: list[str] | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
     """Every template manifest to apply, checked before anything is sent.
+
+    The Kubernetes objects a rendered stream (or a config) also implies, such as the
+    executor's ServiceAccount, are not the Argo server's to create: each is described in
+    ``skipped`` (when given) for the caller to name.
 
     A build config without a ``namespace`` key, like a manifest without
     ``metadata.namespace``, goes to ``namespace``; one given ``explicit``-ly on the command
@@ -52,6 +67,9 @@ def load_templates(
     from argo_buildpacks.linting._privileged import privileged_problems
     from argo_buildpacks.model.config import BuildConfig
     from argo_buildpacks.templates.pipeline import workflow_template
+    from argo_buildpacks.templates.rbac import rbac_objects
+
+    skipped = [] if skipped is None else skipped
 
     items: list[tuple[str, dict[str, Any]]] = []
     for path in files:
@@ -61,11 +79,15 @@ def load_templates(
             data = {"namespace": namespace, **documents[0]}
             config = BuildConfig.from_dict(data, source=source)
             items.append((source, to_manifest(workflow_template(config, **options))))
+            skipped += [_describe(d) for d in rbac_objects(config)]
             continue
         if not documents:
             raise ConfigError(f"{source}: no YAML documents")
         for number, doc in enumerate(documents, start=1):
             kind = doc.get("kind") if isinstance(doc, dict) else None
+            if kind in _KUBERNETES_KINDS and isinstance(doc, dict):
+                skipped.append(_describe(doc))
+                continue
             if kind not in _KINDS:
                 raise ConfigError(
                     f"{source}: document {number} is {'a ' + kind if kind else 'not a manifest'}"
@@ -122,6 +144,8 @@ def apply(
 
     Each FILE (-f, repeatable, or positional) is a build config (rendered first, with the
     template options) or YAML manifests of WorkflowTemplates / ClusterWorkflowTemplates.
+    The ServiceAccounts, token Secrets, Roles and RoleBindings a rendered stream also
+    holds are Kubernetes objects: apply names them (for kubectl apply) and sends none.
     Everything is checked before anything is sent: a pod that would get root on the node
     (privileged, host paths, host namespaces, root user) is refused without
     --allow-privileged, and lint errors are refused. Prints created, updated or unchanged
@@ -138,7 +162,8 @@ def apply(
         raise click.UsageError("give at least one file: apply -f FILE (or apply FILE...)")
     ctx = click.get_current_context()
     explicit = ctx.get_parameter_source("namespace") == click.core.ParameterSource.COMMANDLINE
-    items = load_templates(paths, template_options, server.namespace, explicit)
+    skipped: list[str] = []
+    items = load_templates(paths, template_options, server.namespace, explicit, skipped)
     results = []
     with server.connect() as client:
         for _, manifest in items:
@@ -156,3 +181,9 @@ def apply(
         import dataclasses
 
         echo_data([dataclasses.asdict(r) for r in results], output)
+    if skipped:
+        click.echo(
+            "not applied (Kubernetes objects the templates need; apply them with "
+            "'argo-buildpacks render ... | kubectl apply -f -'): " + ", ".join(skipped),
+            err=True,
+        )

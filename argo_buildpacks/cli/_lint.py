@@ -74,13 +74,26 @@ def _finding_json(path: str, finding: Finding) -> dict[str, str]:
     }
 
 
+class _ArgoVersion(click.Choice):  # type: ignore[type-arg]
+    """The lint targets, with the reason an Argo that leaks the executor's token into the
+    main containers (3.4.8 to 3.5.11) is refused."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from argo_buildpacks.linting._base import older_argo
+
+        reason = older_argo(value) if isinstance(value, str) else None
+        if reason is not None:
+            self.fail(reason.replace("argo_version ", "", 1), param, ctx)
+        return super().convert(value, param, ctx)
+
+
 @click.command("lint")
 @files_option()
 @files_argument("[FILE]...")
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too, not only on errors.")
 @click.option(
     "--argo-version",
-    type=click.Choice(["3.6", "3.7", "4.0", "4.1"]),
+    type=_ArgoVersion(["3.6", "3.7", "4.0", "4.1"]),
     default="4.1",
     show_default=True,
     help="The Argo release the manifests are for: fields it does not know are errors.",

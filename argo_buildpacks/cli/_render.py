@@ -90,9 +90,10 @@ def render(
     Flag values are validated exactly as config keys are. Several configs give one
     multi-document stream (-o json: a List).
 
-    With trigger, schedule or deploy in a config, every object it implies is written as
-    one stream that 'kubectl apply -f -' accepts: ServiceAccounts, Roles and
-    RoleBindings, the WorkflowTemplate, the EventSource, Sensor and CronWorkflow.
+    Every object a config implies is written as one stream that 'kubectl apply -f -'
+    accepts: ServiceAccounts (always the app's executor account and its token Secret),
+    Roles and RoleBindings, the WorkflowTemplate, and with trigger, schedule, deploy or
+    rebase the EventSource, Sensor, CronWorkflows and rebase template.
 
     \b
     Examples:
@@ -135,7 +136,11 @@ def render(
                 f"clusterworkflowtemplate {library} -o yaml'); the app is checked against it"
             )
         lib = _installed_library(library_file, library)
+        from argo_buildpacks.templates.rbac import rbac_objects
+
         for config in configs:
+            # The app's workflow names its executor account: render it (and its token).
+            made += rbac_objects(config)
             layout = template_options["layout"]
             if layout:
                 config = config.model_copy(update={"layout": layout})

@@ -33,6 +33,7 @@ __all__ = [
     "as_node",
     "build_paths",
     "container_security",
+    "default_executor_account",
     "env",
     "executor_account",
     "executor_patch",
@@ -114,8 +115,23 @@ def template_security(builder: Builder, *, non_root: bool = True) -> PodSecurity
 
 
 def executor_account(config: BuildConfig) -> str:
-    """The ServiceAccount of Argo's executor containers (the only ones with a token)."""
-    return config.executor_service_account or config.service_account or "default"
+    """The ServiceAccount of Argo's executor containers (the only ones with a token):
+    ``executor_service_account``, else ``service_account``, else `default_executor_account`
+    (rendered by `argo_buildpacks.templates.rbac`). Never ``default``: the executor's Role
+    may create and patch WorkflowTaskResults, and every pod of the namespace that
+    automounts ``default`` would hold it."""
+    return (
+        config.executor_service_account
+        or config.service_account
+        or default_executor_account(config)
+    )
+
+
+def default_executor_account(config: BuildConfig) -> str:
+    """``<name>-executor``: the app's own executor account, named like its executor Role.
+    One per app (not one per namespace), so each app's objects are its own to apply,
+    label and delete."""
+    return f"{config.name}-executor"
 
 
 def template_pod(

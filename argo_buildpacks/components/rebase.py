@@ -50,6 +50,7 @@ from argo_buildpacks.components.buildpacks_build import (
     registry_secret_volume,
 )
 from argo_buildpacks.components.scripts import load
+from argo_buildpacks.components.sign import PUBLIC_KEY_PATH, public_key_mount, public_key_volume
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig
 
@@ -138,6 +139,36 @@ def rebase(config: BuildConfig, *, name: str | None = None) -> ContainerSet:
     script = load("rebase.sh")
     security = _pod.container_security(builder)
     resources = _pod.resources(config.resources.build)
+    volumes = [Volume(name=_pod.OUT_VOLUME, empty_dir=EmptyDirVolumeSource())]
+    first: list[ModelContainerNode] = []
+    if config.sign is not None:
+        # With sign configured, nothing of the image is trusted before its signature is:
+        # verify (the cosign image, the public key only) runs first and inspect reads only
+        # the digest it verified.
+        inspect_env["VERIFIED"] = "true"
+        volumes.append(public_key_volume(config))
+        first.append(
+            ModelContainerNode(
+                name="verify",
+                image=config.sign.image,
+                image_pull_policy="IfNotPresent",
+                command=["/bin/sh", "-c", script, "rebase", "verify"],
+                env=[
+                    EnvVar(name=k, value=v)
+                    for k, v in {
+                        **common,
+                        "COSIGN_PUBLIC_KEY": PUBLIC_KEY_PATH,
+                        "TLOG_UPLOAD": "true" if config.sign.tlog_upload else "false",
+                        "HOME": paths.out,
+                        "TMPDIR": paths.out,
+                    }.items()
+                    if v is not None
+                ],
+                volume_mounts=[*mounts, public_key_mount()],
+                security_context=security,
+                resources=resources,
+            )
+        )
     inspect = ModelContainerNode(
         name="inspect",
         image=str(config.images.crane),
@@ -148,6 +179,7 @@ def rebase(config: BuildConfig, *, name: str | None = None) -> ContainerSet:
         volume_mounts=mounts,
         security_context=security,
         resources=resources,
+        dependencies=[c.name for c in first] or None,
     )
     rebaser = ModelContainerNode(
         # Argo saves containerSet outputs from the container named "main".
@@ -161,13 +193,12 @@ def rebase(config: BuildConfig, *, name: str | None = None) -> ContainerSet:
         resources=resources,
         dependencies=["inspect"],
     )
-    volumes = [Volume(name=_pod.OUT_VOLUME, empty_dir=EmptyDirVolumeSource())]
     if secret is not None:
         volumes.append(secret)
     default_tag = config.rebase.tag if config.rebase else "latest"
     return ContainerSet(
         name=name or f"rebase-{config.name}",
-        containers=[inspect, rebaser],
+        containers=[*first, inspect, rebaser],
         volumes=volumes,
         inputs=[Parameter(name="tag", default=default_tag)],
         outputs=[

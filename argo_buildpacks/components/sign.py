@@ -43,7 +43,16 @@ from argo_buildpacks.components.deploy import script_pod
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig
 
-__all__ = ["COSIGN_SECRET_DIR", "SBOM_INPUT_DIR", "add_sign", "sign_template"]
+__all__ = [
+    "COSIGN_SECRET_DIR",
+    "PUBLIC_KEY_PATH",
+    "SBOM_INPUT_DIR",
+    "add_sign",
+    "public_key_mount",
+    "public_key_volume",
+    "rebase_sign_template",
+    "sign_template",
+]
 
 COSIGN_SECRET_DIR = "/var/run/secrets/argo-buildpacks/cosign"
 #: Where the sign step finds the export's ``sbom`` artifact.
@@ -148,4 +157,59 @@ def add_sign(
     )
     templates.append(sign)
     template.templates = templates
+    return template
+
+
+# --- the rebase's side: verify before trusting an image, sign the rebased digest ----------
+
+#: Where the rebase's verify container finds the cosign public key (and nothing else).
+PUBLIC_KEY_DIR = "/var/run/secrets/argo-buildpacks/cosign-public"
+PUBLIC_KEY_PATH = f"{PUBLIC_KEY_DIR}/cosign.pub"
+_PUBLIC_VOLUME = "cosign-public-key"
+# What the rebase template's rebase step publishes (globalName): the digest it pushed and
+# the tag it moved. Never inputs, so a run started at the sign step signs nothing.
+_REBASED_DIGEST = "{{workflow.outputs.parameters.digest}}"
+_REBASED_IMAGE = "{{workflow.outputs.parameters.image}}"
+
+
+def public_key_volume(config: BuildConfig) -> Volume:
+    """The ``sign.cosign_key_secret`` Secret with only its public key (``sign.public_key``)
+    projected: the private key and its password never reach a verifying container.
+
+    Raises:
+        ConfigError: ``config.sign`` is not set.
+    """
+    if config.sign is None:
+        raise ConfigError(f"config {config.name!r} has no sign section")
+    return Volume(
+        name=_PUBLIC_VOLUME,
+        secret=SecretVolumeSource(
+            secret_name=config.sign.cosign_key_secret,
+            items=[KeyToPath(key=config.sign.public_key, path="cosign.pub")],
+            default_mode=0o440,
+        ),
+    )
+
+
+def public_key_mount() -> VolumeMount:
+    """The mount of `public_key_volume` at ``PUBLIC_KEY_DIR`` (read-only)."""
+    return VolumeMount(name=_PUBLIC_VOLUME, mount_path=PUBLIC_KEY_DIR, read_only=True)
+
+
+def rebase_sign_template(config: BuildConfig, *, name: str = "sign") -> Template:
+    """The signing step of the rebase template: `sign_template` (no SBOM: the rebaser makes
+    none) signing the digest the rebase pushed and the tag it moved, both the rebase step's
+    workflow outputs, so the deploy after it rolls out a signed digest.
+
+    Raises:
+        ConfigError: ``config.sign`` is not set.
+    """
+    template = sign_template(config.model_copy(update={"sbom": False}), name=name)
+    pinned = {"DIGEST": _REBASED_DIGEST, "BUILT": _REBASED_IMAGE}
+    container = template.container
+    if container is None or not {e.name for e in container.env or []} >= set(pinned):
+        raise ConfigError("the sign template has no DIGEST and BUILT to point at the rebase")
+    for env in container.env or []:
+        if env.name in pinned:
+            env.value = pinned[env.name]
     return template

@@ -37,12 +37,46 @@ PARAM_NAME = re.compile(r"[-a-zA-Z0-9_]+\Z")
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 
 
-#: The Argo releases ``lint`` can target, oldest first.
+#: The Argo releases ``lint`` can target, oldest first. Nothing older: see `older_argo`.
 ARGO_VERSIONS = ("3.6", "3.7", "4.0", "4.1")
+_RELEASE = re.compile(r"v?(\d{1,3})\.(\d{1,3})(?:\.(\d{1,3}))?\Z")
+
+
+def older_argo(version: str) -> str | None:
+    """Why ``version`` (``"3.5"``, ``"v3.4.8"``...) is refused when it is an Argo release
+    that mounts the executor's token into every main container, else ``None``.
+
+    Argo 3.4.8 to 3.5.11 mount the executor account's token into the main containers when
+    ``automountServiceAccountToken`` is false (argoproj/argo-workflows#10945, in 3.4.8 and
+    3.5.0; reverted by #13820 in 3.5.12 and 3.6.0): the app's code, run by buildpacks in a
+    main container, would hold the token that may create and patch WorkflowTaskResults.
+    The templates rely on that token being absent, so ``lint`` targets 3.6 and later.
+    """
+    found = _RELEASE.match(version.strip()) if isinstance(version, str) else None
+    if found is None:
+        return None
+    major, minor = int(found[1]), int(found[2])
+    patch = int(found[3]) if found[3] is not None else None
+    leaky = (major, minor) == (3, 4) and (patch is None or patch >= 8)
+    leaky |= (major, minor) == (3, 5) and (patch is None or patch <= 11)
+    if not leaky:
+        return None
+    return (
+        f"argo_version {describe(version)} is refused: Argo 3.4.8 to 3.5.11 mount the "
+        "executor's service-account token into every main container even with "
+        "automountServiceAccountToken: false (argoproj/argo-workflows#10945, reverted by "
+        "#13820 in 3.5.12 and 3.6.0), so the app's code run by buildpacks would hold the "
+        "token that may create and patch WorkflowTaskResults (forge a step's outputs); "
+        f"upgrade Argo and use one of {', '.join(ARGO_VERSIONS)}"
+    )
 
 
 def parse_version(version: str) -> tuple[int, int]:
-    """``"4.1"`` as ``(4, 1)``; `ConfigError` for a release ``lint`` cannot target."""
+    """``"4.1"`` as ``(4, 1)``; `ConfigError` for a release ``lint`` cannot target (one
+    that leaks the executor's token into the main containers says so: `older_argo`)."""
+    leak = older_argo(version)
+    if leak is not None:
+        raise ConfigError(leak)
     if version not in ARGO_VERSIONS:
         raise ConfigError(
             f"argo_version {describe(version)} is not supported; use one of "

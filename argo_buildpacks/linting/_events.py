@@ -1,5 +1,6 @@
 """Lint for Argo Events ``EventSource`` and ``Sensor`` manifests, and the RBAC objects a
-rendered release stream carries (``ServiceAccount``, ``Role``, ``RoleBinding``).
+rendered release stream carries (``ServiceAccount``, its token ``Secret``, ``Role``,
+``RoleBinding``).
 
 - Strict decoding against Argo Events v1.9.11's JSON Schema (``argo_events_schema.json``,
   the definitions reachable from EventSource and Sensor), unknown fields refused.
@@ -41,6 +42,8 @@ __all__ = ["KINDS", "check"]
 EVENTS_KINDS = ("EventSource", "Sensor")
 RBAC_KINDS = {
     "ServiceAccount": "v1",
+    # An executor account's kubernetes.io/service-account-token (templates/rbac.py).
+    "Secret": "v1",
     "Role": "rbac.authorization.k8s.io/v1",
     "RoleBinding": "rbac.authorization.k8s.io/v1",
 }

@@ -158,7 +158,8 @@ class BuildConfig(Model):
     executor_service_account: ServiceAccountName | None = Field(
         None,
         description="ServiceAccount of Argo's executor (init/wait containers), which alone gets "
-        "a service-account token; default: service_account, else 'default'.",
+        "a service-account token; default: service_account, else '<name>-executor' (rendered "
+        "with its token Secret and Role).",
     )
     executor_security: Literal["patch", "controller"] = Field(
         "patch",

@@ -313,8 +313,10 @@ class SignConfig(Model):
     """Sign the pushed digest (and, with ``sbom: true``, attest its SBOMs) with cosign.
 
     The key is a Secret fixed when the template is installed (as ``cosign
-    generate-key-pair k8s://NAMESPACE/NAME`` writes it: keys ``cosign.key`` and
-    ``cosign.password``), mounted only in the signing container, which runs no app code.
+    generate-key-pair k8s://NAMESPACE/NAME`` writes it: keys ``cosign.key``,
+    ``cosign.password`` and ``cosign.pub``). The private key is mounted only in the signing
+    container, which runs no app code; the rebase's verify container gets the public key
+    only.
     """
 
     cosign_key_secret: SecretName = Field(
@@ -323,6 +325,12 @@ class SignConfig(Model):
     key: SecretKey = Field("cosign.key", description="Key of the private key in the Secret.")
     password_key: SecretKey = Field(
         "cosign.password", description="Key of the key's password in the Secret."
+    )
+    public_key: SecretKey = Field(
+        "cosign.pub",
+        description="Key of the public key in the Secret (cosign generate-key-pair k8s:// "
+        "writes it): the rebase verifies the image's signature with it before trusting "
+        "its metadata.",
     )
     tlog_upload: bool = Field(
         False,

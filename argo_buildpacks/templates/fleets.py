@@ -11,7 +11,8 @@ old digest, new digest, reason; ``argo-buildpacks fleet status`` shows it as a t
 
 `fleet_manifests` is everything ``argo-buildpacks fleet render DIR`` writes: each app's
 objects (`argo_buildpacks.templates.rbac.release_manifests`, with a ``rebase`` section added where
-the config has none), the fleet's ServiceAccount, Role and RoleBinding, its template and,
+the config has none), the fleet's ServiceAccount (with its token Secret), Role and
+RoleBinding, its template and,
 with a schedule, its CronWorkflow.
 """
 
@@ -31,9 +32,10 @@ from argo_buildpacks.components.scripts import load
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig
 from argo_buildpacks.model.rebase import RebaseConfig
-from argo_buildpacks.templates.rbac import release_manifests
+from argo_buildpacks.templates.rbac import release_manifests, token_secret
 
 __all__ = [
+    "REASON_MAX",
     "FleetError",
     "FleetRow",
     "fleet",
@@ -48,6 +50,8 @@ _UID = 65532
 _MANAGED = {"app.kubernetes.io/managed-by": "argo-buildpacks"}
 #: What each app's run reports (the rebase template's global outputs).
 _OUTPUTS = ("action", "old-digest", "new-digest", "reason")
+#: The longest reason the summary passes on (bytes); fleet_summary.sh cuts to the same.
+REASON_MAX = 500
 
 
 class FleetError(ConfigError):
@@ -221,9 +225,21 @@ def fleet(
         for out in ("phase", *_OUTPUTS):
             param = f"{step}-{out}"
             summary_inputs.append({"name": param})
-            summary_passed.append(
-                {"name": param, "value": "{{steps." + step + ".outputs.parameters." + out + "}}"}
-            )
+            value = "{{steps." + step + ".outputs.parameters." + out + "}}"
+            if out == "reason":
+                # A reason of any size (an older rebase template's, or one edited by hand)
+                # could not reach the summary as an argument: one argument over 128 KiB
+                # (Linux MAX_ARG_STRLEN) and the container cannot even start. The
+                # controller cuts it first (an expression: util/template/template.go,
+                # sprig's trunc, in bytes); the script cuts it again to REASON_MAX.
+                value = (
+                    "{{=sprig.trunc("
+                    + str(REASON_MAX)
+                    + ", steps['"
+                    + step
+                    + "'].outputs.parameters.reason)}}"
+                )
+            summary_passed.append({"name": param, "value": value})
             summary_args.append("{{inputs.parameters." + param + "}}")
     shell = str(apps[0].images.shell)
     templates.append(
@@ -340,6 +356,8 @@ def _fleet_rbac(name: str, namespace: str, apps: Sequence[BuildConfig]) -> list[
     }
     return [
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta},
+        # The fleet's account is its workflow's executor account too: its token Secret.
+        token_secret(name, namespace, {**_MANAGED, "argo-buildpacks.io/fleet": name}),
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "Role",

@@ -3,8 +3,13 @@ stream of objects ``argo-buildpacks render -f app.yaml`` writes.
 
 - Executor: Argo's ``wait`` container records outputs as ``workflowtaskresults`` (create,
   patch) as the executor account (``executor_service_account``, else ``service_account``,
-  else ``default``: no other container of a run gets a token) and, in the Kubernetes
-  deploy pod, its own account.
+  else the app's own ``<name>-executor``, rendered here: never ``default``, which every
+  pod of the namespace may automount; no other container of a run gets a token) and, in
+  the Kubernetes deploy pod, its own account. The executor account gets its
+  ``kubernetes.io/service-account-token`` Secret, ``<account>.service-account-token``:
+  the name Argo mounts for an executor account that lists no Secret
+  (util/secrets/secret_name.go ``TokenName``), which Kubernetes >= 1.24 no longer
+  creates.
 - Kubernetes deploy: ``<name>-deploy`` may ``get``/``patch`` the one Deployment
   (``resourceNames``) and ``list``/``watch`` it (kubectl asks with a ``metadata.name``
   field selector, which ``resourceNames`` covers), in its namespace only.
@@ -34,7 +39,7 @@ from argo_buildpacks.templates.triggers import (
     sensor_service_account,
 )
 
-__all__ = ["rbac_objects", "release_manifests"]
+__all__ = ["rbac_objects", "release_manifests", "token_secret"]
 
 RBAC = "rbac.authorization.k8s.io/v1"
 _MANAGED = {"app.kubernetes.io/managed-by": "argo-buildpacks"}
@@ -53,6 +58,23 @@ def _account(config: BuildConfig, name: str, namespace: str) -> dict[str, Any]:
         "apiVersion": "v1",
         "kind": "ServiceAccount",
         "metadata": _meta(config, name, namespace),
+    }
+
+
+def token_secret(name: str, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
+    """The long-lived token Secret of the ServiceAccount ``name``, named as Argo looks it
+    up for an executor account (``<name>.service-account-token``); Kubernetes fills in the
+    token once the account exists (so it comes after the account in a stream)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": f"{name}.service-account-token",
+            "namespace": namespace,
+            "labels": labels,
+            "annotations": {"kubernetes.io/service-account.name": name},
+        },
+        "type": "kubernetes.io/service-account-token",
     }
 
 
@@ -82,19 +104,22 @@ def _binding(
 
 
 def rbac_objects(config: BuildConfig) -> list[dict[str, Any]]:
-    """The ServiceAccounts, Roles and RoleBindings for ``config``, as manifests (accounts
-    first, then roles, then bindings, so ``kubectl apply`` creates them in order)."""
+    """The ServiceAccounts, the executor account's token Secret, Roles and RoleBindings for
+    ``config``, as manifests (accounts first, the executor's token after its account,
+    then roles, then bindings, so ``kubectl apply`` creates them in order)."""
 
     ns = config.namespace
     accounts: list[dict[str, Any]] = []
     roles: list[dict[str, Any]] = []
     bindings: list[dict[str, Any]] = []
     # No container of a run gets a token but Argo's executor, which runs as the executor
-    # account (executor_service_account, else service_account, else default).
+    # account (executor_service_account, else service_account, else <name>-executor).
     executor_sa = _pod.executor_account(config)
-    for named in dict.fromkeys([config.service_account, config.executor_service_account]):
-        if named:
-            accounts.append(_account(config, named, ns))
+    named = [config.service_account, config.executor_service_account, executor_sa]
+    for account in dict.fromkeys(named):
+        if account:
+            accounts.append(_account(config, account, ns))
+    accounts.append(token_secret(executor_sa, ns, _meta(config, executor_sa, ns)["labels"]))
     executors = [(executor_sa, ns)]
 
     kube = config.deploy.kubernetes if config.deploy else None
@@ -203,9 +228,10 @@ def release_manifests(
     kind: Literal["WorkflowTemplate", "ClusterWorkflowTemplate"] = "WorkflowTemplate",
     **options: Any,
 ) -> list[dict[str, Any]]:
-    """Every object ``config`` implies, in ``kubectl apply`` order: the WorkflowTemplate,
-    and when ``trigger``, ``schedule`` or ``deploy`` is configured, the RBAC objects first
-    and the EventSource, Sensor and CronWorkflow after it; with ``rebase``, the rebase
+    """Every object ``config`` implies, in ``kubectl apply`` order: the RBAC objects (the
+    executor account the template names, its token and Role, and whatever ``trigger``,
+    ``deploy`` or ``rebase`` needs), the WorkflowTemplate, then, when configured, the
+    EventSource, Sensor and CronWorkflow; with ``rebase``, the rebase
     WorkflowTemplate (`argo_buildpacks.templates.rebase.rebase_template`) and, with
     ``rebase.schedule``, its CronWorkflow last.
 
@@ -226,8 +252,8 @@ def release_manifests(
             "CronWorkflow reference a namespaced WorkflowTemplate; use kind WorkflowTemplate"
         )
     template = workflow_template(config, kind=kind, **options)
-    release = config.trigger or config.schedule or config.deploy or config.rebase
-    docs = [*(rbac_objects(config) if release else []), to_manifest(template)]
+    # Always: the template's executor account is the app's own unless configured.
+    docs = [*rbac_objects(config), to_manifest(template)]
     if config.trigger is not None:
         docs += [event_source(config), sensor(config, template)]
     if config.schedule is not None:

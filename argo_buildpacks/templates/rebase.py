@@ -21,6 +21,7 @@ from argo_buildpacks.components.rebase import (
     rebase_template_name,
     rebuild,
 )
+from argo_buildpacks.components.sign import rebase_sign_template
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig
 from argo_buildpacks.templates._workflow import assemble
@@ -36,8 +37,10 @@ def rebase_template(
     from the image's commit when the builder changed; then deploy the new digest.
 
     ``main`` runs ``rebase`` (`rebase`), then ``rebuild`` (`rebuild`) when the action is
-    ``rebuild``, then, with ``deploy`` configured, ``deploy`` at the new digest when the
-    action is ``rebased``. The workflow parameter is ``tag`` (default ``rebase.tag``); the
+    ``rebuild``, then, with ``sign`` configured, ``sign`` of the new digest, then, with
+    ``deploy`` configured, ``deploy`` at the (signed) new digest, both when the action is
+    ``rebased``. With ``sign`` the rebase itself first verifies the image's signature.
+    The workflow parameter is ``tag`` (default ``rebase.tag``); the
     workflow's outputs are ``action``, ``reason``, ``old-digest`` and ``new-digest``.
     Workflow-wide settings (pod security, no service-account tokens, deadline, pod GC,
     TTL, and the image's mutex, so a rebase never races a build) are the build's.
@@ -65,6 +68,16 @@ def rebase_template(
         ),
     ]
     templates: list[Any] = [rebase_t, rebuild(config)]
+    if config.sign is not None:
+        # The rebased digest is new: sign it before anything deploys it, so an admission
+        # policy requiring the signature admits it and no unsigned image runs.
+        sign = rebase_sign_template(config)
+        steps.append(
+            ParallelSteps(
+                root=[WorkflowStep(name="sign", template=sign.name, when=f"{action} == rebased")]
+            )
+        )
+        templates.append(sign)
     deploy = deploy_template(config)
     if deploy is not None:
         steps.append(

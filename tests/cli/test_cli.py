@@ -64,6 +64,15 @@ def run_cli(
     )
 
 
+def template_of(stream: str) -> dict[str, Any]:
+    """The one (Cluster)WorkflowTemplate of a rendered stream (YAML, or JSON: a List): the
+    stream also holds the executor's account, its token and Role (templates/rbac.py)."""
+    loaded = json.loads(stream) if stream.lstrip().startswith("{") else None
+    docs = loaded["items"] if loaded else list(yaml.safe_load_all(stream))
+    (template,) = [d for d in docs if d["kind"].endswith("WorkflowTemplate")]
+    return dict(template)
+
+
 def invoke(*args: str, env: Mapping[str, str] | None = None, stdin: str | None = None) -> Result:
     """Run the command line in-process (click's CliRunner), without the outer ``ARGO_*``."""
     unset: dict[str, str | None] = {k: None for k in os.environ if k.startswith("ARGO")}
@@ -146,14 +155,14 @@ def test_render_then_lint_through_the_console_script(tmp_path: Path) -> None:
     assert rendered.returncode == 0, rendered.stderr
     assert rendered.stdout == ""
     assert f"wrote {out}: WorkflowTemplate my-python-app" in rendered.stderr
-    manifest = yaml.safe_load(out.read_text())
+    manifest = template_of(out.read_text())
     assert (manifest["kind"], manifest["metadata"]["name"]) == ("WorkflowTemplate", "my-python-app")
     linted = run_cli("lint", str(out))
     assert (linted.returncode, linted.stdout) == (0, "")
     assert "no findings in 1 file" in linted.stderr
     piped = run_cli("lint", "-", stdin=out.read_text().replace("entrypoint: main", "entrypoint: x"))
     assert piped.returncode == 1
-    assert piped.stdout.startswith("-: spec.entrypoint: ")
+    assert piped.stdout.startswith("-: WorkflowTemplate/my-python-app: spec.entrypoint: ")
 
 
 def test_tags_and_schema_through_the_console_script() -> None:
@@ -257,7 +266,7 @@ def test_render_from_flags_builds_the_same_config_as_a_file() -> None:
         "--output", "json",
     )  # fmt: skip
     assert done.exit_code == 0, done.output
-    manifest = json.loads(done.stdout)
+    manifest = template_of(done.stdout)
     assert manifest["metadata"]["name"] == "my-app"
     params = {p["name"]: p.get("value") for p in manifest["spec"]["arguments"]["parameters"]}
     assert params["repo"] == "https://github.com/acme/my-app.git"
@@ -273,7 +282,7 @@ def test_render_flags_override_the_file(tmp_path: Path) -> None:
         "--env", "EXTRA=1", "--layout", "steps",
     )  # fmt: skip
     assert done.exit_code == 0, done.output
-    manifest = yaml.safe_load(done.stdout)
+    manifest = template_of(done.stdout)
     assert manifest["metadata"]["annotations"]["argo-buildpacks.io/image"] == "ghcr.io/acme/other"
     text = done.stdout
     assert "git-ssh" in text and "git-token" not in text  # credentials replaced, not merged
@@ -327,7 +336,7 @@ def test_render_privileged_mode_needs_the_flag() -> None:
         "--layout", "steps", "--kind", "ClusterWorkflowTemplate",
     )  # fmt: skip
     assert allowed.exit_code == 0, allowed.output
-    assert yaml.safe_load(allowed.stdout)["kind"] == "ClusterWorkflowTemplate"
+    assert template_of(allowed.stdout)["kind"] == "ClusterWorkflowTemplate"
 
 
 @pytest.mark.parametrize(
@@ -359,7 +368,7 @@ def test_render_a_directory_is_bad_input(tmp_path: Path) -> None:
 def test_render_from_stdin() -> None:
     done = invoke("render", "-f", "-", stdin=EXAMPLE.read_text())
     assert done.exit_code == 0, done.output
-    assert yaml.safe_load(done.stdout)["metadata"]["name"] == "my-python-app"
+    assert template_of(done.stdout)["metadata"]["name"] == "my-python-app"
 
 
 def test_render_to_an_unwritable_place_fails_cleanly(tmp_path: Path) -> None:
@@ -566,7 +575,8 @@ def test_apply_checks_everything_before_sending_anything(
     with_run = write(tmp_path / "run.yaml", good + "---\n" + workflow)
     refused = invoke("apply", with_run, env=env)
     assert refused.exit_code == 2
-    assert_clean_error(refused.stderr, "document 2 is a Workflow", "submit")
+    # Document 6: after the executor's account, token, Role, binding and the template.
+    assert_clean_error(refused.stderr, "document 6 is a Workflow", "submit")
     bad = write(tmp_path / "bad.yaml", _BAD_TEMPLATE)
     linted = invoke("apply", str(EXAMPLE), bad, env=env)
     assert linted.exit_code == 1
@@ -927,7 +937,7 @@ def test_library_and_app_render_apply_and_lint_as_a_set(
         "--library-file", str(lib), "--output-file", str(app),
     )  # fmt: skip
     assert made.exit_code == 0, made.output
-    manifest = yaml.safe_load(app.read_text())
+    manifest = template_of(app.read_text())
     step = manifest["spec"]["templates"][0]["steps"][0][0]
     assert step["templateRef"] == {
         "name": "argo-buildpacks",
@@ -1040,19 +1050,23 @@ def test_render_takes_every_file_repeated_or_positional(tmp_path: Path) -> None:
         tmp_path / "other.yaml", EXAMPLE.read_text().replace("name: my-python-app", "name: other")
     )
     names = invoke("render", "-f", str(EXAMPLE), "-f", other, "-o", "name")
-    assert (names.exit_code, names.stdout) == (
+    templates = [n for n in names.stdout.splitlines() if n.startswith("workflowtemplate.")]
+    assert (names.exit_code, templates) == (
         0,
-        "workflowtemplate.argoproj.io/my-python-app\nworkflowtemplate.argoproj.io/other\n",
+        ["workflowtemplate.argoproj.io/my-python-app", "workflowtemplate.argoproj.io/other"],
     )
+    # Each config's objects: its executor account, token, Role, binding, then its template.
+    assert "serviceaccount.v1/other-executor" in names.stdout
     stream = invoke("render", str(EXAMPLE), other)
-    assert [d["metadata"]["name"] for d in yaml.safe_load_all(stream.stdout)] == [
-        "my-python-app",
-        "other",
+    kinds = [(d["kind"], d["metadata"]["name"]) for d in yaml.safe_load_all(stream.stdout)]
+    assert [k for k in kinds if k[0] == "WorkflowTemplate"] == [
+        ("WorkflowTemplate", "my-python-app"),
+        ("WorkflowTemplate", "other"),
     ]
     as_json = json.loads(invoke("render", "-f", str(EXAMPLE), other, "-o", "json").stdout)
-    assert (as_json["kind"], len(as_json["items"])) == ("List", 2)
-    single = json.loads(invoke("render", "-f", str(EXAMPLE), "-o", "json").stdout)
-    assert single["kind"] == "WorkflowTemplate"
+    assert (as_json["kind"], len(as_json["items"])) == ("List", 10)
+    single = invoke("render", "-f", str(EXAMPLE), "-o", "json").stdout
+    assert template_of(single)["kind"] == "WorkflowTemplate"
 
 
 @pytest.mark.parametrize(

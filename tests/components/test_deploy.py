@@ -109,7 +109,7 @@ def test_kubernetes_deploy_sets_the_configured_image_by_digest_and_waits() -> No
 def test_gitops_deploy_has_no_api_token_and_literal_secret() -> None:
     deploy = template(manifest(make(GITOPS)), "deploy")
     assert deploy["automountServiceAccountToken"] is False
-    assert deploy["executor"] == {"serviceAccountName": "default"}
+    assert deploy["executor"] == {"serviceAccountName": "web-executor"}
     [secret] = [v for v in deploy["volumes"] if "secret" in v]
     assert secret["secret"]["secretName"] == "gitops-token"
     env = {e["name"]: e["value"] for e in deploy["container"]["env"]}

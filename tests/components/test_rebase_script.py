@@ -1,9 +1,13 @@
-"""The rebase's script, executed: a recording fake ``crane`` (the image configs) and a
-recording fake lifecycle ``rebaser``, under busybox sh and dash.
+"""The rebase's script, executed: a recording fake ``crane`` (the image configs), a
+recording fake ``cosign`` (the signature check) and a recording fake lifecycle ``rebaser``,
+under busybox sh and dash.
 
 Covers the no-op (run image unchanged), the changed run image (rebase, tag policy, outputs),
-the changed builder (rebuild from the recorded commit) and hostile values, each refused
-before the rebaser runs.
+the changed builder (rebuild from the recorded commit), hostile values, and what the
+registry may forge (issue 19 item 5): an unsigned image with sign configured, duplicate or
+disguised label keys, a run image the configuration does not name; each refused (which
+refusal is asserted) before the rebaser runs and before any decision a rebuild or deploy
+would act on is written.
 """
 
 from __future__ import annotations
@@ -36,6 +40,22 @@ case "$1 $3" in
   "config "*) printf '%s\n' "$3" >"$d/run.ref"; cat "$d/run.json" ;;
   *) echo "crane: unexpected $*" >&2; exit 2 ;;
 esac
+"""
+# cosign verify --key KEY --insecure-ignore-tlog=B -- IMAGE:TAG, as cosign v2 answers it:
+# the verified payloads on stdout (one JSON array), or "no signatures found" and exit 1.
+FAKE_COSIGN = r"""d=$FAKE_DIR
+printf '%s\n' "$*" >>"$d/cosign.calls"
+[ "$1 $2" = "verify --key" ] || { echo "cosign: unexpected $*" >&2; exit 2; }
+[ -f "$3" ] || { echo "cosign: no key $3" >&2; exit 2; }
+[ "$5" = -- ] || { echo "cosign: expected -- before the reference" >&2; exit 2; }
+if [ -f "$d/signed" ]; then
+  printf '[{"critical":{"identity":{"docker-reference":"%s"},' "${6%:*}"
+  printf '"image":{"docker-manifest-digest":"%s"},' "$(cat "$d/signed")"
+  printf '"type":"cosign container image signature"},"optional":null}]\n'
+else
+  echo "Error: no signatures found" >&2
+  exit 1
+fi
 """
 FAKE_REBASER = r"""d=$FAKE_DIR
 : >"$d/rebaser.argv"
@@ -98,15 +118,22 @@ def app_config(
     return _labels(**labels)
 
 
-def builder_config(buildpacks: tuple[tuple[str, str], ...] = (PYTHON,)) -> str:
-    return _labels(
-        **{
-            "io.buildpacks.builder.metadata": {
-                "description": "x",
-                "buildpacks": [{"id": i, "version": v} for i, v in buildpacks],
-            }
-        }
-    )
+def builder_config(
+    buildpacks: tuple[tuple[str, str], ...] = (PYTHON,),
+    run: str | None = RUN,
+    mirrors: tuple[str, ...] = (),
+) -> str:
+    """A builder's config as pack writes it: its buildpacks and default run image
+    (``stack.runImage`` and, pack >= 0.30, ``images``)."""
+    md: dict[str, Any] = {
+        "description": "x",
+        "buildpacks": [{"id": i, "version": v} for i, v in buildpacks],
+    }
+    if run is not None:
+        image = {"image": run, "mirrors": list(mirrors)}
+        md["stack"] = {"runImage": image}
+        md["images"] = [image]
+    return _labels(**{"io.buildpacks.builder.metadata": md})
 
 
 def run_config(top: str) -> str:
@@ -122,6 +149,9 @@ class Pod:
         self.fake.mkdir()
         self.out = tmp / "out"
         write_executable(tmp / "bin" / "crane", FAKE_CRANE)
+        write_executable(tmp / "bin" / "cosign", FAKE_COSIGN)
+        self.public_key = tmp / "cosign.pub"
+        self.public_key.write_text("-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----\n")
         write_executable(tmp / "lifecycle" / "rebaser", FAKE_REBASER)
         template = rebase(cfg)
         self.nodes = {n.name: n for n in template.containers or []}
@@ -147,6 +177,8 @@ class Pod:
             "FAKE_DIGEST": NEW,
             "LIFECYCLE": str(self.tmp / "lifecycle"),
         }
+        if name == "verify":
+            base |= {"COSIGN_PUBLIC_KEY": str(self.public_key), "TMPDIR": str(self.out)}
         # TAG is an input: Argo substitutes it once; the fake crane needs the same value.
         base["TAG"] = substitute(rendered.env["TAG"], {"tag": tag})
         return run(
@@ -158,10 +190,20 @@ class Pod:
         )
 
     def both(self, shell: Shell, tag: str = "latest", **env: str | None) -> tuple[Any, Any]:
+        """The containers in their containerSet order (verify first when there is one); a
+        container that fails stops the rest, as the containerSet's dependencies do."""
+        if "verify" in self.nodes:
+            verify = self.phase(shell, "verify", tag, **env)
+            if verify.returncode != 0:
+                return verify, None
         first = self.phase(shell, "inspect", tag, **env)
         if first.returncode != 0:
             return first, None
         return first, self.phase(shell, "main", tag, **env)
+
+    def calls(self, tool: str) -> list[str]:
+        path = self.fake / f"{tool}.calls"
+        return path.read_text().splitlines() if path.exists() else []
 
     def given(self, *, app: str, builder: str | None = None, run: str | None = None) -> None:
         (self.fake / "digest").write_text(OLD + "\n")
@@ -170,7 +212,16 @@ class Pod:
         (self.fake / "run.json").write_text(run or run_config(TOP))
 
     def outputs(self) -> dict[str, str]:
+        if not self.out.exists():
+            return {}
         return {p.name: p.read_text() for p in self.out.iterdir() if p.name != "report.toml"}
+
+    def decided_nothing(self) -> bool:
+        """No decision a later step acts on: the rebuild (action, rebuild-revision), the
+        sign and deploy (action, digest), and the rebaser never ran."""
+        out = self.outputs()
+        acted = {"action", "rebuild-revision", "rebuild-tag", "digest", "new-digest"} & set(out)
+        return not acted and not self.rebaser_ran
 
     @property
     def rebaser_ran(self) -> bool:
@@ -265,11 +316,14 @@ def test_rebuild_without_a_recorded_commit_builds_the_configured_revision(
 def test_a_configured_run_image_that_is_another_image_means_rebuild(
     shell: Shell, tmp_path: Path
 ) -> None:
+    # Built on the builder's default run image; the config now names its own.
     pod = Pod(tmp_path, config(run_image="ghcr.io/acme/run:1"))
     pod.given(app=app_config())
     inspect, _ = pod.both(shell)
     assert inspect.returncode == 0, inspect.stderr
-    assert pod.outputs()["action"] == "rebuild"
+    out = pod.outputs()
+    assert out["action"] == "rebuild"
+    assert out["reason"].startswith(f"run image is now ghcr.io/acme/run:1, was {RUN}: rebuild")
     assert not pod.rebaser_ran
 
 
@@ -350,3 +404,194 @@ def test_hostile_run_values_are_refused_before_anything_runs(
     assert refusal in result.stderr, result.stderr
     assert not (pod.fake / "crane.calls").exists()
     assert not pod.rebaser_ran
+
+
+# --------------------------------------------------------------------------- what the
+# registry may forge (issue 19 item 5)
+
+EVIL_COMMIT = "e" * 40
+PROJECT = "io.buildpacks.project.metadata"
+
+
+def signed_config(**extra: Any) -> BuildConfig:
+    return config(sign={"cosign_key_secret": "cosign-key"}, **extra)
+
+
+def _with_second_label(app: str, key: str, value: Any, *, colon: str = ":") -> str:
+    """``app`` with one more ``key`` appended to its labels, as raw JSON text: a registry
+    serves any bytes, duplicate keys included (a JSON parser such as Go's takes the last)."""
+    assert app.endswith("}}}")
+    raw = json.dumps(json.dumps(value, separators=(",", ":")))
+    return f'{app[:-3]},"{key}"{colon}{raw}}}}}}}'
+
+
+FORGED_PROJECT = {"source": {"type": "git", "version": {"commit": EVIL_COMMIT}}}
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_with_sign_the_signature_is_verified_before_any_label_is_read(
+    shell: Shell, tmp_path: Path
+) -> None:
+    pod = Pod(tmp_path, signed_config())
+    assert list(pod.nodes) == ["verify", "inspect", "main"]
+    pod.given(app=app_config(), run=run_config(PATCHED_TOP))
+    (pod.fake / "signed").write_text(OLD)
+    _, main = pod.both(shell)
+    assert main is not None and main.returncode == 0, main.stderr
+    assert pod.outputs()["action"] == "rebased"
+    assert pod.outputs()["verified-digest"] == OLD
+    (verify,) = pod.calls("cosign")
+    assert verify == (
+        f"verify --key {pod.public_key} --insecure-ignore-tlog=true -- ghcr.io/acme/app:latest"
+    )
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_an_unsigned_image_is_refused_before_any_label_is_trusted(
+    shell: Shell, tmp_path: Path
+) -> None:
+    pod = Pod(tmp_path, signed_config())
+    # The registry serves forged metadata that would make a rebuild of a chosen commit.
+    newer = builder_config((("paketo-buildpacks/python", "2.2.0"),))
+    forged = _with_second_label(app_config(commit=None), PROJECT, FORGED_PROJECT)
+    pod.given(app=forged, builder=newer)
+    verify, main = pod.both(shell)
+    assert verify.returncode == 1 and main is None
+    assert (
+        "rebase: ghcr.io/acme/app:latest has no valid signature by the configured key: its "
+        "metadata is not trusted; nothing rebased, rebuilt or deployed"
+    ) in verify.stderr
+    assert pod.calls("crane") == []  # not one label read
+    # Even if inspect ran without verify, it would read nothing.
+    inspect = pod.phase(shell, "inspect")
+    assert inspect.returncode == 1 and "no verified digest" in inspect.stderr
+    assert pod.calls("crane") == []
+    assert pod.decided_nothing()
+
+
+@pytest.mark.parametrize("shell", SHELLS[-1:])
+def test_a_tag_moved_after_its_signature_was_verified_is_refused(
+    shell: Shell, tmp_path: Path
+) -> None:
+    pod = Pod(tmp_path, signed_config())
+    pod.given(app=app_config(), run=run_config(PATCHED_TOP))
+    (pod.fake / "signed").write_text(NEW)  # the signed digest; the tag now names OLD
+    inspect, main = pod.both(shell)
+    assert inspect.returncode == 1 and main is None
+    assert f"ghcr.io/acme/app:latest is now {OLD}, not the signed {NEW}" in inspect.stderr
+    assert pod.calls("crane") == ["digest -- ghcr.io/acme/app:latest"]  # no config read
+    assert pod.decided_nothing()
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize(
+    ("forged", "refusal"),
+    [
+        pytest.param(
+            _with_second_label(app_config(), PROJECT, FORGED_PROJECT),
+            f"has the label {PROJECT} 2 times: refused",
+            id="duplicate-last-wins",
+        ),
+        pytest.param(
+            _with_second_label(app_config(), PROJECT, FORGED_PROJECT, colon=" :"),
+            f"has the label {PROJECT} 2 times: refused",
+            id="duplicate-spaced",
+        ),
+        pytest.param(
+            _with_second_label(
+                app_config(), "io.buildpacks.project\\u002emetadata", FORGED_PROJECT
+            ),
+            "spells a name with a \\u escape: refused",
+            id="disguised-key",
+        ),
+        pytest.param(
+            _with_second_label(
+                app_config(),
+                "io.buildpacks.lifecycle.metadata",
+                {"runImage": {"topLayer": PATCHED_TOP, "image": "evil.example.com/run"}},
+            ),
+            "has the label io.buildpacks.lifecycle.metadata 2 times: refused",
+            id="duplicate-lifecycle",
+        ),
+    ],
+)
+def test_forged_labels_are_refused_before_a_rebuild_or_rebase_is_decided(
+    shell: Shell, pod: Pod, forged: str, refusal: str
+) -> None:
+    # A builder without the image's buildpack: read as the forger meant, this would rebuild
+    # the forged commit under the image's version.
+    pod.given(app=forged, builder=builder_config(()))
+    inspect, main = pod.both(shell, tag="1.4.2")
+    assert inspect.returncode == 1 and main is None
+    assert refusal in inspect.stderr, inspect.stderr
+    assert pod.decided_nothing()
+    assert EVIL_COMMIT not in "".join(pod.outputs().values())
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize(
+    "recorded",
+    ["evil.example.com/paketobuildpacks/run-jammy-base", "ghcr.io/acme/run", "localhost:5000/x"],
+)
+def test_a_run_image_the_configuration_does_not_name_is_refused(
+    shell: Shell, pod: Pod, recorded: str
+) -> None:
+    pod.given(app=app_config(run=recorded), run=run_config(PATCHED_TOP))
+    inspect, main = pod.both(shell)
+    assert inspect.returncode == 1 and main is None
+    assert (
+        f"rebase: ghcr.io/acme/app:latest records the run image '{recorded}', not the "
+        f"configured run image nor the builder's ({RUN}): refused (a forged label?); nothing "
+        "rebased, rebuilt or deployed"
+    ) in inspect.stderr
+    assert not (pod.fake / "run.ref").exists()  # the recorded image was never read
+    assert pod.decided_nothing()
+
+
+@pytest.mark.parametrize("shell", SHELLS[-1:])
+def test_the_rebaser_gets_the_trusted_run_image_name_never_the_label(
+    shell: Shell, tmp_path: Path
+) -> None:
+    mirror = "ghcr.io/paketo-mirror/run-jammy-base"
+    pod = Pod(tmp_path, config())
+    builder = builder_config(run="paketobuildpacks/run-jammy-base:latest", mirrors=(mirror,))
+    # The image records the mirror (the lifecycle picks one on the app's registry) with a
+    # tag of its own: the rebase acts on the builder's spelling of that mirror.
+    pod.given(app=app_config(run=f"{mirror}:evil"), builder=builder, run=run_config(PATCHED_TOP))
+    _, main = pod.both(shell)
+    assert main is not None and main.returncode == 0, main.stderr
+    argv = (pod.fake / "rebaser.argv").read_text().splitlines()
+    assert argv[8:10] == ["-run-image", mirror]
+    # Docker Hub spellings are one repository: recorded with index.docker.io, named without.
+    (tmp_path / "hub").mkdir()
+    pod2 = Pod(tmp_path / "hub", config())
+    pod2.given(app=app_config(), builder=builder, run=run_config(PATCHED_TOP))
+    _, main = pod2.both(shell)
+    assert main is not None and main.returncode == 0, main.stderr
+    argv = (pod2.fake / "rebaser.argv").read_text().splitlines()
+    assert argv[8:10] == ["-run-image", "paketobuildpacks/run-jammy-base:latest"]
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_the_reason_is_capped_whatever_the_image_records(shell: Shell, pod: Pod) -> None:
+    # 20,000 buildpacks the builder lacks gave a 220 KB reason (and a fleet summary that
+    # could not start); now at most 1000 bytes, naming five and counting the rest.
+    many = tuple((f"acme/bp-{i:05d}", "1.0.0") for i in range(20_000))
+    pod.given(app=app_config(buildpacks=many), builder=builder_config(()))
+    inspect, _ = pod.both(shell, tag="1.4.2")
+    assert inspect.returncode == 0, inspect.stderr
+    reason = pod.outputs()["reason"]
+    assert len(reason.encode()) <= 1000
+    assert "acme/bp-00000@1.0.0" in reason and "(and 19995 more)" in reason
+    assert pod.outputs()["action"] == "rebuild"
+
+
+@pytest.mark.parametrize("shell", SHELLS[-1:])
+def test_the_reason_is_capped_however_long_the_names(shell: Shell, pod: Pod) -> None:
+    long_ids = tuple((f"acme/{c * 400}", "1.0.0") for c in "abc")
+    pod.given(app=app_config(buildpacks=long_ids), builder=builder_config(()))
+    inspect, _ = pod.both(shell, tag="1.4.2")
+    assert inspect.returncode == 0, inspect.stderr
+    reason = pod.outputs()["reason"]
+    assert len(reason.encode()) == 1000 and reason.startswith("builder ")
+    assert "\n" not in reason

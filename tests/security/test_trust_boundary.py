@@ -121,7 +121,9 @@ def test_no_service_account_token_and_a_restricted_executor(
 ) -> None:
     spec = manifest["spec"]
     assert spec["automountServiceAccountToken"] is False
-    assert spec["executor"] == {"serviceAccountName": "default"}
+    # The app's own executor account, never "default" (which every pod of the namespace
+    # may automount): the Role that may write WorkflowTaskResults is bound to it alone.
+    assert spec["executor"] == {"serviceAccountName": f"{manifest['metadata']['name']}-executor"}
     patch = json.loads(spec["podSpecPatch"])
     restricted = {
         "allowPrivilegeEscalation": False,

@@ -70,7 +70,8 @@ def test_every_component_carries_its_pod_security(index: int) -> None:
         "seccompProfile": {"type": "RuntimeDefault"},
     }
     assert template["automountServiceAccountToken"] is False
-    assert template["executor"] == {"serviceAccountName": "default"}
+    # The app's own executor account (templates/rbac.py renders it), never "default".
+    assert template["executor"] == {"serviceAccountName": f"{config.name}-executor"}
     # Argo's init and wait containers get the restricted securityContext from the template
     # itself (Argo applies the workflow's and the template's podSpecPatch).
     patch = json.loads(template["podSpecPatch"])
@@ -339,7 +340,7 @@ def test_compose_adds_the_workflow_pieces_and_lints_clean() -> None:
     assert spec["volumeClaimTemplates"][0]["spec"]["resources"] == {"requests": {"storage": "2Gi"}}
     assert spec["securityContext"]["fsGroup"] == 1000
     assert spec["automountServiceAccountToken"] is False
-    assert spec["executor"] == {"serviceAccountName": "default"}
+    assert spec["executor"] == {"serviceAccountName": "web-executor"}
     assert [p["name"] for p in spec["arguments"]["parameters"]] == [
         "tag",
         "revision",

@@ -9,6 +9,7 @@ Argo API, bad configs included.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from argo_buildpacks import BuildConfig, ConfigError
 from argo_buildpacks.cli._main import cli
 from argo_buildpacks.linting._lint import lint
 from argo_buildpacks.templates.fleets import (
+    REASON_MAX,
     FleetError,
     fleet,
     fleet_manifests,
@@ -131,6 +133,83 @@ def test_the_summary_reports_a_failed_app_among_the_others(shell: Shell, tmp_pat
     assert rows[1].old_digest == "-"
     # A reason cannot add a column or a row.
     assert rows[2].reason == "nothing?to?do"
+
+
+# What the controller does with the summary step's arguments (workflow/controller/steps.go
+# resolveReferences -> util/template/template.go Replace): a simple tag is replaced by the
+# step output's value; an expression tag ("{{=...}}", kindExpression) is evaluated by
+# expr-lang with the outputs expanded into nested maps and sprig's functions as "sprig"
+# (util/expr/env/env.go GetFuncMap); sprig's trunc(c, s) is Go's s[:c], in bytes.
+_SIMPLE = re.compile(r"\{\{steps\.([a-z0-9-]+)\.outputs\.parameters\.([a-z-]+)\}\}\Z")
+_TRUNC = re.compile(
+    r"\{\{=sprig\.trunc\((\d+), steps\['([a-z0-9-]+)'\]\.outputs\.parameters\.([a-z-]+)\)\}\}\Z"
+)
+
+
+def argo_arguments(
+    summary_step: dict[str, Any], outputs: dict[str, dict[str, str]]
+) -> dict[str, str]:
+    """The summary's input values as the controller resolves its step's arguments from the
+    app steps' ``outputs`` (step -> output -> value); any other tag is a test failure."""
+    resolved = {}
+    for p in summary_step["arguments"]["parameters"]:
+        value = p["value"]
+        if simple := _SIMPLE.match(value):
+            resolved[p["name"]] = outputs[simple[1]][simple[2]]
+        elif trunc := _TRUNC.match(value):
+            text = outputs[trunc[2]][trunc[3]].encode()
+            resolved[p["name"]] = text[: int(trunc[1])].decode(errors="replace")
+        else:
+            raise AssertionError(f"no model of Argo's substitution for {value!r}")
+    return resolved
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_huge_reason_is_cut_before_the_summary_and_by_it(shell: Shell, tmp_path: Path) -> None:
+    """A 1 MB reason (an older rebase template's) crashed the summary: one argument over
+    128 KiB cannot be exec'd (E2BIG). The controller cuts it to REASON_MAX first."""
+    cfgs = [BuildConfig.from_yaml(APP.format(name=n)) for n in ("api", "web")]
+    spec = fleet(cfgs)["spec"]
+    main, summary = ({t["name"]: t for t in spec["templates"]}[n] for n in ("main", "summary"))
+    (step,) = main["steps"][1]
+    outputs = {
+        "app-api": {
+            "phase": "Succeeded", "action": "rebuild", "old-digest": OLD, "new-digest": "",
+            "reason": "builder lacks " + "x" * 1_000_000,
+        },
+        "app-web": {
+            "phase": "Succeeded", "action": "unchanged", "old-digest": OLD, "new-digest": OLD,
+            "reason": "nothing to do",
+        },
+    }  # fmt: skip
+    params = argo_arguments(step, outputs)
+    assert len(params["app-api-reason"]) == REASON_MAX
+    c = summary["container"]
+    rendered = Rendered(script=c["command"][2], name=c["command"][3], args=(), env={})
+    out = tmp_path / "summary.tsv"
+    result = run(shell, rendered, params=params, args=c["args"], env={"OUT": str(out)})
+    assert result.returncode == 0, result.stderr
+    api, web = parse_summary(out.read_text())
+    assert api.reason.startswith("builder lacks xxx") and len(api.reason) == REASON_MAX
+    assert (web.action, web.reason) == ("unchanged", "nothing to do")
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_the_summary_script_cuts_a_reason_to_the_same_length(shell: Shell, tmp_path: Path) -> None:
+    # One rule, two places: what the controller passes (REASON_MAX) is what the script keeps,
+    # for a reason near the largest argument Linux execs (128 KiB) and for an unresolved tag.
+    rendered, _ = _summary_script(tmp_path)
+    out = tmp_path / "s.tsv"
+    unresolved = "{{=sprig.trunc(500, steps['app-web'].outputs.parameters.reason)}}"
+    rows = [
+        ["api", "Succeeded", "rebased", OLD, NEW, "y" * 120_000],
+        ["web", "Failed", "", "", "", unresolved],
+    ]
+    result = run(shell, rendered, args=[v for r in rows for v in r], env={"OUT": str(out)})
+    assert result.returncode == 0, result.stderr
+    api, web = parse_summary(out.read_text())
+    assert api.reason == "y" * REASON_MAX
+    assert web.reason == ""
 
 
 @pytest.mark.parametrize("shell", SHELLS[-1:])

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from argo_buildpacks import BuildConfig, ConfigError, to_manifest
+from argo_buildpacks.components.buildpacks_build import REGISTRY_SECRET_VOLUME
 from argo_buildpacks.linting._lint import lint
 from argo_buildpacks.templates.rbac import release_manifests
 from argo_buildpacks.templates.rebase import rebase_cron_workflow, rebase_template
@@ -163,3 +164,61 @@ def test_the_rebuild_account_may_start_the_apps_own_template_and_nothing_else() 
     # No rebase section: no such account.
     plain = BuildConfig.model_validate({k: v for k, v in BASE.items() if k != "rebase"})
     assert not [d for d in rbac_objects(plain) if "rebase" in d["metadata"]["name"]]
+
+
+SIGN = {"cosign_key_secret": "cosign-key"}
+
+
+def _env(container: dict[str, Any]) -> dict[str, str]:
+    return {e["name"]: e.get("value", "") for e in container.get("env", [])}
+
+
+def test_with_sign_and_deploy_the_new_digest_is_signed_before_it_is_deployed() -> None:
+    m = to_manifest(rebase_template(config(deploy=DEPLOY, sign=SIGN, sbom=True)))
+    groups = templates(m)["main"]["steps"]
+    # Step groups run one after the other (Argo's steps template): sign's group precedes
+    # deploy's, and both run only for a rebase (a rebuild signs and deploys itself).
+    assert [[s["name"] for s in g] for g in groups] == [
+        ["rebase"],
+        ["rebuild"],
+        ["sign"],
+        ["deploy"],
+    ]
+    action = "{{steps.rebase.outputs.parameters.action}}"
+    assert groups[2][0]["when"] == groups[3][0]["when"] == f"{action} == rebased"
+    sign = templates(m)["sign"]
+    env = _env(sign["container"])
+    # What is signed is the rebase's own global outputs (the digest the rebaser reported,
+    # the tag it moved): never an input, and the same digest the deploy rolls out.
+    assert env["DIGEST"] == "{{workflow.outputs.parameters.digest}}"
+    assert env["BUILT"] == "{{workflow.outputs.parameters.image}}"
+    assert "{{workflow.outputs.parameters.digest}}" in str(templates(m)["deploy"])
+    assert "inputs" not in sign and "SBOM_DIR" not in env  # the rebaser makes no SBOM
+    outputs = {p["name"]: p for p in templates(m)["rebase"]["outputs"]["parameters"]}
+    assert outputs["digest"]["globalName"] == "digest"
+    assert outputs["image"]["globalName"] == "image"
+    assert [f for f in lint([m]) if f.severity == "error"] == []
+
+
+def test_with_sign_the_rebase_verifies_with_the_public_key_only() -> None:
+    m = to_manifest(rebase_template(config(sign=SIGN)))
+    rebase = templates(m)["rebase"]
+    nodes = {c["name"]: c for c in rebase["containerSet"]["containers"]}
+    assert list(nodes) == ["verify", "inspect", "main"]
+    assert nodes["inspect"]["dependencies"] == ["verify"]
+    assert nodes["main"]["dependencies"] == ["inspect"]
+    assert _env(nodes["inspect"])["VERIFIED"] == "true"
+    verify = nodes["verify"]
+    assert verify["command"][-2:] == ["rebase", "verify"]
+    volumes = {v["name"]: v for v in rebase["volumes"]}
+    mounted = {m["name"] for m in verify["volumeMounts"]}
+    secret = volumes["cosign-public-key"]["secret"]
+    assert secret["secretName"] == "cosign-key"
+    assert secret["items"] == [{"key": "cosign.pub", "path": "cosign.pub"}]
+    # The private key and its password are mounted nowhere in the rebase pod.
+    assert "cosign.key" not in str(rebase) and "cosign.password" not in str(rebase)
+    assert mounted == {"out", REGISTRY_SECRET_VOLUME, "cosign-public-key"}
+    assert _env(verify)["COSIGN_PUBLIC_KEY"].endswith("/cosign.pub")
+    # Without sign there is nothing to verify against.
+    plain = templates(to_manifest(rebase_template(config())))["rebase"]
+    assert [c["name"] for c in plain["containerSet"]["containers"]] == ["inspect", "main"]

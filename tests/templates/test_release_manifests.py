@@ -92,7 +92,10 @@ def test_bindings_tie_each_account_to_its_role_only() -> None:
     }
     assert subjects == {
         "my-python-app-deploy": [("my-python-app-deploy", "ci")],
-        "my-python-app-executor": [("default", "ci"), ("my-python-app-deploy", "ci")],
+        "my-python-app-executor": [
+            ("my-python-app-executor", "ci"),
+            ("my-python-app-deploy", "ci"),
+        ],
         "my-python-app-sensor": [("my-python-app-sensor", "ci")],
     }
     for name, binding in bindings.items():
@@ -101,7 +104,11 @@ def test_bindings_tie_each_account_to_its_role_only() -> None:
             "kind": "Role",
             "name": name,
         }
-    assert set(by_kind(docs, "ServiceAccount")) == {"my-python-app-deploy", "my-python-app-sensor"}
+    assert set(by_kind(docs, "ServiceAccount")) == {
+        "my-python-app-executor",
+        "my-python-app-deploy",
+        "my-python-app-sensor",
+    }
 
 
 def test_accounts_follow_the_config() -> None:
@@ -134,6 +141,8 @@ def test_release_manifests_in_apply_order() -> None:
     kinds = [d["kind"] for d in release_manifests(make())]
     assert kinds == [
         "ServiceAccount",
+        "Secret",  # the executor account's token, right after the account
+        "ServiceAccount",
         "ServiceAccount",
         "Role",
         "Role",
@@ -148,9 +157,48 @@ def test_release_manifests_in_apply_order() -> None:
     ]
 
 
-def test_a_config_without_release_sections_renders_the_template_alone() -> None:
+def test_a_config_without_release_sections_renders_its_executor_account_and_template() -> None:
     docs = release_manifests(make(trigger=None, schedule=None, deploy=None))
-    assert [d["kind"] for d in docs] == ["WorkflowTemplate"]
+    assert [(d["kind"], d["metadata"]["name"]) for d in docs] == [
+        ("ServiceAccount", "my-python-app-executor"),
+        ("Secret", "my-python-app-executor.service-account-token"),
+        ("Role", "my-python-app-executor"),
+        ("RoleBinding", "my-python-app-executor"),
+        ("WorkflowTemplate", "my-python-app"),
+    ]
+    assert docs[-1]["spec"]["executor"] == {"serviceAccountName": "my-python-app-executor"}
+    assert [str(f) for f in lint(docs)] == []
+
+
+def test_the_executor_token_secret_is_the_one_argo_mounts() -> None:
+    """Kubernetes >= 1.24 creates no token Secret; Argo mounts ``<account>.service-account-
+    token`` for an executor account that lists none (util/secrets/secret_name.go, TokenName;
+    workflow/controller/operator.go getServiceAccountTokenName)."""
+    for config, account in (
+        (make(trigger=None, schedule=None, deploy=None), "my-python-app-executor"),
+        (make(service_account="builds"), "builds"),
+        (make(executor_service_account="runner"), "runner"),
+    ):
+        docs = rbac_objects(config)
+        (secret,) = by_kind(docs, "Secret").values()
+        assert secret == {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {
+                "name": f"{account}.service-account-token",
+                "namespace": "ci",
+                "labels": {
+                    "app.kubernetes.io/managed-by": "argo-buildpacks",
+                    "argo-buildpacks.io/app": "my-python-app",
+                },
+                "annotations": {"kubernetes.io/service-account.name": account},
+            },
+            "type": "kubernetes.io/service-account-token",
+        }
+        names = [(d["kind"], d["metadata"]["name"]) for d in docs]
+        assert names.index(("ServiceAccount", account)) < names.index(
+            ("Secret", f"{account}.service-account-token")
+        )
 
 
 def test_cluster_templates_cannot_be_triggered() -> None:
@@ -183,14 +231,21 @@ def test_render_writes_every_object_as_one_stream(tmp_path: Path, fmt: str) -> N
     assert [str(f) for f in lint(docs)] == []
 
 
-def test_render_of_a_plain_config_is_unchanged(tmp_path: Path) -> None:
+def test_render_of_a_plain_config_writes_the_account_its_template_names(tmp_path: Path) -> None:
     data = {k: v for k, v in APP.items() if k not in ("trigger", "schedule", "deploy")}
     config = tmp_path / "app.yaml"
     config.write_text(yaml.safe_dump(data))
     result = CliRunner().invoke(cli, ["render", "-f", str(config)])
     assert result.exit_code == 0, result.output
-    [doc] = list(yaml.safe_load_all(result.stdout))
-    assert doc["kind"] == "WorkflowTemplate"
+    docs = list(yaml.safe_load_all(result.stdout))
+    assert [d["kind"] for d in docs] == [
+        "ServiceAccount",
+        "Secret",
+        "Role",
+        "RoleBinding",
+        "WorkflowTemplate",
+    ]
+    assert docs[-1]["spec"]["executor"]["serviceAccountName"] == docs[0]["metadata"]["name"]
 
 
 # ----------------------------------------------------------------- lint of Sensor/EventSource
