@@ -106,22 +106,26 @@ def library_manifests() -> list[dict[str, Any]]:
 
 # Where the push credentials go, per rendering: only the phases that talk to the registry.
 REGISTRY_MOUNTS = {
-    ("single-pod", "daemonless"): {
+    ("single-pod", "daemonless"): [
         ("build", "analyze"),
         ("build", "restore"),
         ("build", "main"),  # the exporter
+        ("sign", "container"),  # the build's sign, and the rebase's (its own template)
         ("sign", "container"),
+        ("rebase", "verify"),  # the signature, checked before any label is read
         ("rebase", "inspect"),
         ("rebase", "main"),
-    },
-    ("steps", "daemonless"): {
+    ],
+    ("steps", "daemonless"): [
         ("build", "analyze"),
         ("build", "restore"),
         ("export", "container"),
         ("sign", "container"),
+        ("sign", "container"),
+        ("rebase", "verify"),
         ("rebase", "inspect"),
         ("rebase", "main"),
-    },
+    ],
     ("steps", "pack-dind"): {("build", "pack"), ("sign", "container")},
     ("steps", "pack-socket"): {("build", "pack"), ("sign", "container")},
     ("library", "daemonless"): {

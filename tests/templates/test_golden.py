@@ -138,9 +138,11 @@ def test_golden_files_are_what_they_claim() -> None:
             if line.startswith("kind: ")
         ]
 
-    assert kinds("my-python-app") == ["WorkflowTemplate"]
+    # Every app brings its executor's account, token Secret, Role and binding (issue 19).
+    executor = ["ServiceAccount", "Secret", "Role", "RoleBinding"]
+    assert kinds("my-python-app") == [*executor, "WorkflowTemplate"]
     assert kinds("library") == ["ClusterWorkflowTemplate"]
-    assert kinds("library-app") == ["WorkflowTemplate"]
+    assert kinds("library-app") == [*executor, "WorkflowTemplate"]
     release = kinds("my-python-app-release")
     assert {"WorkflowTemplate", "EventSource", "Sensor", "CronWorkflow"} <= set(release)
     assert {"ServiceAccount", "Role", "RoleBinding"} <= set(release)
