@@ -20,7 +20,7 @@
 set -euf
 export LC_ALL=C
 me=rebase
-#@prelude fail one_line matches is_digest is_sha256 is_tag check_name check_ref
+#@prelude fail one_line matches is_digest is_sha256 is_tag check_name check_ref label_of
 put() { printf '%s' "$2" >"$OUT_DIR/$1"; }
 
 phase=${1:-}
@@ -44,10 +44,6 @@ case "${LOG_LEVEL:-info}" in
 esac
 mkdir -p "$OUT_DIR"
 
-# label_of CONFIG_JSON KEY: one buildpacks label's value (a JSON string, still escaped).
-label_of() {
-  printf '%s' "$1" | tr -d '\n' | sed -n "s/.*\"$2\":\"\\(\\([^\"\\\\]\\|\\\\.\\)*\\)\".*/\\1/p" | head -n 1
-}
 # pairs TEXT: every escaped "id","version" pair, one id@version per line, sorted.
 pairs() {
   printf '%s' "$1" | grep -o '\\"id\\":\\"[^\\"]*\\",\\"version\\":\\"[^\\"]*\\"' |
