@@ -33,6 +33,7 @@ from hera.workflows.models import (
     VolumeMount,
 )
 
+from argo_buildpacks.components import _pod
 from argo_buildpacks.components.buildpacks_build import (
     REGISTRY_SECRET_DIR,
     RUN_ID,
@@ -129,4 +130,7 @@ def provenance_template(
             for k in PROVENANCE_OUTPUTS
         ]
     )
+    if config.executor_security == "patch":
+        # Self-contained, like the build's templates: Argo's own init and wait restricted.
+        template.pod_spec_patch = _pod.executor_patch()
     return template

@@ -24,6 +24,8 @@ LAYERS_DIR=${LAYERS_DIR:-/layers}
 # names and files over the caps are skipped and listed in $SBOM_DIR/skipped.txt.
 collect_sbom() {
   [ -n "${SBOM_DIR:-}" ] || fail "SBOM_DIR is not set"
+  one_line layers-dir "$LAYERS_DIR"
+  one_line sbom-dir "$SBOM_DIR"
   root="$LAYERS_DIR/sbom/launch"
   max=${SBOM_MAX_BYTES:-16777216} total_max=${SBOM_MAX_TOTAL:-67108864}
   files_max=${SBOM_MAX_FILES:-256} total=0 n=0
