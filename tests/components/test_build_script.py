@@ -715,7 +715,9 @@ def test_a_buildpack_label_cannot_replace_the_project_metadata(
     assert refusal in done.stderr
     assert not work.ran("export")
     # An escaped backslash before a 'u' is no escape: a path in a process is fine.
-    (work.layers / "config" / "metadata.toml").write_text('[[processes]]\n  command = ["C:\\\\users"]\n')
+    (work.layers / "config" / "metadata.toml").write_text(
+        '[[processes]]\n  command = ["C:\\\\users"]\n'
+    )
     done = run_phase(shell, work, config(), "export")
     assert done.returncode == 0, done.stderr
 

@@ -157,9 +157,10 @@ class TestSbomCollection:
         assert done.returncode == 0, done.stderr
         assert not (work.root / "cwd" / "pwned").exists()
         assert all("pwned" not in p for p in kept(work))
-        assert "odd path: bp/??touch?pwned??x?line/sbom.cdx.json\n" in (
-            work.out / "sbom/skipped.txt"
-        ).read_text()
+        assert (
+            "odd path: bp/??touch?pwned??x?line/sbom.cdx.json\n"
+            in (work.out / "sbom/skipped.txt").read_text()
+        )
 
     def test_no_sbom_directory(self, shell: Shell, work: Workspace) -> None:
         done = export(shell, work, sbom_config())
