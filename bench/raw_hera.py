@@ -359,7 +359,9 @@ def _provenance(cfg: BuildConfig, registry: VolumeMount) -> Template:
         outputs=Outputs(
             parameters=[
                 ModelParameter(
-                    name=n, value_from=ModelValueFrom(path=f"/tmp/out/{n}"), global_name=n
+                    name=n,
+                    value_from=ModelValueFrom(path=f"/tmp/out/{n}"),  # noqa: S108
+                    global_name=n,
                 )
                 for n in ("image", "digest", "tags", "commit")
             ]

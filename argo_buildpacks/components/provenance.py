@@ -122,7 +122,7 @@ def provenance_template(
         deadline=300,
         inputs=Inputs(parameters=[*([Parameter(name="image")] if overridable else []), *claims]),
         # The crane debug image's busybox shell.
-        shell="/busybox/sh",
+        interpreter="/busybox/sh",
     )
     template.outputs = Outputs(
         parameters=[

@@ -674,7 +674,8 @@ def test_export_records_the_trusted_commit_as_project_metadata(
     result = run_phase(shell, work, cfg, "export", env={"TAGS": "1.4.2"})
     assert result.returncode == 0, result.stderr
     assert written.read_text() == (
-        f'[source]\n  type = "git"\n  [source.metadata]\n    argo-buildpacks-run = "{WORKFLOW_UID}"\n'
+        '[source]\n  type = "git"\n'
+        f'  [source.metadata]\n    argo-buildpacks-run = "{WORKFLOW_UID}"\n'
     )
     (work.fake / "exporter.argv").unlink()
     bad = run_phase(shell, work, cfg, "export", env={"COMMIT": "main;id"})
