@@ -57,7 +57,7 @@ class Step:
         (root / "cwd").mkdir()
 
     def run(
-        self, shell: Shell, config: BuildConfig | None = None, **claims: str
+        self, shell: Shell, config: BuildConfig | None = None, /, **claims: str
     ) -> subprocess.CompletedProcess[str]:
         params = {
             "claimed-image": f"{IMAGE}:1.4.2",

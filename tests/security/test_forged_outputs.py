@@ -100,7 +100,7 @@ class World:
         paths = {
             "/workspace": self.ws,
             "/layers": self.layers,
-            "/tmp": pod_root / "tmp",  # noqa: S108 - the pod's own emptyDir
+            "/tmp": pod_root / "tmp",
             "/var/run/secrets/argo-buildpacks": self.root / "secrets",
         }
         if step == "export":  # its own emptyDir over the build's out directory
