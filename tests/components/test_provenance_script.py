@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hera.workflows.models import Template
 
 from argo_buildpacks import BuildConfig, to_manifest, workflow_template
 from argo_buildpacks.components.provenance import PROVENANCE_OUTPUTS, provenance_template
@@ -196,3 +197,59 @@ def test_the_template_publishes_the_workflow_outputs_and_runs_no_app_code() -> N
     assert mounts["/var/run/secrets/argo-buildpacks/registry"]["readOnly"] is True
     assert prov["automountServiceAccountToken"] is False
     assert lint(to_manifest(workflow_template(cfg()))) == []
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_the_librarys_step_checks_the_repository_against_its_registries(
+    shell: Shell, step: Step
+) -> None:
+    """Anyone may run the library's templates with any inputs: the repository is an input,
+    so it must be under a registry the library serves, before the registry is asked."""
+    from argo_buildpacks.templates.library import library_template
+
+    lib = library_template(registries=["ghcr.io/acme"])
+    (template,) = [t for t in lib.templates or [] if getattr(t, "name", None) == "provenance"]
+    assert isinstance(template, Template)
+    container = template.container
+    assert container is not None and container.command is not None
+    env = {e.name: str(e.value) for e in container.env or []}
+    assert env["IMAGE"] == "{{inputs.parameters.image}}"
+    assert env["IMAGE_PREFIXES"] == "ghcr.io/acme"
+    script = Rendered(container.command[2], container.command[3], (), env)
+    evil = "docker.io/evil/app"
+    done = run(
+        shell,
+        script,
+        params={
+            "image": evil,
+            "claimed-image": f"{evil}:1.4.2",
+            "claimed-tags": "1.4.2",
+            "claimed-digest": "",
+            "claimed-commit": "",
+        },
+        env={"OUT_DIR": str(step.out), "FAKE_REGISTRY": str(step.registry.root)},
+        path_prefix=[step.registry.bin],
+        cwd=step.root / "cwd",
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith(
+        f"provenance: image '{evil}' is not under a registry this template may push to"
+    )
+    assert step.registry.calls() == []
+    this_run(step)
+    done = run(
+        shell,
+        script,
+        params={
+            "image": IMAGE,
+            "claimed-image": f"{IMAGE}:1.4.2",
+            "claimed-tags": "1.4.2,1.4,1",
+            "claimed-digest": "",
+            "claimed-commit": COMMIT,
+        },
+        env={"OUT_DIR": str(step.out), "FAKE_REGISTRY": str(step.registry.root)},
+        path_prefix=[step.registry.bin],
+        cwd=step.root / "cwd",
+    )
+    assert done.returncode == 0, done.stderr
+    assert step.outputs()["commit"] == COMMIT
