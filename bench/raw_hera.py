@@ -17,9 +17,12 @@ from hera.workflows.models import (
     Capabilities,
     ContainerSetRetryStrategy,
     EmptyDirVolumeSource,
+    EnvVar,
     ExecutorConfig,
+    Inputs,
     KeyToPath,
     Mutex,
+    Outputs,
     PodGC,
     PodSecurityContext,
     ResourceRequirements,
@@ -34,15 +37,18 @@ from hera.workflows.models import (
     VolumeMount,
     WorkflowStep,
 )
+from hera.workflows.models import Container as ModelContainer
 from hera.workflows.models import Parameter as ModelParameter
+from hera.workflows.models import ValueFrom as ModelValueFrom
 
 from argo_buildpacks import BuildConfig
 from argo_buildpacks.components.scripts import load
 
-TAG_CHECK, GIT_CLONE, BUILD = (
+TAG_CHECK, GIT_CLONE, BUILD, PROVENANCE = (
     load("tag_check.sh"),
     load("git_clone.sh"),
     load("buildpacks_build.sh"),
+    load("provenance.sh"),
 )
 WS = VolumeMount(name="workspace", mount_path="/workspace")
 _RESTRICTED = (
@@ -105,7 +111,7 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
         ("build", common, [WS, layers]),
         (
             "export",
-            {**common, **target, "CREATION_TIME": "commit", **docker},
+            {**common, **target, "CREATION_TIME": "commit", "RUN_ID": "{{workflow.uid}}", **docker},
             [WS, layers, out, registry],
         ),
     ]
@@ -199,8 +205,9 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
             Parameter(name=n, default="" if n == "expected-commit" else None)
             for n in ("tag", "revision", "expected-commit")
         ],
+        # Claims: the provenance step reads them back from the registry and publishes.
         outputs=[
-            Parameter(name=n, value_from=ValueFrom(path=f"{ws}/out/{n}"), global_name=n)
+            Parameter(name=n, value_from=ValueFrom(path=f"{ws}/out/{n}"))
             for n in ("image", "digest", "tags", "commit")
         ],
         # Attempts, in Argo's containerSet: 2 retries.
@@ -230,9 +237,25 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
                         ]
                     ),
                 )
-            ]
+            ],
+            [
+                WorkflowStep(
+                    name="provenance",
+                    template="provenance",
+                    arguments=Arguments(
+                        parameters=[
+                            ModelParameter(
+                                name=f"claimed-{n}",
+                                value="{{steps.build.outputs.parameters." + n + "}}",
+                            )
+                            for n in ("image", "digest", "tags", "commit")
+                        ]
+                    ),
+                )
+            ],
         ],
     )
+    provenance = _provenance(cfg, registry)
     mutex = "argo-buildpacks-" + re.sub(r"[^a-z0-9-]+", "-", cfg.image.name).strip("-")
     return WorkflowTemplate(
         name=cfg.name,
@@ -267,7 +290,7 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
                 description="The commit the revision must name (a push event's SHA); empty: any",
             ),
         ],
-        templates=[main, build],
+        templates=[main, build, provenance],
         security_context=PodSecurityContext(
             run_as_user=1001,
             run_as_group=1000,
@@ -281,5 +304,86 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
         synchronization=Synchronization(mutexes=[Mutex(name=mutex)]),
         automount_service_account_token=False,
         executor=ExecutorConfig(service_account_name=f"{cfg.name}-executor"),
+        pod_spec_patch=EXECUTOR_PATCH,
+    )
+
+
+def _provenance(cfg: BuildConfig, registry: VolumeMount) -> Template:
+    """The step after the build that publishes the run's outputs from the registry."""
+    nonroot = 65532
+    tmp = VolumeMount(name="tmp", mount_path="/tmp")  # noqa: S108
+    return Template(
+        name="provenance",
+        inputs=Inputs(
+            parameters=[
+                ModelParameter(name="claimed-image"),
+                ModelParameter(name="claimed-tags"),
+                ModelParameter(name="claimed-digest", default=""),
+                ModelParameter(name="claimed-commit", default=""),
+            ]
+        ),
+        container=ModelContainer(
+            image="gcr.io/go-containerregistry/crane/debug:v0.20.6",
+            image_pull_policy="IfNotPresent",
+            command=["/busybox/sh", "-c", PROVENANCE, "provenance"],
+            env=[
+                EnvVar(name=k, value=v)
+                for k, v in {
+                    "IMAGE": cfg.image.name,
+                    "RUN_ID": "{{workflow.uid}}",
+                    **{
+                        f"CLAIMED_{n.upper()}": "{{inputs.parameters.claimed-" + n + "}}"
+                        for n in ("image", "digest", "tags", "commit")
+                    },
+                    "OUT_DIR": "/tmp/out",  # noqa: S108
+                    "HOME": "/tmp",  # noqa: S108
+                    "DOCKER_CONFIG": "/var/run/secrets/argo-buildpacks/registry",
+                }.items()
+            ],
+            volume_mounts=[tmp, registry],
+            security_context=SecurityContext(
+                run_as_user=nonroot,
+                run_as_group=nonroot,
+                run_as_non_root=True,
+                allow_privilege_escalation=False,
+                read_only_root_filesystem=True,
+                capabilities=Capabilities(drop=["ALL"]),
+                seccomp_profile=SeccompProfile(type="RuntimeDefault"),
+            ),
+            resources=ResourceRequirements(
+                requests={"cpu": "50m", "memory": "64Mi"}, limits={"memory": "256Mi"}
+            ),
+        ),
+        volumes=[
+            Volume(name="tmp", empty_dir=EmptyDirVolumeSource()),
+            Volume(
+                name="registry-credentials",
+                secret=SecretVolumeSource(
+                    secret_name=str(cfg.registry_secret),
+                    items=[KeyToPath(key=".dockerconfigjson", path="config.json")],
+                    default_mode=0o440,
+                ),
+            ),
+        ],
+        outputs=Outputs(
+            parameters=[
+                ModelParameter(
+                    name=n,
+                    value_from=ModelValueFrom(path=f"/tmp/out/{n}"),  # noqa: S108
+                    global_name=n,
+                )
+                for n in ("image", "digest", "tags", "commit")
+            ]
+        ),
+        automount_service_account_token=False,
+        executor=ExecutorConfig(service_account_name=f"{cfg.name}-executor"),
+        security_context=PodSecurityContext(
+            run_as_user=nonroot,
+            run_as_group=nonroot,
+            run_as_non_root=True,
+            fs_group=nonroot,
+            seccomp_profile=SeccompProfile(type="RuntimeDefault"),
+        ),
+        active_deadline_seconds=300,
         pod_spec_patch=EXECUTOR_PATCH,
     )

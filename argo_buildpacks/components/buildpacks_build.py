@@ -12,6 +12,9 @@ detect      runs the buildpacks' ``bin/detect``              no                 
 restore     restores cached layers from ``cache_image``      yes                  no
 build       runs the buildpacks' ``bin/build`` (``pip        no                   yes
             install``...)
+sbom        copies the SBOMs the build wrote, as data        no                   no
+            (``sbom: true``; after build, before export; the
+            shell image, ``scripts/sbom_collect.sh``)
 export      pushes the image and its tags, records the       yes                  no
             digest
 ==========  ===============================================  ===================  ========
@@ -21,6 +24,13 @@ Secret) mounted as ``$DOCKER_CONFIG/config.json`` in analyze, restore and export
 tags and the commit date are given as values (or read from the trusted outputs directory), and
 the image and its digest are written to an ``out`` volume the detect and build containers do
 not mount. Every path is the build's own (``/workspace/<config.name>/...``).
+
+The export records the workflow's uid (``RUN_ID``) and the commit in the image's project
+metadata, from a file on the ``out`` volume (never the layers directory the app's code can
+write). What the build reports (``image``, ``digest``) is a *claim*: in one pod every
+container can write Argo's ``/var/run/argo``, where outputs and exit codes live, so the run's
+outputs come from `argo_buildpacks.components.provenance`, which checks the claim against the
+registry in a pod of its own.
 """
 
 from __future__ import annotations
@@ -50,11 +60,14 @@ __all__ = [
     "PHASES",
     "REGISTRY_PHASES",
     "REGISTRY_SECRET_DIR",
+    "RUN_ID",
     "SBOM_ARTIFACT",
+    "SBOM_PHASE",
     "Phase",
     "buildpacks_build",
     "lifecycle_phase",
     "phase_node",
+    "pod_phases",
     "registry_secret_volume",
     "retry_strategy",
     "sbom_artifact",
@@ -62,26 +75,43 @@ __all__ = [
 
 REGISTRY_SECRET_DIR = "/var/run/secrets/argo-buildpacks/registry"
 REGISTRY_SECRET_VOLUME = "registry-credentials"
-Phase = Literal["analyze", "detect", "restore", "build", "export"]
+Phase = Literal["analyze", "detect", "restore", "build", "sbom", "export"]
 #: The lifecycle's phases, in run order.
 PHASES: tuple[Phase, ...] = ("analyze", "detect", "restore", "build", "export")
+#: The SBOM collection (``sbom: true``): a container of its own between build and export,
+#: with no credential, since it reads files the app's code wrote.
+SBOM_PHASE: Phase = "sbom"
+#: The run's identity, recorded in the image by the export: Argo's literal workflow uid.
+RUN_ID = "{{workflow.uid}}"
 #: The phases that talk to the registry (and so get its credential); the others run app code.
 REGISTRY_PHASES = frozenset({"analyze", "restore", "export"})
 
 #: The export phase's outputs, each a file of the same name in the build's ``out`` directory.
 BUILD_OUTPUT_NAMES = ("image", "digest")
-#: The export's output artifact (``sbom: true``): the buildpacks' SBOMs, ``launch/**/sbom.
-#: {cdx,spdx,syft}.json`` as in the image's SBOM layer, and ``skipped.txt``.
+#: The build's output artifact (``sbom: true``): the buildpacks' SBOMs, ``launch/**/sbom.
+#: {cdx,spdx,syft}.json`` as in the image's SBOM layer, and ``skipped.txt``, collected by the
+#: ``sbom`` container.
 SBOM_ARTIFACT = "sbom"
 
 
+def pod_phases(config: BuildConfig, *, export: bool = True) -> list[Phase]:
+    """The containers of a build pod, in run order: the lifecycle's phases, with the ``sbom``
+    collection after build (``sbom: true`` and ``export``), and without export unless
+    ``export``."""
+    phases: list[Phase] = [p for p in PHASES if p != "export"]
+    if export:
+        phases += [SBOM_PHASE, "export"] if config.sbom else ["export"]
+    return phases
+
+
 def sbom_dir(config: BuildConfig) -> str:
-    """Where the export copies the SBOMs: ``sbom`` in the build's trusted ``out`` directory."""
+    """Where the ``sbom`` container copies the SBOMs: ``sbom`` in the build's ``out``
+    directory."""
     return f"{_pod.build_paths(config).out}/sbom"
 
 
 def sbom_artifact(config: BuildConfig, *, global_name: bool = False) -> Artifact:
-    """The export's ``sbom`` output artifact (saved to the workflow's artifact repository;
+    """The build's ``sbom`` output artifact (saved to the workflow's artifact repository;
     a tarball of `sbom_dir`). With ``global_name``, also the workflow output ``sbom``."""
     return Artifact(
         name=SBOM_ARTIFACT,
@@ -135,6 +165,7 @@ def lifecycle_phase(
     name: str | None = None,
     tags: str | None = None,
     commit_epoch: str | None = None,
+    commit: str | None = None,
     workspace_mount: bool = True,
     out_mount: bool = True,
     image_prefixes: Sequence[str] = (),
@@ -143,16 +174,18 @@ def lifecycle_phase(
 
     Args:
         config: the build.
-        phase: ``analyze``, ``detect``, ``restore``, ``build`` or ``export``.
+        phase: ``analyze``, ``detect``, ``restore``, ``build``, ``export``, or ``sbom`` (the
+            SBOM collection, no credential).
         layers_dir: the lifecycle's layers directory (its own volume at ``/layers``, or a
             directory of a shared claim).
         name: the container's name (default: the phase).
         tags: the tags as a value or expression (``{{inputs.parameters.tags}}``) instead of
             the file tag-check wrote; for layouts where app code ran on the same volume.
         commit_epoch: likewise for the commit date (``creation_time: commit``).
+        commit: likewise for the built commit (the export's project metadata).
         workspace_mount: mount the workspace in the container (``False`` where the
             containerSet mounts it for every container).
-        out_mount: mount the trusted outputs volume (analyze and export only).
+        out_mount: mount the trusted outputs volume (analyze, sbom and export only).
         image_prefixes: registries (``host[:port][/path]``) the image and cache image must
             be under (library mode: fixed when the library is installed).
 
@@ -166,6 +199,7 @@ def lifecycle_phase(
         name=name,
         tags=tags,
         commit_epoch=commit_epoch,
+        commit=commit,
         workspace_mount=workspace_mount,
         out_mount=out_mount,
         image_prefixes=image_prefixes,
@@ -198,12 +232,22 @@ def _phase(
     name: str | None = None,
     tags: str | None = None,
     commit_epoch: str | None = None,
+    commit: str | None = None,
     workspace_mount: bool = True,
     out_mount: bool = True,
     image_prefixes: Sequence[str] = (),
     as_node: bool = False,
     dependencies: list[str] | None = None,
 ) -> Container | ModelContainerNode:
+    if phase == SBOM_PHASE:
+        return _sbom_collector(
+            config,
+            layers_dir=layers_dir,
+            name=name,
+            out_mount=out_mount,
+            as_node=as_node,
+            dependencies=dependencies,
+        )
     builder = config.builder
     paths = _pod.build_paths(config)
     registry = phase in REGISTRY_PHASES
@@ -234,7 +278,8 @@ def _phase(
         values.update(
             CREATION_TIME=config.creation_time,
             COMMIT_EPOCH=commit_epoch if config.creation_time == "commit" else None,
-            SBOM_DIR=sbom_dir(config) if config.sbom else None,
+            COMMIT=commit,
+            RUN_ID=RUN_ID,
         )
     if phase in ("analyze", "restore", "export") and config.cache_image:
         values["CACHE_IMAGE"] = str(config.cache_image)
@@ -269,6 +314,43 @@ def _phase(
     return Container(**fields, env=_pod.env(values))
 
 
+def _sbom_collector(
+    config: BuildConfig,
+    *,
+    layers_dir: str,
+    name: str | None,
+    out_mount: bool,
+    as_node: bool,
+    dependencies: list[str] | None,
+) -> Container | ModelContainerNode:
+    """The ``sbom`` container: ``scripts/sbom_collect.sh`` in the shell image, as the
+    builder's uid, with the layers and the ``out`` volume and nothing else (no Secret)."""
+    values = {"LAYERS_DIR": layers_dir, "SBOM_DIR": sbom_dir(config)}
+    mounts: list[VolumeMount] = []
+    if layers_dir == _pod.LAYERS:
+        mounts.append(VolumeMount(name=_pod.LAYERS_VOLUME, mount_path=_pod.LAYERS))
+    else:  # the layers are on the workspace (the steps layout)
+        mounts.append(_pod.workspace_mount())
+    if out_mount:
+        mounts.append(_pod.out_mount(_pod.build_paths(config)))
+    fields: dict[str, Any] = {
+        "name": name or SBOM_PHASE,
+        "image": str(config.images.shell),
+        "image_pull_policy": "IfNotPresent",
+        "command": ["/bin/sh", "-c", load("sbom_collect.sh"), "sbom-collect"],
+        "volume_mounts": mounts,
+        "security_context": _pod.container_security(config.builder),
+        "resources": _pod.resources(config.resources.build),
+    }
+    if as_node:
+        return ModelContainerNode(
+            **fields,
+            env=[EnvVar(name=k, value=v) for k, v in values.items()],
+            dependencies=dependencies,
+        )
+    return Container(**fields, env=_pod.env(dict(values)))
+
+
 def buildpacks_build(
     config: BuildConfig,
     *,
@@ -286,13 +368,16 @@ def buildpacks_build(
         export: run the export (the push); without it the template only builds.
 
     Inputs: ``tags`` (comma-separated, main tag first: ``tag_check``'s ``tags`` output),
-    ``commit-epoch`` (with ``creation_time: commit``: ``git_clone``'s output), and ``image``
-    when the config lets a run override it. They arrive as values, never read from the
-    workspace, which the app's code (detect, build) can write. Outputs (with ``export``):
-    ``image`` (``name:tag``) and ``digest`` (``sha256:...``), written by the export phase
-    to an ``out`` volume that detect and build do not mount, and with ``sbom: true`` the
-    artifact ``sbom`` (the buildpacks' SBOMs, copied by the export; needs an artifact
-    repository).
+    ``commit-epoch`` (with ``creation_time: commit``: ``git_clone``'s output), ``commit``
+    (``git_clone``'s output, recorded in the image), and ``image`` when the config lets a run
+    override it. They arrive as values, never read from the workspace, which the app's code
+    (detect, build) can write. Outputs (with ``export``): ``image`` (``name:tag``) and
+    ``digest`` (``sha256:...``), written by the export phase to an ``out`` volume that detect
+    and build do not mount, and with ``sbom: true`` the artifact ``sbom`` (the buildpacks'
+    SBOMs, copied by the ``sbom`` container, which holds no credential; needs an artifact
+    repository). The outputs are claims the app's code can forge through Argo's shared
+    ``/var/run/argo``: run `argo_buildpacks.components.provenance.provenance_template` after
+    this template, and act on its outputs only.
 
     The template declares what it needs itself: the layers and ``out`` volumes, the
     registry Secret (analyze, restore and export only), the pod securityContext
@@ -302,7 +387,7 @@ def buildpacks_build(
     mounts for which Argo adds a workflow-level volume or claim to a containerSet pod.
     """
     paths = _pod.build_paths(config)
-    phases = [p for p in PHASES if export or p != "export"]
+    phases = pod_phases(config, export=export)
     nodes: list[ContainerNode | ModelContainerNode] = []
     previous: str | None = None
     epoch = "{{inputs.parameters.commit-epoch}}" if config.creation_time == "commit" else None
@@ -314,6 +399,7 @@ def buildpacks_build(
             name="main" if phase == "export" else phase,
             tags="{{inputs.parameters.tags}}",
             commit_epoch=epoch,
+            commit="{{inputs.parameters.commit}}" if export else None,
             workspace_mount=False,
             dependencies=[previous] if previous else None,
         )
@@ -326,6 +412,9 @@ def buildpacks_build(
     inputs = [Parameter(name="tags")]
     if export and epoch is not None:
         inputs.append(Parameter(name="commit-epoch"))
+    if export:
+        # Optional: a composed pipeline that passes no commit records none.
+        inputs.append(Parameter(name="commit", default=""))
     if "image" in config.overridable:
         inputs.append(Parameter(name="image", default=str(config.image)))
     return ContainerSet(

@@ -240,17 +240,19 @@ def script_pod(
     volumes: list[Volume],
     deadline: int,
     inputs: Inputs | None = None,
+    interpreter: str = "/bin/sh",
 ) -> Template:
     """A pod of one trusted container running the packaged ``script`` (values in its env
-    only), with no service-account token (Argo's executor gets its own account's), the
-    restricted security contexts and a deadline: the shape of the steps after the push."""
+    only) under ``interpreter``, with no service-account token (Argo's executor gets its own
+    account's), the restricted security contexts and a deadline: the shape of the steps after
+    the push."""
     return Template(
         name=name,
         inputs=inputs,
         container=ModelContainer(
             image=image,
             image_pull_policy="IfNotPresent",
-            command=["/bin/sh", "-c", load(script), script.removesuffix(".sh").replace("_", "-")],
+            command=[interpreter, "-c", load(script), script.removesuffix(".sh").replace("_", "-")],
             env=[EnvVar(name=k, value=v) for k, v in values.items()],
             volume_mounts=mounts,
             security_context=_security(),

@@ -20,6 +20,7 @@ from hera.workflows.models import Parameter as ModelParameter
 from argo_buildpacks._kits.contract import LABEL_PREFIX
 from argo_buildpacks._kits.git import credential_host
 from argo_buildpacks.components.deploy import add_deploy
+from argo_buildpacks.components.provenance import CLAIMS, PROVENANCE_TEMPLATE
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig
 from argo_buildpacks.model.images import ImageRef
@@ -85,6 +86,7 @@ def app_template(
     step_values = {
         "tags": "{{steps.version.outputs.parameters.tags}}",
         "commit-epoch": "{{steps.git-clone.outputs.parameters.commit-epoch}}",
+        "commit": "{{steps.git-clone.outputs.parameters.commit}}",
     }
 
     def call(step: str, template: str) -> WorkflowStep:
@@ -104,6 +106,17 @@ def app_template(
         called = list(STEP_TEMPLATES)
         groups = [[call(t.removeprefix("buildpacks-"), t)] for t in STEP_TEMPLATES]
         claims = [workspace_claim(config)]
+    # The run's outputs come from the library's provenance step, which checks what the build
+    # claims against the registry (docs/security.md).
+    push = "build" if config.layout == "single-pod" else "export"
+    claimed = {"image": push, "digest": push, "tags": push, "commit": push}
+    if config.layout != "single-pod":
+        claimed.update(tags="version", commit="git-clone")
+    step_values.update(
+        {CLAIMS[k]: "{{steps." + s + ".outputs.parameters." + k + "}}" for k, s in claimed.items()}
+    )
+    called.append(PROVENANCE_TEMPLATE)
+    groups.append([call(PROVENANCE_TEMPLATE, PROVENANCE_TEMPLATE)])
     missing = [t for t in called if t not in inputs]
     if missing:
         raise ConfigError(

@@ -2,7 +2,11 @@
 containerSet on an emptyDir) and ``steps`` (one pod per step on a volume claim).
 
 Both run tag-check, then git-clone (then ``version`` when the tag may come from git), then
-the build: the lifecycle's phases (daemonless) or ``pack`` (the privileged modes).
+the build: the lifecycle's phases (daemonless) or ``pack`` (the privileged modes), then
+``provenance``: a pod of its own that reads the pushed image back from the registry and alone
+publishes the run's outputs (``image``, ``digest``, ``tags``, ``commit``). The build's own
+outputs are claims (in one pod the app's code can write them through ``/var/run/argo``), so
+they carry no ``globalName``: deploy and sign read only what provenance published.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from hera.workflows.models import (
     Backoff,
     EmptyDirVolumeSource,
     Template,
+    UserContainer,
     ValueFrom,
     Volume,
     WorkflowStep,
@@ -29,23 +34,30 @@ from argo_buildpacks.components._pod import as_node
 from argo_buildpacks.components.buildpacks_build import (
     BUILD_OUTPUT_NAMES,
     PHASES,
+    SBOM_PHASE,
     layers_volume,
     lifecycle_phase,
     phase_node,
+    pod_phases,
     registry_secret_volume,
     retry_strategy,
     sbom_artifact,
 )
 from argo_buildpacks.components.git_clone import git_clone
 from argo_buildpacks.components.pack_build import COMMIT_EPOCH_INPUT, pack_build
+from argo_buildpacks.components.provenance import (
+    CLAIMS,
+    PROVENANCE_OUTPUTS,
+    PROVENANCE_TEMPLATE,
+    provenance_template,
+)
 from argo_buildpacks.components.tag_check import tag_check
 from argo_buildpacks.model.config import BuildConfig
-from argo_buildpacks.templates.compose import mark_global
 
-__all__ = ["WORKFLOW_OUTPUTS", "single_pod", "steps"]
+__all__ = ["WORKFLOW_OUTPUTS", "provenance_call", "single_pod", "steps"]
 
-#: The workflow outputs (``globalName``) of every generated template.
-WORKFLOW_OUTPUTS = ("image", "digest", "tags", "commit")
+#: The workflow outputs (``globalName``) of every generated template: the provenance step's.
+WORKFLOW_OUTPUTS = PROVENANCE_OUTPUTS
 
 
 def _workflow_args(names: Iterable[str]) -> Arguments:
@@ -67,10 +79,25 @@ def _steps_template(calls: list[tuple[str, str, Arguments]]) -> Template:
 
 
 def _output_params(names: Mapping[str, str]) -> list[Parameter]:
-    return [
-        Parameter(name=name, value_from=ValueFrom(path=path), global_name=name)
-        for name, path in names.items()
-    ]
+    # No globalName: a claim for the provenance step, not the run's output.
+    return [Parameter(name=name, value_from=ValueFrom(path=path)) for name, path in names.items()]
+
+
+def provenance_call(
+    claims: Mapping[str, str], config: BuildConfig, *, image: str | None = None
+) -> tuple[str, str, Arguments]:
+    """The ``provenance`` step of ``main``: ``claims`` maps each of `PROVENANCE_OUTPUTS` to
+    the expression of the step output that claims it; ``image`` is the repository argument
+    when the config lets a run override it (default: the workflow parameter)."""
+    params = [ModelParameter(name=CLAIMS[k], value=v) for k, v in claims.items()]
+    if "image" in config.overridable:
+        value = image or "{{workflow.parameters.image}}"
+        params.insert(0, ModelParameter(name="image", value=value))
+    return PROVENANCE_TEMPLATE, PROVENANCE_TEMPLATE, Arguments(parameters=params)
+
+
+def _claims(step: str, names: Iterable[str] = PROVENANCE_OUTPUTS) -> dict[str, str]:
+    return {n: "{{steps." + step + ".outputs.parameters." + n + "}}" for n in names}
 
 
 def _run_args(config: BuildConfig) -> list[str]:
@@ -103,7 +130,7 @@ def single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
     sidecars = None
     if config.mode == "daemonless":
         # Argo saves containerSet outputs from the container named "main": the export.
-        for phase in PHASES:
+        for phase in pod_phases(config):
             node = phase_node(
                 config,
                 phase,
@@ -149,8 +176,10 @@ def single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
         # templateRef (fsGroup: the Secret volumes are 0440).
         **_pod.template_pod(config.builder, config, non_root=config.mode == "daemonless"),
     )
-    main = _steps_template([("build", "build", _workflow_args(names))])
-    return [main, build_set]
+    main = _steps_template(
+        [("build", "build", _workflow_args(names)), provenance_call(_claims("build"), config)]
+    )
+    return [main, build_set, provenance_template(config)]
 
 
 def _prepare_parts(config: BuildConfig, *, out_volume: bool = False) -> list[Container]:
@@ -177,10 +206,6 @@ def steps(config: BuildConfig, allow_privileged: bool) -> list[Any]:
     tags and commit date as parameters from the earlier steps, never from the claim the
     app's code could write."""
     parts = _prepare_parts(config)
-    check, clone = parts[0], parts[1]
-    version = parts[2] if len(parts) > 2 else check
-    mark_global(version, ["tags"])
-    mark_global(clone, ["commit"])
     retry = None
     if config.retries.push:
         retry = ModelRetryStrategy(
@@ -196,6 +221,14 @@ def steps(config: BuildConfig, allow_privileged: bool) -> list[Any]:
     epoch_arg = ModelParameter(
         name="commit-epoch", value="{{steps.git-clone.outputs.parameters.commit-epoch}}"
     )
+    commit_arg = ModelParameter(
+        name="commit", value="{{steps.git-clone.outputs.parameters.commit}}"
+    )
+    # The tags and the commit come from the pods that made them (no app code ran there).
+    trusted = {
+        "tags": str(tags_arg.value),
+        "commit": str(commit_arg.value),
+    }
     calls: list[tuple[str, str, Arguments]] = [
         ("tag-check", "tag-check", _workflow_args(["tag"])),
         (
@@ -213,14 +246,18 @@ def steps(config: BuildConfig, allow_privileged: bool) -> list[Any]:
     if config.mode == "daemonless":
         build, export = _steps_build(config)
         export.retry_strategy = retry
-        mark_global(export, ["image", "digest"])
         build_args = _workflow_args(image_args)
         build_args.parameters = [*(build_args.parameters or []), tags_arg]
         export_args = _workflow_args(image_args)
-        export_args.parameters = [*(export_args.parameters or []), tags_arg]
+        export_args.parameters = [*(export_args.parameters or []), tags_arg, commit_arg]
         if config.creation_time == "commit":
             export_args.parameters.append(epoch_arg)
-        calls += [("build", "build", build_args), ("export", "export", export_args)]
+        claims = {**_claims("export", ("image", "digest")), **trusted}
+        calls += [
+            ("build", "build", build_args),
+            ("export", "export", export_args),
+            provenance_call(claims, config),
+        ]
         templates = [build, export]
     else:
         epoch = COMMIT_EPOCH_INPUT if config.creation_time == "commit" else None
@@ -234,13 +271,13 @@ def steps(config: BuildConfig, allow_privileged: bool) -> list[Any]:
         # A template retryStrategy (a new pod per attempt), not the in-pod one.
         pack.container_set_retry_strategy = None
         pack.retry_strategy = retry
-        mark_global(pack, ["image", "digest"])
         args = _workflow_args(["tag", *image_args])
         if config.creation_time == "commit":
             args.parameters = [*(args.parameters or []), epoch_arg]
-        calls.append(("build", "build", args))
+        claims = {**_claims("build", ("image", "digest")), **trusted}
+        calls += [("build", "build", args), provenance_call(claims, config)]
         templates = [pack]
-    return [_steps_template(calls), *parts, *templates]
+    return [_steps_template(calls), *parts, *templates, provenance_template(config)]
 
 
 def _steps_build(config: BuildConfig) -> tuple[ContainerSet, Container]:
@@ -281,8 +318,16 @@ def _steps_build(config: BuildConfig) -> tuple[ContainerSet, Container]:
         layers_dir=paths.layers,
         tags=tags,
         commit_epoch="{{inputs.parameters.commit-epoch}}",
+        commit="{{inputs.parameters.commit}}",
     )
     export.name = "export"
+    if config.sbom:
+        # The SBOMs (files the app's code wrote) are copied before the push by an init
+        # container that mounts no credential, into the pod's own out volume.
+        collect = phase_node(config, SBOM_PHASE, layers_dir=paths.layers, name=SBOM_PHASE)
+        export.init_containers = [
+            UserContainer(**collect.model_dump(exclude={"dependencies"}, exclude_none=True))
+        ]
     # The outputs go to a fresh emptyDir over /workspace/out, not to the claim.
     export.volumes = [
         Volume(name=_pod.OUT_VOLUME, empty_dir=EmptyDirVolumeSource()),
@@ -291,6 +336,7 @@ def _steps_build(config: BuildConfig) -> tuple[ContainerSet, Container]:
     export.inputs = [
         *image_input,
         Parameter(name="tags"),
+        Parameter(name="commit", default=""),
         *([Parameter(name="commit-epoch")] if config.creation_time == "commit" else []),
     ]
     export.outputs = [

@@ -52,6 +52,7 @@ from argo_buildpacks._kits.contract import CALLER_PROVIDES, LABEL_PREFIX, MANAGE
 from argo_buildpacks.components import _pod
 from argo_buildpacks.components.buildpacks_build import REGISTRY_SECRET_VOLUME
 from argo_buildpacks.components.git_clone import GIT_SECRET_VOLUME
+from argo_buildpacks.components.provenance import provenance_template
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig, Builder, Images, Resources, Retries
 from argo_buildpacks.model.images import ImageRef
@@ -161,7 +162,8 @@ def library_template(
     Templates: ``build`` (tag check, clone, version and the lifecycle's phases in one pod: a
     containerSet on an emptyDir) and, for apps on the steps layout, ``tag-check``,
     ``git-clone``, ``version``, ``buildpacks-build`` and ``buildpacks-export`` (one pod
-    each, on the caller's ``workspace`` volume claim). Their per-app inputs are
+    each, on the caller's ``workspace`` volume claim); ``provenance`` (after either: the
+    run's outputs, read back from the registry). Their per-app inputs are
     `LIBRARY_INPUTS`.
 
     Args:
@@ -187,9 +189,11 @@ def library_template(
         name, builder, images, resources, retries, log_level, allow_any_sha, allow_pull_requests
     )
     single = layouts.single_pod(platform, allow_privileged=False)[1]
-    steps = layouts.steps(platform, allow_privileged=False)[1:]
+    # [main, *parts, build, export, provenance]: the provenance step is the library's own.
+    steps = layouts.steps(platform, allow_privileged=False)[1:-1]
     steps[-2].name, steps[-1].name = "buildpacks-build", "buildpacks-export"
     templates: list[Any] = [_parameterize(t, prefixes, hosts) for t in [single, *steps]]
+    templates.append(_provenance(platform, prefixes))
     settings = _settings(platform, prefixes, hosts)
     return ClusterWorkflowTemplate(
         name=name,
@@ -351,6 +355,16 @@ def _parameterize(
         if n in used and n not in {p.name for p in own}
     ]
     template.inputs = [*own, *per_app]
+    return template
+
+
+def _provenance(platform: BuildConfig, registries: list[str]) -> Any:
+    """The provenance step, for every layout: the repository an input (checked against the
+    library's registries), the run's namespace's registry Secret, no executor account of the
+    library's own."""
+    template = provenance_template(platform, image_prefixes=registries)
+    template.volumes = [_optional_secret(v) for v in _pod_volumes(template.volumes)] or None
+    template.executor = None
     return template
 
 

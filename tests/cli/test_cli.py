@@ -642,10 +642,10 @@ def test_submit_wait_succeeded_prints_outputs(argo_fake: FakeArgo, applied: dict
     (name,) = [n for _, n in argo_fake.workflows]
     lines = done.stdout.splitlines()
     assert lines[0] == f"submitted argo/{name}"
-    assert f"{name}  Pending  0/1" in lines
+    assert f"{name}  Pending  0/2" in lines  # the build pod, then provenance
     assert "  build                Running" in lines
-    assert "  tag-check            Succeeded" in lines  # each container of the one pod
-    assert f"{name}  Succeeded  1/1" in lines
+    assert "  tag-check            Succeeded" in lines  # each container of the build pod
+    assert f"{name}  Succeeded  2/2" in lines
     result = lines[next(i for i, line in enumerate(lines) if line.startswith(f"argo/{name} ")) :]
     assert result[0].startswith(f"argo/{name} Succeeded")
     assert result[1] == "  image   registry.example.com:5000/acme/my-python-app:1.4.2"
@@ -662,7 +662,8 @@ def test_submit_wait_failed_exits_1(argo_fake: FakeArgo, applied: dict[str, str]
     )  # fmt: skip
     assert done.exit_code == 1
     (name,) = [n for _, n in argo_fake.workflows]
-    assert "  build                Failed  Error (exit code 1)" in done.stdout
+    # The fake fails the last pod: the provenance step.
+    assert "  provenance           Failed  Error (exit code 1)" in done.stdout
     assert f"argo/{name} Failed" in done.stdout
     assert f"argo-buildpacks logs {name} -n argo" in done.stderr
 
@@ -737,6 +738,8 @@ def test_status_text_and_json(argo_fake: FakeArgo, applied: dict[str, str]) -> N
             [c, "Succeeded"]
             for c in ("tag-check", "git-clone", "analyze", "detect", "restore", "build", "main")
         ],
+        # Then the pod that publishes the outputs, read back from the registry.
+        ["provenance", "Succeeded"],
     ]
     assert "Outputs:\n  image   registry.example.com:5000/acme/my-python-app:1.4.2" in text
 

@@ -32,7 +32,7 @@ from tests.support.lifecycle import (
     make_work,
     run_phase,
 )
-from tests.support.runscript import SHELLS, Rendered, Shell, render, run
+from tests.support.runscript import SHELLS, WORKFLOW_UID, Rendered, Shell, render, run
 
 
 @pytest.fixture
@@ -651,8 +651,9 @@ def test_errors_show_control_characters_escaped(shell: Shell, work: Workspace) -
 def test_export_records_the_trusted_commit_as_project_metadata(
     shell: Shell, work: Workspace
 ) -> None:
-    """The rebase rebuilds from the commit in io.buildpacks.project.metadata: the export
-    writes it from git-clone's trusted output, replacing whatever the build left there."""
+    """The rebase rebuilds from the commit in io.buildpacks.project.metadata, and the
+    provenance step checks the run there: the export writes both from trusted values to the
+    out volume and hands that file to the exporter, never the layers' copy the build wrote."""
     cfg = config(creation_time="epoch")
     commit = "0123456789abcdef0123456789abcdef01234567"
     (work.out / "commit").write_text(commit)
@@ -661,19 +662,65 @@ def test_export_records_the_trusted_commit_as_project_metadata(
     forged.write_text('[source]\n  [source.version]\n    commit = "forged"\n')
     result = run_phase(shell, work, cfg, "export")
     assert result.returncode == 0, result.stderr
-    assert forged.read_text() == (
+    written = work.out / "project-metadata.toml"
+    assert written.read_text() == (
         f'[source]\n  type = "git"\n  [source.version]\n    commit = "{commit}"\n'
+        f'  [source.metadata]\n    argo-buildpacks-run = "{WORKFLOW_UID}"\n'
     )
+    argv = work.argv("export")
+    assert argv[argv.index("-project-metadata") + 1] == str(written)
     # Where the tags come as a value, the workspace's files are not trusted: no commit from
-    # there, and nothing the build left.
-    forged.write_text("forged")
+    # there (COMMIT is the value).
     result = run_phase(shell, work, cfg, "export", env={"TAGS": "1.4.2"})
     assert result.returncode == 0, result.stderr
-    assert not forged.exists()
+    assert written.read_text() == (
+        '[source]\n  type = "git"\n'
+        f'  [source.metadata]\n    argo-buildpacks-run = "{WORKFLOW_UID}"\n'
+    )
     (work.fake / "exporter.argv").unlink()
     bad = run_phase(shell, work, cfg, "export", env={"COMMIT": "main;id"})
     assert bad.returncode == 1 and "is not a full hex commit SHA" in bad.stderr
     assert not work.ran("export")
+    bad = run_phase(shell, work, cfg, "export", env={"RUN_ID": "../x"})
+    assert (bad.returncode, bad.stderr) == (
+        1,
+        "buildpacks-build: run id '../x' is not a workflow uid\n",
+    )
+    assert not work.ran("export")
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize(
+    ("metadata", "refusal"),
+    [
+        (
+            '[[labels]]\n  key = "io.buildpacks.project.metadata"\n  value = "{}"\n',
+            "the build set the image label io.buildpacks.project.metadata",
+        ),
+        (
+            '[[labels]]\n  key = "\\u0069o.buildpacks.project.metadata"\n  value = "{}"\n',
+            "holds a TOML unicode escape, which could spell the platform's label",
+        ),
+    ],
+)
+def test_a_buildpack_label_cannot_replace_the_project_metadata(
+    shell: Shell, work: Workspace, metadata: str, refusal: str
+) -> None:
+    """The lifecycle sets buildpack labels (<layers>/config/metadata.toml, which the build
+    writes) after the project metadata label (buildpacks/lifecycle phase/exporter.go
+    setLabels): one of that name would replace the run and the commit."""
+    (work.layers / "config").mkdir(parents=True)
+    (work.layers / "config" / "metadata.toml").write_text(metadata)
+    done = run_phase(shell, work, config(), "export")
+    assert done.returncode == 1
+    assert refusal in done.stderr
+    assert not work.ran("export")
+    # An escaped backslash before a 'u' is no escape: a path in a process is fine.
+    (work.layers / "config" / "metadata.toml").write_text(
+        '[[processes]]\n  command = ["C:\\\\users"]\n'
+    )
+    done = run_phase(shell, work, config(), "export")
+    assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.parametrize("shell", SHELLS)
@@ -688,5 +735,5 @@ def test_a_commit_with_a_second_line_is_refused(shell: Shell, work: Workspace) -
         f"buildpacks-build: commit '{commit}?[source.metadata]?forged = \"yes\"' is not a full "
         "hex commit SHA\n",
     )
-    assert not (work.layers / "project-metadata.toml").exists()
+    assert not (work.out / "project-metadata.toml").exists()
     assert not work.ran("export")

@@ -53,8 +53,10 @@ def test_deploy_is_the_last_step_after_build_and_lints(layout: str, deploy: dict
     doc = manifest(make(deploy, layout=layout))
     steps = template(doc, "main")["steps"]
     names = [group[0]["name"] for group in steps]
-    # After the push: the single pod's build, or the steps layout's export pod.
-    assert names[-2:] == ["build" if layout == "single-pod" else "export", "deploy"]
+    # After the push (the single pod's build, or the steps layout's export pod) and the
+    # provenance step, which alone publishes the digest.
+    push = "build" if layout == "single-pod" else "export"
+    assert names[-3:] == [push, "provenance", "deploy"]
     # Nothing is passed in: the deploy reads the build's workflow outputs (globalName), so a
     # run started at the deploy template (--entrypoint deploy) cannot choose the digest.
     assert "arguments" not in steps[-1][0]
@@ -69,6 +71,14 @@ def test_deploy_is_the_last_step_after_build_and_lints(layout: str, deploy: dict
         if "globalName" in p
     }
     assert used <= global_names
+    # Published by the provenance step alone: nothing the build pod reports is global.
+    publishers = {
+        t["name"]
+        for t in doc["spec"]["templates"]
+        for p in t.get("outputs", {}).get("parameters", [])
+        if p.get("globalName") in used
+    }
+    assert publishers == {"provenance"}
     assert "inputs.parameters" not in str(deploy)
     assert [str(f) for f in lint(doc)] == []
 
@@ -76,7 +86,7 @@ def test_deploy_is_the_last_step_after_build_and_lints(layout: str, deploy: dict
 def test_no_deploy_section_changes_nothing() -> None:
     doc = manifest(make(None))
     assert [t["name"] for t in doc["spec"]["templates"]].count("deploy") == 0
-    assert [g[0]["name"] for g in template(doc, "main")["steps"]] == ["build"]
+    assert [g[0]["name"] for g in template(doc, "main")["steps"]] == ["build", "provenance"]
 
 
 def test_kubernetes_deploy_sets_the_configured_image_by_digest_and_waits() -> None:

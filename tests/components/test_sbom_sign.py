@@ -1,7 +1,8 @@
 """SBOMs kept with each run, and the pushed digest signed and attested with cosign.
 
-The export's SBOM collection runs under real shells with the recording fake lifecycle and
-fake SBOM files (a symlink that would copy a secret out, an oversize file, odd names); the
+The SBOM collection (the ``sbom`` container, no credential) runs under real shells on fake
+SBOM files (a symlink that would copy a secret out, an oversize file, odd names; the hostile
+trees are in tests/security/test_sbom_secrets.py); the
 signing script runs with a recording fake ``cosign`` on PATH (its argv, one file per call,
 and the password it saw), and hostile values are refused before cosign runs. Every rendered
 shape lints clean, and the cosign key reaches the signing container only.
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from argo_buildpacks import BuildConfig, ConfigError, to_manifest, workflow_template
+from argo_buildpacks.components.buildpacks_build import lifecycle_phase, pod_phases
 from argo_buildpacks.components.sign import COSIGN_SECRET_DIR, sign_template
 from argo_buildpacks.linting._lint import lint
 from tests.support.lifecycle import BINARY, EPOCH, FAKE_LIFECYCLE, Workspace, config, run_phase
@@ -63,7 +65,13 @@ def seed(layers: Path) -> None:
 def export(
     shell: Shell, w: Workspace, cfg: BuildConfig, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    return run_phase(shell, w, cfg, "export", env={"SBOM_DIR": str(w.out / "sbom"), **env})
+    """Run the ``sbom`` container (the collection) of ``cfg``'s build on ``w``."""
+    return run(
+        shell,
+        render(lifecycle_phase(cfg, "sbom")),
+        env={"LAYERS_DIR": str(w.layers), "SBOM_DIR": str(w.out / "sbom"), **env},
+        cwd=w.root / "cwd",
+    )
 
 
 def kept(w: Workspace) -> list[str]:
@@ -86,8 +94,6 @@ class TestSbomCollection:
         copied = work.out / "sbom/launch/paketo-buildpacks_cpython/cpython/sbom.cdx.json"
         assert copied.read_text() == CDX
         assert "kept 3 SBOM file(s)" in done.stdout
-        # The digest is still recorded: the SBOM comes after the push.
-        assert (work.out / "digest").read_text() == DIGEST
 
     def test_a_symlink_is_never_followed(
         self, shell: Shell, work: Workspace, tmp_path: Path
@@ -144,14 +150,17 @@ class TestSbomCollection:
 
     def test_odd_names_are_skipped_not_interpreted(self, shell: Shell, work: Workspace) -> None:
         seed(work.layers)
-        odd = work.layers / "sbom" / "launch" / "bp" / "$(touch pwned) x\nline"
+        odd = work.layers / "sbom" / "launch" / "bp" / "$(touch pwned) x\tline"
         odd.mkdir(parents=True)
         (odd / "sbom.cdx.json").write_text(CDX)
         done = export(shell, work, sbom_config())
         assert done.returncode == 0, done.stderr
         assert not (work.root / "cwd" / "pwned").exists()
         assert all("pwned" not in p for p in kept(work))
-        assert "odd path: bp/??touch?pwned??x\n" in (work.out / "sbom/skipped.txt").read_text()
+        assert (
+            "odd path: bp/??touch?pwned??x?line/sbom.cdx.json\n"
+            in (work.out / "sbom/skipped.txt").read_text()
+        )
 
     def test_no_sbom_directory(self, shell: Shell, work: Workspace) -> None:
         done = export(shell, work, sbom_config())
@@ -161,21 +170,21 @@ class TestSbomCollection:
     def test_without_sbom_nothing_is_collected(self, shell: Shell, work: Workspace) -> None:
         seed(work.layers)
         cfg = config()
-        assert "SBOM_DIR" not in render(lifecycle(cfg)).env
+        assert "sbom" not in pod_phases(cfg)
+        assert "SBOM_DIR" not in render(lifecycle_phase(cfg, "export")).env
         done = run_phase(shell, work, cfg, "export")
         assert done.returncode == 0, done.stderr
         assert not (work.out / "sbom").exists()
 
 
-def lifecycle(cfg: BuildConfig) -> Any:
-    from argo_buildpacks.components.buildpacks_build import lifecycle_phase
-
-    return lifecycle_phase(cfg, "export")
-
-
-def test_the_export_collects_into_the_trusted_out_volume() -> None:
-    env = render(lifecycle(sbom_config())).env
-    assert env["SBOM_DIR"] == "/workspace/app/out/sbom"
+def test_the_collector_writes_into_the_out_volume_and_holds_no_credential() -> None:
+    cfg = sbom_config(registry_secret="regcred")
+    assert pod_phases(cfg) == ["analyze", "detect", "restore", "build", "sbom", "export"]
+    collector = lifecycle_phase(cfg, "sbom")
+    env = render(collector).env
+    assert env == {"LAYERS_DIR": "/layers", "SBOM_DIR": "/workspace/app/out/sbom"}
+    assert collector.image == "busybox:1.37.0"
+    assert [m.name for m in collector.volume_mounts or []] == ["layers", "out"]
 
 
 # ---- signing ---------------------------------------------------------------------------
@@ -389,7 +398,8 @@ def test_sign_follows_the_push_and_precedes_the_deploy(layout: str) -> None:
     doc = manifest(layout, True, deploy)
     names = [group[0]["name"] for group in template(doc, "main")["steps"]]
     push = "build" if layout == "single-pod" else "export"
-    assert names[-3:] == [push, "sign", "deploy"]
+    # After the provenance step, which alone publishes the digest the sign step reads.
+    assert names[-4:] == [push, "provenance", "sign", "deploy"]
     sign_step = template(doc, "main")["steps"][-2][0]
     # The SBOM comes from the push step of the installed template; no parameter at all.
     assert sign_step["arguments"] == {
@@ -516,6 +526,6 @@ def test_pack_modes_sign_too_without_an_sbom(layout: str) -> None:
     cfg = sign_config(layout=layout, mode="pack-dind", creation_time="now")
     doc = to_manifest(workflow_template(cfg, allow_privileged=True))
     names = [group[0]["name"] for group in template(doc, "main")["steps"]]
-    assert names[-2:] == ["build", "sign"]
+    assert names[-3:] == ["build", "provenance", "sign"]
     # Only the warning every pack-dind template gets: its privileged daemon.
     assert [f.severity for f in lint(doc)] == ["warning"]

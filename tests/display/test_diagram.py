@@ -66,7 +66,8 @@ def pods(svg: str) -> list[str]:
 def test_single_pod_is_one_pod_with_its_containers_in_run_order() -> None:
     template = workflow_template(EXAMPLE)
     lines = shown(pipeline_svg(template))
-    assert pods(pipeline_svg(template)) == ["build"]
+    # The build pod, then the provenance pod that publishes the outputs.
+    assert pods(pipeline_svg(template)) == ["build", "provenance"]
     assert "containerSet" in lines
     names = ["tag-check", "git-clone", "analyze", "detect", "restore", "build", "main"]
     order = [lines.index(f"{i}. {n}") for i, n in enumerate(names, start=1)]
@@ -74,21 +75,22 @@ def test_single_pod_is_one_pod_with_its_containers_in_run_order() -> None:
     assert "paketobuildpacks/builder-jammy-base:0.4.642" in lines
     assert "in-pod retries 2" in lines
     _, edges = mermaid_graph(pipeline_mermaid(template))
-    assert edges == set(itertools.pairwise(names))
-    assert pipeline_mermaid(template).count("subgraph") == 1
+    assert edges == {*itertools.pairwise(names), ("pod build", "pod provenance")}
+    assert pipeline_mermaid(template).count("subgraph") == 2  # build, provenance
 
 
 def test_steps_layout_is_one_pod_per_step_in_order() -> None:
     template = workflow_template(EXAMPLE, layout="steps")
     svg = pipeline_svg(template)
-    assert pods(svg) == ["tag-check", "git-clone", "build", "export"]
+    assert pods(svg) == ["tag-check", "git-clone", "build", "export", "provenance"]
     assert "retries 2" in shown(svg)
     _, edges = mermaid_graph(pipeline_mermaid(template))
     assert {("pod tag-check", "pod git-clone"), ("pod git-clone", "pod build")} <= edges
     assert ("pod build", "pod export") in edges
-    # Arrows between the four steps and between the build pod's four phases.
+    assert ("pod export", "pod provenance") in edges
+    # Arrows between the five steps and between the build pod's four phases.
     root = ET.fromstring(svg)  # noqa: S314 - our own output
-    assert len(list(root.iter(f"{SVG}polygon"))) == 6
+    assert len(list(root.iter(f"{SVG}polygon"))) == 7
 
 
 def test_from_git_tags_add_the_version_container() -> None:
@@ -145,7 +147,8 @@ def test_a_library_shows_every_template_and_no_order_between_them() -> None:
     library = library_template(registries=[REGISTRY])
     svg = pipeline_svg(library)
     assert pods(svg) == [
-        "build", "tag-check", "git-clone", "version", "buildpacks-build", "buildpacks-export"
+        "build", "tag-check", "git-clone", "version", "buildpacks-build", "buildpacks-export",
+        "provenance",
     ]  # fmt: skip
     chart = pipeline_mermaid(library)
     # The only edges are between containers inside the build pod.

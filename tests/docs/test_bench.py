@@ -39,8 +39,9 @@ def test_structural_table() -> None:
     rows = {r[0]: r[1:] for r in structure()[1:]}
     # pods, PVCs, privileged, root containers, images, clone depth
     assert rows["tutorial (clone, pack + docker.sock, deploy)"] == ["3", "1", "1", "3", "3", "full"]
-    assert rows["single-pod, daemonless"] == ["1", "0", "0", "0", "3", "1"]
-    assert rows["steps, daemonless"][:4] == ["4", "1", "0", "0"]
+    # The build pod, then the provenance pod (crane: the fourth image).
+    assert rows["single-pod, daemonless"] == ["2", "0", "0", "0", "4", "1"]
+    assert rows["steps, daemonless"][:4] == ["5", "1", "0", "0"]
     assert rows["single-pod, pack-dind"][2] == "1"
     assert TUTORIAL["kind"] == "WorkflowTemplate"
 
@@ -51,12 +52,13 @@ def test_rebuild_counts_what_a_rebuild_costs() -> None:
     it)."""
     from rebuild import REGISTRY_BIN, bench_config, build_containers, measure_rebuilds, registry
 
-    assert build_containers(to_manifest(workflow_template(bench_config()))) == 7
+    # The build pod's seven, and the provenance step's one.
+    assert build_containers(to_manifest(workflow_template(bench_config()))) == 8
     if not REGISTRY_BIN.is_file():
         pytest.skip(f"no registry binary at {REGISTRY_BIN} (make bench fetches it)")
     with registry(REGISTRY_BIN) as url:
         first, changed, same = measure_rebuilds(url)
-    assert (first.containers, first.app_code, first.layers, first.manifests) == (7, 2, 5, 1)
+    assert (first.containers, first.app_code, first.layers, first.manifests) == (8, 2, 5, 1)
     # The app layer alone (a 10 KiB tar), then the config blob and the manifest.
     assert (changed.app_code, changed.layers, changed.manifests) == (2, 1, 1)
     assert (same.app_code, same.layers, same.manifests) == (2, 0, 1)

@@ -110,6 +110,7 @@ REGISTRY_MOUNTS = {
         ("build", "analyze"),
         ("build", "restore"),
         ("build", "main"),  # the exporter
+        ("provenance", "container"),  # reads the pushed image back from the registry
         ("sign", "container"),  # the build's sign, and the rebase's (its own template)
         ("sign", "container"),
         ("rebase", "verify"),  # the signature, checked before any label is read
@@ -120,14 +121,19 @@ REGISTRY_MOUNTS = {
         ("build", "analyze"),
         ("build", "restore"),
         ("export", "container"),
+        ("provenance", "container"),
         ("sign", "container"),
         ("sign", "container"),
         ("rebase", "verify"),
         ("rebase", "inspect"),
         ("rebase", "main"),
     ],
-    ("steps", "pack-dind"): {("build", "pack"), ("sign", "container")},
-    ("steps", "pack-socket"): {("build", "pack"), ("sign", "container")},
+    ("steps", "pack-dind"): {("build", "pack"), ("provenance", "container"), ("sign", "container")},
+    ("steps", "pack-socket"): {
+        ("build", "pack"),
+        ("provenance", "container"),
+        ("sign", "container"),
+    },
     ("library", "daemonless"): {
         ("build", "analyze"),
         ("build", "restore"),
@@ -135,6 +141,7 @@ REGISTRY_MOUNTS = {
         ("buildpacks-build", "analyze"),
         ("buildpacks-build", "restore"),
         ("buildpacks-export", "container"),
+        ("provenance", "container"),
     },
 }
 

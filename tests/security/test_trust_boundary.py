@@ -110,6 +110,8 @@ def test_credentials_reach_only_the_containers_that_need_them(
         assert holders.pop("sign") == {*registry, "cosign-key"}, label
     # The export is 'main' in a containerSet, 'export' (the library's 'buildpacks-export')
     # as a pod of its own.
+    # The provenance step (its own pod after the push, no app code) reads the registry.
+    assert holders.pop("provenance") == registry, label
     exports = [holders.pop(n) for n in ("main", "export", "buildpacks-export") if n in holders]
     assert exports and all(e == registry for e in exports), label
     assert holders == {"analyze": registry, "restore": registry}, label

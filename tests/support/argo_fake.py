@@ -686,11 +686,16 @@ def _timeline(
                 nodes[pod["id"]]["message"] = "Error (exit code 1)"
             for j, container in enumerate(containers):
                 # Containers run one after another: the last one is the one that fails.
-                phase = node_phase
+                # (Its own name: the run's phase must not take a container's.)
+                container_phase = node_phase
                 if node_phase in ("Running", "Failed") and j < len(containers) - 1:
-                    phase = "Succeeded"
-                nodes[container["id"]] = {**container, "phase": phase, "startedAt": started}
-                if phase == "Failed":
+                    container_phase = "Succeeded"
+                nodes[container["id"]] = {
+                    **container,
+                    "phase": container_phase,
+                    "startedAt": started,
+                }
+                if container_phase == "Failed":
                     nodes[container["id"]]["message"] = "Error (exit code 1)"
         if root["type"] != "Pod":
             nodes[root["id"]] = {**root, "phase": phase, "startedAt": started}

@@ -214,5 +214,14 @@ def base_argv(work: Workspace, phase: str, app: str = "", log_level: str = "info
         "detect": [*app_dir, *layers, *platform, *level],
         "restore": [*layers, *level, *ids],
         "build": [*app_dir, *layers, *platform, *level],
-        "export": [*app_dir, *layers, *level, *ids, "-report", str(work.out / "report.toml")],
+        "export": [
+            *app_dir,
+            *layers,
+            *level,
+            *ids,
+            "-report",
+            str(work.out / "report.toml"),
+            "-project-metadata",
+            str(work.out / "project-metadata.toml"),
+        ],
     }[phase]

@@ -26,6 +26,7 @@ import pytest
 __all__ = [
     "CLUSTER_PATHS",
     "SHELLS",
+    "WORKFLOW_UID",
     "Rendered",
     "Shell",
     "base_path",
@@ -42,6 +43,9 @@ Shell = tuple[str, ...]
 CLUSTER_PATHS = ("/workspace", "/layers")
 
 _PARAM = re.compile(r"\{\{inputs\.parameters\.([A-Za-z0-9_-]+)\}\}")
+#: The run's ``{{workflow.uid}}`` in every script a test runs (Argo substitutes it, as it does
+#: inputs, when it creates the pod).
+WORKFLOW_UID = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
 
 
 def shells() -> list[Any]:
@@ -98,12 +102,13 @@ def render(container: Any) -> Rendered:
 
 
 def substitute(text: str, params: Mapping[str, str]) -> str:
-    """Replace ``{{inputs.parameters.X}}`` once, as Argo does (no re-expansion of values).
+    """Replace ``{{inputs.parameters.X}}`` (and ``{{workflow.uid}}``) once, as Argo does (no
+    re-expansion of values).
 
     Raises:
         KeyError: a parameter the test did not give.
     """
-    return _PARAM.sub(lambda m: params[m.group(1)], text)
+    return _PARAM.sub(lambda m: params[m.group(1)], text.replace("{{workflow.uid}}", WORKFLOW_UID))
 
 
 def busybox_userland(busybox: str) -> Path:

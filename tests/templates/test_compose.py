@@ -15,6 +15,7 @@ from hera.workflows import Container, Steps, Workflow
 from argo_buildpacks import BuildConfig, lint, to_manifest, workflow_template
 from argo_buildpacks.components import buildpacks_build, git_clone, pack_build, tag_check
 from argo_buildpacks.components.buildpacks_build import PHASES
+from argo_buildpacks.components.deploy import DEPLOY_UID
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.templates.compose import build_paths, compose, mark_global, workspace_mount
 from tests.support.lifecycle import BINARY, DIGEST, FAKE_LIFECYCLE
@@ -218,7 +219,7 @@ def test_two_builds_run_concurrently_in_one_workspace(shell: Shell, tmp_path: Pa
             done = run(
                 shell,
                 rendered,
-                params={"tags": tags[name], "commit-epoch": "1700000000"},
+                params={"tags": tags[name], "commit-epoch": "1700000000", "commit": ""},
                 env=env,
                 cwd=tmp_path,
             )
@@ -456,7 +457,9 @@ def test_every_generated_pod_template_refuses_a_token_itself(layout: str) -> Non
     for t in pods:
         assert t["automountServiceAccountToken"] is False, t["name"]
         assert t["executor"] == {"serviceAccountName": "argo-executor"}, t["name"]
-        assert t["securityContext"]["fsGroup"] == 1000, t["name"]
+        # The provenance pod runs no builder code: the deploy steps' non-root uid.
+        group = DEPLOY_UID if t["name"] == "provenance" else 1000
+        assert t["securityContext"]["fsGroup"] == group, t["name"]
         assert t["podSpecPatch"] == spec["podSpecPatch"], t["name"]
 
 

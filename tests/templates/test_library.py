@@ -117,15 +117,19 @@ def test_library_carries_no_placeholder_values() -> None:
     assert "PLACEHOLDER" not in text
     names = [t.name for t in LIB.templates]
     assert names == [
-        "build", "tag-check", "git-clone", "version", "buildpacks-build", "buildpacks-export"
+        "build", "tag-check", "git-clone", "version", "buildpacks-build", "buildpacks-export",
+        "provenance",
     ]  # fmt: skip
+    # The workflow outputs are the provenance step's alone; the build's are claims.
     outputs = {
-        p["globalName"]
+        (t["name"], p.get("globalName"))
         for t in to_manifest(LIB)["spec"]["templates"]
-        if t["name"] == "build"
-        for p in t["outputs"]["parameters"]
+        for p in t.get("outputs", {}).get("parameters", [])
     }
-    assert outputs == {"image", "digest", "tags", "commit"}
+    assert {(n, g) for n, g in outputs if g} == {
+        ("provenance", g) for g in ("image", "digest", "tags", "commit")
+    }
+    assert {n for n, _ in outputs} >= {"build", "buildpacks-export", "provenance"}
 
 
 def test_library_secrets_are_fixed_optional_references() -> None:
@@ -185,7 +189,13 @@ def test_library_settings_are_validated(kwargs: dict[str, Any], why: str) -> Non
 
 
 def test_app_passes_only_what_differs_and_fixed_values_literally() -> None:
-    (call,) = steps_of(app_template(APP, LIB))
+    call, provenance = steps_of(app_template(APP, LIB))
+    # The run's outputs come from the library's provenance step, fed the build's claims.
+    assert provenance["templateRef"]["template"] == "provenance"
+    assert {p["name"]: p["value"] for p in provenance["arguments"]["parameters"]} == {
+        f"claimed-{n}": "{{steps.build.outputs.parameters." + n + "}}"
+        for n in ("image", "digest", "tags", "commit")
+    } | {"image": "registry.example.com:5000/acme/my-python-app"}
     args = {p["name"]: p["value"] for p in call["arguments"]["parameters"]}
     assert call["templateRef"] == {
         "name": "argo-buildpacks",
@@ -272,12 +282,18 @@ def test_library_for_another_builder() -> None:
 def test_steps_app_passes_tags_and_commit_date_between_steps() -> None:
     app = app_template(config(layout="steps", tag={"from_git": True}), LIB)
     steps = {s["name"]: s for s in steps_of(app)}
-    assert list(steps) == ["tag-check", "git-clone", "version", "build", "export"]
+    assert list(steps) == ["tag-check", "git-clone", "version", "build", "export", "provenance"]
     export = {p["name"]: p["value"] for p in steps["export"]["arguments"]["parameters"]}
     assert export["tags"] == "{{steps.version.outputs.parameters.tags}}"
     assert export["commit-epoch"] == "{{steps.git-clone.outputs.parameters.commit-epoch}}"
+    assert export["commit"] == "{{steps.git-clone.outputs.parameters.commit}}"
+    # The claims the provenance step checks come from the pods that made them.
+    claims = {p["name"]: p["value"] for p in steps["provenance"]["arguments"]["parameters"]}
+    assert claims["claimed-tags"] == "{{steps.version.outputs.parameters.tags}}"
+    assert claims["claimed-commit"] == "{{steps.git-clone.outputs.parameters.commit}}"
+    assert claims["claimed-digest"] == "{{steps.export.outputs.parameters.digest}}"
     plain = app_template(config(layout="steps"), LIB)
-    names = ["tag-check", "git-clone", "version", "build", "export"]
+    names = ["tag-check", "git-clone", "version", "build", "export", "provenance"]
     assert [s["name"] for s in steps_of(plain)] == names
 
 
@@ -406,6 +422,7 @@ def test_library_build_matches_direct_component(shell: Shell, tmp_path: Path) ->
     _, build_params = params_for(app, "build", {"tag": "1.2.3"})
     _, export_params = params_for(app, "export", {"tag": "1.2.3"})
     build_params["tags"] = export_params["tags"] = "1.2.3,1.2,1"
+    export_params["commit"] = ""
     seen = {}
     for label in ("direct", "library"):
         root = tmp_path / label
@@ -444,7 +461,7 @@ def test_a_direct_submission_cannot_push_elsewhere(shell: Shell, tmp_path: Path)
         ("analyze", render(library_node("buildpacks-build", "analyze"))),
         ("export", render(library_part("buildpacks-export"))),
     ):
-        done = run_phase_as(shell, root, rendered, params | {"commit-epoch": "1"})
+        done = run_phase_as(shell, root, rendered, params | {"commit-epoch": "1", "commit": ""})
         assert done.returncode == 1, phase
         assert "image 'docker.io/evil/app' is not under a registry this template may push" in (
             done.stderr

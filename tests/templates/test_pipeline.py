@@ -19,6 +19,7 @@ from argo_buildpacks import (
     workflow_for,
     workflow_template,
 )
+from argo_buildpacks.components.deploy import DEPLOY_UID
 from argo_buildpacks.components.scripts import load
 from argo_buildpacks.linting._lint import lint
 
@@ -135,7 +136,9 @@ def test_from_git_allows_empty_tag_and_derives_it_after_clone() -> None:
 def test_single_pod_is_one_pod_without_pvc_and_checks_tag_first() -> None:
     m = manifest()
     pods = [t for t in m["spec"]["templates"] if any(k in t for k in POD_KINDS)]
-    assert len(pods) == 1
+    # The build is one pod; the provenance step after it reads the registry (no workspace).
+    assert [t["name"] for t in pods] == ["build", "provenance"]
+    pods = pods[:1]
     assert "volumeClaimTemplates" not in m["spec"]
     assert all("persistentVolumeClaim" not in v for v in pods[0].get("volumes", []))
     assert {"name": "workspace", "emptyDir": {}} in pods[0]["volumes"]
@@ -152,16 +155,19 @@ def test_single_pod_is_one_pod_without_pvc_and_checks_tag_first() -> None:
 def test_steps_layout_one_pod_per_step_on_a_claim() -> None:
     m = manifest(layout="steps")
     steps = templates(m)["main"]["steps"]
-    assert [group[0]["name"] for group in steps] == ["tag-check", "git-clone", "build", "export"]
+    assert [group[0]["name"] for group in steps] == [
+        "tag-check", "git-clone", "build", "export", "provenance"
+    ]  # fmt: skip
     assert m["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "workspace"
     pods = [t for t in m["spec"]["templates"] if any(k in t for k in POD_KINDS)]
-    assert len(pods) == 4
+    assert len(pods) == 5
     # The push is retried; the export pod takes tags and commit date from the steps that
     # made them, never from the claim the app's code could write.
     assert templates(m)["export"]["retryStrategy"]["limit"] == 2
     export_args = {p["name"]: p["value"] for p in steps[3][0]["arguments"]["parameters"]}
     assert export_args == {
         "tags": "{{steps.tag-check.outputs.parameters.tags}}",
+        "commit": "{{steps.git-clone.outputs.parameters.commit}}",
         "commit-epoch": "{{steps.git-clone.outputs.parameters.commit-epoch}}",
     }
     # Argo adds the claim to a containerSet pod only through containerSet.volumeMounts.
@@ -182,7 +188,9 @@ def test_daemonless_meets_restricted_pod_security(layout: str) -> None:
     for c in all_containers(m):
         sc = c["securityContext"]
         assert sc.get("privileged") is not True
-        assert sc["runAsUser"] == 1001 and sc["runAsGroup"] == 1000 and sc["runAsNonRoot"] is True
+        # The provenance step runs crane, not the builder: the deploy steps' non-root uid.
+        uid, gid = (DEPLOY_UID, DEPLOY_UID) if "crane" in c["image"] else (1001, 1000)
+        assert sc["runAsUser"] == uid and sc["runAsGroup"] == gid and sc["runAsNonRoot"] is True
         assert sc["allowPrivilegeEscalation"] is False
         assert sc["capabilities"] == {"drop": ["ALL"]}
         assert sc["seccompProfile"] == {"type": "RuntimeDefault"}
@@ -285,7 +293,7 @@ def test_pack_single_pod_commit_time_explains_itself() -> None:
     with pytest.raises(ConfigError, match="only layout 'steps' can pass"):
         workflow_template(cfg, allow_privileged=True)
     m = manifest(cfg, layout="steps", allow_privileged=True)
-    build_step = templates(m)["main"]["steps"][-1][0]
+    build_step = templates(m)["main"]["steps"][-2][0]
     args = {p["name"]: p["value"] for p in build_step["arguments"]["parameters"]}
     assert args["commit-epoch"] == "{{steps.git-clone.outputs.parameters.commit-epoch}}"
     # The pack containerSet mounts the claim through containerSet.volumeMounts: Argo adds it.

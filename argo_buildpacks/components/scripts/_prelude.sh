@@ -191,3 +191,35 @@ credential_url() {
   esac
   if [ -n "$_up" ]; then _uh=''; return 1; fi
 }
+
+#@section check_prefix
+## check_prefix WHAT REPOSITORY: REPOSITORY is under one of IMAGE_PREFIXES (one per line; at a
+## '/' boundary), when IMAGE_PREFIXES is set (library mode: the registries fixed when the
+## library was installed). Needs fail and one_line (for nl).
+check_prefix() {
+  [ -n "${IMAGE_PREFIXES:-}" ] || return 0
+  _pifs=$IFS IFS=$nl
+  for _pp in $IMAGE_PREFIXES; do
+    _pp=${_pp%/}
+    case "$2/" in "$_pp"/*) IFS=$_pifs; return 0 ;; esac
+  done
+  IFS=$_pifs
+  fail "$1 '$2' is not under a registry this template may push to ($(printf '%s' "$IMAGE_PREFIXES" | tr '\n' ' '))"
+}
+
+#@section label_of
+## label_of CONFIG_JSON KEY: one label's value from an image config (what `crane config`
+## prints), a JSON string still escaped; empty when the image has no such label.
+label_of() {
+  printf '%s' "$1" | tr -d '\n' | sed -n "s/.*\"$2\":\"\\(\\([^\"\\\\]\\|\\\\.\\)*\\)\".*/\\1/p" | head -n 1
+}
+
+#@section run_id
+## The run that pushed an image: the export writes the workflow's uid into the image's
+## io.buildpacks.project.metadata label as [source.metadata] argo-buildpacks-run, and the
+## provenance step accepts an image only when that names its own run. Needs matches.
+run_key=argo-buildpacks-run
+## is_run_id VALUE: an Argo workflow uid (a Kubernetes UID: a lower-case RFC 4122 UUID).
+is_run_id() {
+  matches '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' "$1"
+}

@@ -20,25 +20,13 @@
 #   $OUT_DIR/commit-epoch, for layouts where app code could have written those files)
 #   COMMIT (optional: the built commit, recorded as project metadata; else $OUT_DIR/commit
 #   when TAGS is unset)
-#   SBOM_DIR (optional, export): copy the buildpacks' SBOMs there (see collect_sbom)
-#   SBOM_MAX_BYTES, SBOM_MAX_TOTAL (optional: per-file and total caps, bytes)
-# Writes $OUT_DIR/report.toml, $OUT_DIR/image and $OUT_DIR/digest (export).
+#   RUN_ID (export, optional: the workflow's uid, recorded as project metadata so that the
+#   provenance step can tell this run's push from any other image)
+# Writes $OUT_DIR/project-metadata.toml, report.toml, image and digest (export).
 set -euf # -f: no pathname expansion of the comma lists below; values stay data
 export LC_ALL=C
 me=buildpacks-build
-#@prelude fail one_line matches is_digest is_tag check_name check_ref
-
-# check_prefix what repository: under one of IMAGE_PREFIXES (at a '/' boundary), if set.
-check_prefix() {
-  [ -n "${IMAGE_PREFIXES:-}" ] || return 0
-  old_ifs=$IFS IFS=$nl
-  for prefix in $IMAGE_PREFIXES; do
-    prefix=${prefix%/}
-    case "$2/" in "$prefix"/*) IFS=$old_ifs; return 0 ;; esac
-  done
-  IFS=$old_ifs
-  fail "$1 '$2' is not under a registry this template may push to ($(printf '%s' "$IMAGE_PREFIXES" | tr '\n' ' '))"
-}
+#@prelude fail one_line matches is_digest is_tag check_name check_ref check_prefix run_id
 
 phase=${1:-}
 [ "$#" -gt 0 ] && shift
@@ -216,25 +204,36 @@ case "$phase" in
     esac
     mkdir -p "$OUT_DIR"
     # A report, image or digest left by an earlier attempt must not pass for this build's.
-    rm -f "$OUT_DIR/report.toml" "$OUT_DIR/image" "$OUT_DIR/digest"
-    # The commit, as the platform spec's project metadata (the image's
-    # io.buildpacks.project.metadata label), so a rebase can rebuild what the image was built
-    # from (docs/rebase.md). The file lives in the layers directory, which the build's app code
-    # can write: it is always replaced here. The commit is COMMIT, or git-clone's
-    # $OUT_DIR/commit where the tags also come from that trusted directory (TAGS unset).
-    rm -f "$LAYERS_DIR/project-metadata.toml"
+    rm -f "$OUT_DIR/report.toml" "$OUT_DIR/image" "$OUT_DIR/digest" "$OUT_DIR/project-metadata.toml"
+    # Project metadata (the io.buildpacks.project.metadata label): the commit, for a rebuild
+    # (docs/rebase.md), and the run, for the provenance step. In OUT_DIR, never in the layers
+    # the app's code writes (in one pod, maybe while this runs: docs/security.md). The commit
+    # is COMMIT, or git-clone's $OUT_DIR/commit where TAGS is unset (single-pod).
     commit=${COMMIT:-}
     if [ -z "$commit" ] && [ -z "${TAGS+set}" ] && [ -f "$OUT_DIR/commit" ]; then
       commit=$(cat "$OUT_DIR/commit")
     fi
-    if [ -n "$commit" ]; then
-      matches '^([0-9a-f]{40}|[0-9a-f]{64})$' "$commit" ||
-        fail "commit '$commit' is not a full hex commit SHA"
-      printf '[source]\n  type = "git"\n  [source.version]\n    commit = "%s"\n' "$commit" \
-        >"$LAYERS_DIR/project-metadata.toml"
+    [ -z "$commit" ] || matches '^([0-9a-f]{40}|[0-9a-f]{64})$' "$commit" ||
+      fail "commit '$commit' is not a full hex commit SHA"
+    run=${RUN_ID:-}
+    [ -z "$run" ] || is_run_id "$run" || fail "run id '$run' is not a workflow uid"
+    # Buildpack labels (<layers>/config/metadata.toml, app-written) are set after it and could
+    # replace it: refused when they name it or hold a TOML unicode escape that could spell it.
+    md="$LAYERS_DIR/config/metadata.toml"
+    if [ -f "$md" ]; then
+      ! grep -q 'io\.buildpacks\.project\.metadata' "$md" ||
+        fail "the build set the image label io.buildpacks.project.metadata (in $md); that label is the platform's; nothing pushed"
+      ! sed 's/\\\\//g' "$md" | grep -q '\\[uU]' ||
+        fail "the build's $md holds a TOML unicode escape, which could spell the platform's label; nothing pushed"
     fi
+    {
+      printf '[source]\n  type = "git"\n'
+      [ -z "$commit" ] || printf '  [source.version]\n    commit = "%s"\n' "$commit"
+      [ -z "$run" ] || printf '  [source.metadata]\n    %s = "%s"\n' "$run_key" "$run"
+    } >"$OUT_DIR/project-metadata.toml"
     set -- -app "$app" -layers "$LAYERS_DIR" -log-level "${LOG_LEVEL:-info}" \
-      -uid "$BUILD_UID" -gid "$BUILD_GID" -report "$OUT_DIR/report.toml"
+      -uid "$BUILD_UID" -gid "$BUILD_GID" -report "$OUT_DIR/report.toml" \
+      -project-metadata "$OUT_DIR/project-metadata.toml"
     [ -z "${CACHE_IMAGE:-}" ] || set -- "$@" -cache-image "$CACHE_IMAGE"
     set -- "$@" "$IMAGE:$main"
     old_ifs=$IFS IFS=,
@@ -243,52 +242,6 @@ case "$phase" in
     printf 'buildpacks-build: exporting %s:%s\n' "$IMAGE" "$main"
     ;;
 esac
-
-# collect_sbom: copy the SBOMs the buildpacks wrote (<layers>/sbom/launch/**/sbom.{cdx,spdx,
-# syft}.json, what the exporter put in the image's SBOM layer) to $SBOM_DIR, as data: never
-# parsed or run. The build phase (app code) wrote that tree, while this container holds the
-# registry credential: a symlink (file or directory) is skipped, never followed, so it cannot
-# copy a secret out; odd names and files over the caps are skipped and listed in
-# $SBOM_DIR/skipped.txt. The image is already pushed: nothing here fails the build.
-collect_sbom() {
-  root="$LAYERS_DIR/sbom/launch"
-  max=${SBOM_MAX_BYTES:-16777216} total_max=${SBOM_MAX_TOTAL:-67108864} total=0 n=0
-  case "$max$total_max" in *[!0-9]*) fail "SBOM_MAX_BYTES/SBOM_MAX_TOTAL must be numbers" ;; esac
-  rm -rf "$SBOM_DIR"
-  mkdir -p "$SBOM_DIR"
-  : >"$SBOM_DIR/skipped.txt"
-  if [ -L "$LAYERS_DIR" ] || [ -L "$LAYERS_DIR/sbom" ] || [ -L "$root" ] || [ ! -d "$root" ]; then
-    printf 'buildpacks-build: no SBOM directory at %s\n' "$root"
-    return 0
-  fi
-  # -type f is false for a symlink, and find does not descend into linked directories.
-  find "$root" -type f \( -name sbom.cdx.json -o -name sbom.spdx.json -o -name sbom.syft.json \) |
-    sort >"$SBOM_DIR/.list"
-  while IFS= read -r f; do
-    rel=${f#"$root"/}
-    case "$rel" in
-      "$f" | *[!A-Za-z0-9._@+/-]* | *..* | /*)
-        printf 'odd path: %s\n' "$(printf '%s' "$rel" | tr -c 'A-Za-z0-9._@+/-' '?')" \
-          >>"$SBOM_DIR/skipped.txt"
-        continue ;;
-    esac
-    if [ ! -f "$f" ] || [ -L "$f" ]; then continue; fi
-    size=$(wc -c <"$f" | tr -d ' ')
-    if [ "$size" -gt "$max" ]; then
-      printf 'over %s bytes: %s (%s bytes)\n' "$max" "$rel" "$size" >>"$SBOM_DIR/skipped.txt"
-      continue
-    fi
-    if [ $((total + size)) -gt "$total_max" ]; then
-      printf 'over the total %s bytes: %s\n' "$total_max" "$rel" >>"$SBOM_DIR/skipped.txt"
-      continue
-    fi
-    mkdir -p "$SBOM_DIR/launch/${rel%/*}"
-    head -c "$max" "$f" >"$SBOM_DIR/launch/$rel"
-    total=$((total + size)) n=$((n + 1))
-  done <"$SBOM_DIR/.list"
-  rm -f "$SBOM_DIR/.list"
-  printf 'buildpacks-build: kept %s SBOM file(s), %s bytes\n' "$n" "$total"
-}
 
 case "$phase" in
   analyze) "$LIFECYCLE/analyzer" "$@" ;;
@@ -303,6 +256,5 @@ case "$phase" in
     printf '%s' "$IMAGE:$main" >"$OUT_DIR/image"
     printf '%s' "$digest" >"$OUT_DIR/digest"
     printf 'buildpacks-build: pushed %s@%s (tags: %s)\n' "$IMAGE:$main" "$digest" "$tags"
-    [ -z "${SBOM_DIR:-}" ] || collect_sbom
     ;;
 esac

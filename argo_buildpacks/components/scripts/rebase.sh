@@ -31,7 +31,7 @@
 set -euf
 export LC_ALL=C
 me=rebase
-#@prelude fail one_line matches is_digest is_sha256 is_tag check_name check_ref
+#@prelude fail one_line matches is_digest is_sha256 is_tag check_name check_ref label_of
 put() { printf '%s' "$2" >"$OUT_DIR/$1"; }
 # The reason is shown in logs, the workflow's outputs and the fleet summary: one line,
 # at most 1000 bytes, whatever the registry's metadata held.
@@ -85,10 +85,6 @@ if [ "$phase" = verify ]; then
   exit 0
 fi
 
-# label_of CONFIG_JSON KEY: one buildpacks label's value (a JSON string, still escaped).
-label_of() {
-  printf '%s' "$1" | tr -d '\n' | sed -n "s/.*\"$2\":\"\\(\\([^\"\\\\]\\|\\\\.\\)*\\)\".*/\\1/p" | head -n 1
-}
 # trusted_labels WHAT CONFIG_JSON KEY...: refuse a config in which a label this script reads
 # could mean one thing here and another to a JSON parser (Go's takes the last of duplicate
 # keys, and decodes \u escapes): each KEY at most once, whatever the spacing before its ':',

@@ -8,8 +8,11 @@
 #   COSIGN_KEY     the private key file (a Secret fixed at install)
 #   COSIGN_PASSWORD_FILE  the key's password file (optional: a key without a password)
 #   TLOG_UPLOAD    true|false: also record the signatures in the Rekor transparency log
-#   SBOM_DIR       optional: the export's sbom artifact (launch/**/sbom.{cdx,spdx}.json)
-# Anything but IMAGE@sha256:<64 hex> of the configured image is refused before cosign runs.
+#   SBOM_DIR       optional: the build's sbom artifact (launch/**/sbom.{cdx,spdx}.json)
+#   SBOM_MAX_FILES optional: at most this many SBOMs are attested (default 256)
+# Anything but IMAGE@sha256:<64 hex> of the configured image is refused before cosign runs,
+# and so is an artifact with more SBOMs than the cap: in one pod the app's code can replace
+# the artifact Argo saves (docs/security.md), and each file costs a cosign call.
 set -euf
 export LC_ALL=C
 me=sign
@@ -39,14 +42,28 @@ fi
 export COSIGN_PASSWORD
 
 ref="$IMAGE@$DIGEST"
+list="${TMPDIR:-/tmp}/sboms"
+: >"$list"
+if [ -n "${SBOM_DIR:-}" ] && [ -d "$SBOM_DIR/launch" ] && [ ! -L "$SBOM_DIR/launch" ]; then
+  # A name with a line break would split into lines that name other files (this container
+  # holds the cosign key): refused, as the collection refuses it.
+  odd=$(find "$SBOM_DIR/launch" -name "*$nl*" | head -c 200)
+  [ -z "$odd" ] || fail "a name in the sbom artifact holds a line break ('$odd'); nothing signed"
+  find "$SBOM_DIR/launch" -type f \( -name sbom.cdx.json -o -name sbom.spdx.json \) | sort >"$list"
+  max=${SBOM_MAX_FILES:-256}
+  case "$max" in '' | *[!0-9]*) fail "SBOM_MAX_FILES '$max' must be a number" ;; esac
+  found=$(wc -l <"$list" | tr -d ' ')
+  [ "$found" -le "$max" ] ||
+    fail "the sbom artifact holds $found SBOM files, more than $max; nothing signed"
+fi
 cosign sign --key "$COSIGN_KEY" --tlog-upload="$tlog" --yes "$ref"
 printf 'sign: signed %s\n' "$ref"
 
 [ -n "${SBOM_DIR:-}" ] || exit 0
 n=0
-if [ -d "$SBOM_DIR/launch" ] && [ ! -L "$SBOM_DIR/launch" ]; then
-  find "$SBOM_DIR/launch" -type f \( -name sbom.cdx.json -o -name sbom.spdx.json \) | sort >"${TMPDIR:-/tmp}/sboms"
+if [ -s "$list" ]; then
   while IFS= read -r f; do
+    case "$f" in "$SBOM_DIR"/launch/*/sbom.cdx.json | "$SBOM_DIR"/launch/*/sbom.spdx.json) ;; *) continue ;; esac
     case "${f#"$SBOM_DIR"/}" in *[!A-Za-z0-9._@+/-]* | *..*) continue ;; esac
     case "$f" in
       *.cdx.json) type=cyclonedx ;;
@@ -55,6 +72,6 @@ if [ -d "$SBOM_DIR/launch" ] && [ ! -L "$SBOM_DIR/launch" ]; then
     cosign attest --key "$COSIGN_KEY" --predicate "$f" --type "$type" --tlog-upload="$tlog" \
       --yes "$ref"
     n=$((n + 1))
-  done <"${TMPDIR:-/tmp}/sboms"
+  done <"$list"
 fi
 printf 'sign: attested %s SBOM file(s) to %s\n' "$n" "$ref"
