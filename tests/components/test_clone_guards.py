@@ -121,3 +121,26 @@ def test_a_single_dot_is_not_a_range(shell: Shell, tmp_path: Path, revision: str
     code, _, log = clone(shell, tmp_path, repo=CONFIGURED, revision=revision)
     assert code != 0
     assert log.read_text().splitlines()[0].startswith("init -q ")
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize("brk", ["\n", "\r"])
+@pytest.mark.parametrize(
+    ("what", "repo", "revision"),
+    [
+        ("repo", CONFIGURED + "{brk}https://evil.example/x.git", "main"),
+        ("repo", CONFIGURED + "{brk}", "main"),
+        ("revision", CONFIGURED, "main{brk}evil"),
+        ("revision", CONFIGURED, "{brk}main"),
+    ],
+)
+def test_a_line_break_is_refused_before_git_runs(
+    shell: Shell, tmp_path: Path, brk: str, what: str, repo: str, revision: str
+) -> None:
+    # A second line would forge log lines; the refusal names the rule, not a side effect of
+    # another one (whitespace, the URL shape), and shows no value.
+    code, stderr, log = clone(
+        shell, tmp_path, repo=repo.format(brk=brk), revision=revision.format(brk=brk)
+    )
+    assert (code, stderr) == (1, f"git-clone: {what} contains a line break\n")
+    assert not log.exists(), "git ran: " + log.read_text()
