@@ -210,6 +210,8 @@ def test_deploy_check_passes_a_digest(shell: Shell) -> None:
         GOOD + "0",
         GOOD.upper().replace("SHA256", "sha256"),
         "sha512:" + "0" * 64,
+        "sha512:" + "0" * 128,  # a full digest, but not the sha256 a build pushes
+        "x" + GOOD,
         GOOD + "\nevil",
         "sha256:" + "0" * 63 + " ",
     ],

@@ -411,6 +411,33 @@ class TestRefusals:
         assert "is a symbolic link" in done.stderr
         assert remote.git("rev-parse", "main") == tip
 
+    @pytest.mark.parametrize("target", ["absolute", "relative"])
+    def test_a_symlinked_directory_leading_outside_is_refused(
+        self, shell: Shell, tmp_path: Path, remote: Remote, target: str
+    ) -> None:
+        # The file itself is no symlink; a directory on its path is, and it leads out of the
+        # clone to a file the step could otherwise write (here: a kustomization it can edit).
+        outside = tmp_path / "outside"
+        outside.mkdir()
+        (outside / "kustomization.yaml").write_text(KUSTOMIZATION)
+        seed = tmp_path / "reseed"
+        run_git(tmp_path, "clone", "-q", str(remote.bare), str(seed))
+        link = seed / "apps/elsewhere"
+        # relative: the clone is $HOME/repo under TMPDIR (tmp_path/tmp); '../../..' is tmp_path.
+        link.symlink_to(outside if target == "absolute" else Path("../../../..") / "outside")
+        run_git(seed, "add", "-A")
+        run_git(seed, "commit", "-qm", "link out")
+        run_git(seed, "push", "-q", "origin", "HEAD:main")
+        tip = remote.git("rev-parse", "main")
+        path = "apps/elsewhere/kustomization.yaml"
+        done = deploy(shell, tmp_path, remote, path=path)
+        assert (done.returncode, done.stderr) == (
+            1,
+            f"deploy-gitops: '{path}' leads outside the repository\n",
+        )
+        assert (outside / "kustomization.yaml").read_text() == KUSTOMIZATION
+        assert remote.git("rev-parse", "main") == tip
+
 
 @pytest.mark.parametrize("shell", SHELLS)
 def test_token_is_a_header_for_the_exact_repo_and_redirects_are_off(

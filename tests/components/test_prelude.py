@@ -281,8 +281,9 @@ def test_matches_takes_the_whole_value_never_one_line_of_it(shell: Shell) -> Non
 def test_is_sha256(shell: Shell) -> None:
     body = 'for v in "$@"; do if is_sha256 "$v"; then printf 1; else printf 0; fi; done'
     values = [SHA256, SHA512, SHA256 + "\n", SHA256 + "\tx", SHA256[:-1], "sha256:", ""]
+    values += ["x" + SHA256, "sha256:" + "A" * 64, "sha256:" + "g" * 64, SHA256 + "a", SHA384]
     done = run_prelude(shell, body, *values)
-    assert (done.returncode, done.stdout) == (0, "1000000")
+    assert (done.returncode, done.stdout) == (0, "1" + "0" * (len(values) - 1))
 
 
 @pytest.mark.parametrize("shell", SHELLS)

@@ -374,6 +374,37 @@ def test_hostile_image_metadata_is_refused_before_the_rebaser_runs(
     assert not pod.rebaser_ran
 
 
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "x" + OLD,  # a valid digest inside a longer answer
+        f"{OLD} {NEW}",
+        OLD[:-1],
+        "sha256:" + "A" * 64,
+        "sha512:" + "a" * 128,
+        "",
+    ],
+)
+def test_a_registry_answer_that_is_not_one_digest_is_refused(
+    shell: Shell, pod: Pod, answer: str
+) -> None:
+    # The digest the registry reports for IMAGE:TAG is what the rest acts on (its config is
+    # read by it, it is the old digest deployed on rebuild): exactly one sha256 digest.
+    pod.given(app=app_config(), run=run_config(PATCHED_TOP))
+    (pod.fake / "digest").write_text(answer + "\n")
+    inspect, main = pod.both(shell)
+    assert (inspect.returncode, inspect.stderr) == (
+        1,
+        f"rebase: digest of ghcr.io/acme/app:latest '{answer}' is not sha256:<64 hex>\n",
+    )
+    assert main is None
+    # crane was asked for the digest only: nothing was read by it.
+    assert (pod.fake / "crane.calls").read_text() == "digest -- ghcr.io/acme/app:latest\n"
+    assert not (pod.out / "old-digest").exists() and not (pod.out / "action").exists()
+    assert not pod.rebaser_ran
+
+
 @pytest.mark.parametrize("shell", SHELLS[-1:])
 def test_a_forged_decision_is_refused(shell: Shell, pod: Pod) -> None:
     pod.out.mkdir()

@@ -322,6 +322,7 @@ class TestSignScript:
             ({"BUILT": f"{IMAGE}:1.4.2 --key=x"}, "not a tag of the configured image"),
             ({"BUILT": f"{IMAGE}/other:1.4.2"}, "not a tag of the configured image"),
             ({"BUILT": ""}, "not a tag of the configured image"),
+            ({"BUILT": "1.4.2"}, "not a tag of the configured image"),  # a bare tag: no image
             ({"IMAGE": "--output-file=/tmp/x"}, "is not an image repository"),
             ({"IMAGE": "ghcr.io/acme/app\nevil"}, "contains a line break"),
             ({"TLOG_UPLOAD": "yes"}, "TLOG_UPLOAD 'yes' must be true or false"),

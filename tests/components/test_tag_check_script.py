@@ -375,6 +375,13 @@ DESCRIBES: list[tuple[str, bool, bool]] = [
     ("v1.4.2-3-gabc", False, True),
     ("v1.4.2-3-gABC1234", False, True),
     ("v1.4.2-03-gabc1234", False, True),
+    # N is a number: anything else is no describe output, never a version with N in it.
+    ("v1.4.2-3a-gabc1234", False, True),
+    ("v1.4.2-x-gabc1234", False, True),
+    ("v1.4.2-+3-gabc1234", False, True),
+    ("v1.4.2-3.0-gabc1234", False, True),
+    ("v1.4.2-\u0663-gabc1234", False, True),
+    ("v2.0.0-rc.1-gabc1234", False, True),  # a pre-release tag, no distance
     ("v1.4.2-3-abc1234", False, True),
     ("v1.4.2-3-gabc1234-dirty", False, True),
     ("-3-gabc1234", False, True),
@@ -550,7 +557,9 @@ def describe_output(draw: st.DrawFn) -> str:
         body = sha
     else:
         distance = draw(
-            st.sampled_from(["0", "0", "1", "3", "10", "01", "", "99999999999999999999"])
+            st.sampled_from(
+                ["0", "0", "1", "3", "10", "01", "", "99999999999999999999", "3a", "x", "rc.1"]
+            )
         )
         body = f"{draw(near_semver())}-{distance}-g{sha}"
     space = st.text(alphabet=" \n\t\r", max_size=2)

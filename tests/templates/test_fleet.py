@@ -225,6 +225,35 @@ def test_the_summary_refuses_forged_values(shell: Shell, tmp_path: Path) -> None
     assert bad.returncode == 1 and "is not a name" in bad.stderr
 
 
+@pytest.mark.parametrize("shell", SHELLS)
+@pytest.mark.parametrize(
+    "field",
+    [
+        "x" + OLD,  # a valid digest inside a longer value
+        f"evil {OLD}",
+        OLD + "0",
+        OLD[:-1],
+        "sha256:" + "A" * 64,
+        "sha256:" + "g" * 64,
+        "sha512:" + "a" * 128,
+        OLD + "\n" + NEW,
+    ],
+)
+def test_a_forged_digest_field_shows_as_invalid(shell: Shell, tmp_path: Path, field: str) -> None:
+    # Only exactly sha256:<64 lower-case hex> shows as a digest, in either digest column.
+    rendered, _ = _summary_script(tmp_path)
+    out = tmp_path / "s.tsv"
+    result = run(
+        shell,
+        rendered,
+        args=["api", "Succeeded", "rebased", field, field, ""],
+        env={"OUT": str(out)},
+    )
+    assert result.returncode == 0, result.stderr
+    (row,) = parse_summary(out.read_text())
+    assert (row.old_digest, row.new_digest) == ("invalid", "invalid")
+
+
 def test_bad_configs_are_one_line_each_exit_2(tmp_path: Path) -> None:
     d = fleet_dir(tmp_path, "api")
     (d / "bad.yaml").write_text("name: Bad_Name\n")
