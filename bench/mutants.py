@@ -115,9 +115,17 @@ MUTANTS: list[Mutant] = [
         sh("_prelude.sh"),
         "  case \"$2\" in -*) fail \"$1 '$2' starts with '-'\" ;; esac\n",
         "",
-        (PRELUDE, CLONE, GITOPS),
+        (PRELUDE, GITOPS),
         "a repo, revision, branch or path starting with '-' is an option to git (--upload-pack=CMD)",
         each=True,
+    ),
+    Mutant(
+        "clone-repo-dash",  # the clone checks its repo itself, to name it redacted
+        sh("git_clone.sh"),
+        "case \"$REPO\" in -*) fail \"repo '$shown' starts with '-'\" ;; esac\n",
+        "",
+        (CLONE,),
+        "a repo starting with '-' is an option to git (--upload-pack=CMD)",
     ),
     Mutant(
         "prelude-one-line",  # was clone-line-break and build-one-line
@@ -168,8 +176,8 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "clone-remote-helper",
         sh("git_clone.sh"),
-        "  *::*) fail \"repo '$REPO' uses a git remote helper",
-        "  *:::::*) fail \"repo '$REPO' uses a git remote helper",
+        "  *::*) fail \"repo '$shown' uses a git remote helper",
+        "  *:::::*) fail \"repo '$shown' uses a git remote helper",
         (HOSTILE,),
         "ext::sh -c CMD runs a command; fd:: reads a descriptor",
         k="test_repo",
@@ -177,8 +185,8 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "clone-repo-whitespace",
         sh("git_clone.sh"),
-        "  *[[:space:]]* | *[[:cntrl:]]*) fail \"repo '$REPO' contains whitespace",
-        "  *[[:cntrl:]]*) fail \"repo '$REPO' contains whitespace",
+        "  *[[:space:]]* | *[[:cntrl:]]*) fail \"repo '$shown' contains whitespace",
+        "  *[[:cntrl:]]*) fail \"repo '$shown' contains whitespace",
         (HOSTILE,),
         "a URL with spaces is not a URL; ext:: payloads need them",
         k="test_repo",
@@ -186,7 +194,7 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "clone-no-url",
         sh("git_clone.sh"),
-        "  *) fail \"repo '$REPO' is not a URL or user@host:path\" ;;",
+        "  *) fail \"repo '$shown' is not a URL or user@host:path\" ;;",
         "  *) allowed=file ;;",
         (HOSTILE, CLONE),
         "a bare path or '$(...)' is not a repository URL",
@@ -195,8 +203,8 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "clone-scheme",
         sh("git_clone.sh"),
-        "  *://*) fail \"repo '$REPO' has a scheme that is not allowed",
-        "  *://*) allowed=ext; : \"repo '$REPO' has a scheme that is not allowed",
+        "  *://*) fail \"repo '$shown' has a scheme that is not allowed",
+        "  *://*) allowed=ext; : \"repo '$shown' has a scheme that is not allowed",
         (CLONE_GUARDS, CLONE, HOSTILE),
         "only https, http, ssh, git and file transports",
     ),
@@ -219,8 +227,8 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "clone-git-hosts",
         sh("git_clone.sh"),
-        '  [ "$ok" = true ] ||\n    fail "repo \'$REPO\' is not on a host',
-        '  [ "$ok" = true ] || true ||\n    fail "repo \'$REPO\' is not on a host',
+        '  [ "$ok" = true ] ||\n    fail "repo \'$shown\' is not on a host',
+        '  [ "$ok" = true ] || true ||\n    fail "repo \'$shown\' is not on a host',
         (CLONE, LIBRARY, TOKEN),
         "library mode sends the namespace's git credentials only to the hosts it names",
     ),
@@ -323,17 +331,17 @@ MUTANTS: list[Mutant] = [
     ),
     Mutant(
         "build-image-prefix-boundary",
-        sh("buildpacks_build.sh"),
-        '    case "$2/" in "$prefix"/*) IFS=$old_ifs; return 0 ;; esac',
-        '    case "$2/" in "$prefix"*) IFS=$old_ifs; return 0 ;; esac',
+        sh("_prelude.sh"),  # check_prefix: the build's and the provenance's registry rule
+        '    case "$2/" in "$_pp"/*) IFS=$_pifs; return 0 ;; esac',
+        '    case "$2/" in "$_pp"*) IFS=$_pifs; return 0 ;; esac',
         (BUILD, LIBRARY),
         "registry.example.com/acme must not admit registry.example.com/acme-evil",
     ),
     Mutant(
         "build-image-prefix",
-        sh("buildpacks_build.sh"),
-        '  [ -n "${IMAGE_PREFIXES:-}" ] || return 0\n  old_ifs=$IFS IFS=$nl',
-        "  return 0\n  old_ifs=$IFS IFS=$nl",
+        sh("_prelude.sh"),
+        '  [ -n "${IMAGE_PREFIXES:-}" ] || return 0\n  _pifs=$IFS IFS=$nl',
+        "  return 0\n  _pifs=$IFS IFS=$nl",
         (BUILD, LIBRARY),
         "a library run pushes only under the registries fixed at install",
     ),
@@ -467,8 +475,8 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "fleet-clean-reason",
         sh("fleet_summary.sh"),
-        "clean() { printf '%s' \"$1\" | tr '\\000-\\037\\177' '?' | cut -c1-500; }",
-        "clean() { printf '%s' \"$1\" | cut -c1-500; }",
+        "  printf '%s' \"$1\" | tr '\\000-\\037\\177' '?' | cut -c1-500\n",
+        "  printf '%s' \"$1\" | cut -c1-500\n",
         (FLEET,),
         "a tab or line break in a reason forges a column or a row",
         k="summary",
