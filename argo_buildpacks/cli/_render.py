@@ -147,8 +147,16 @@ def render(
             made.append(app_template(config, lib, kind=template_options["kind"]))
     write(format_manifests(made, output), output_file)
     if output_file not in (None, "-"):
-        names = ", ".join(config.name for config in configs)
-        click.echo(f"wrote {output_file}: {template_options['kind']} {names}", err=True)
+        click.echo(f"wrote {output_file}: {_summary(made)}", err=True)
+
+
+def _summary(objs: Sequence[Any]) -> str:
+    """``5 objects: ServiceAccount/a, ..., WorkflowTemplate/app`` (one object: no count)."""
+    from argo_buildpacks._kits.yaml_emit import to_manifest
+
+    found = [to_manifest(o) for o in objs]
+    names = [f"{m.get('kind')}/{(m.get('metadata') or {}).get('name')}" for m in found]
+    return names[0] if len(names) == 1 else f"{len(names)} objects: {', '.join(names)}"
 
 
 def _installed_library(path: str, name: str) -> Any:

@@ -154,7 +154,11 @@ def test_render_then_lint_through_the_console_script(tmp_path: Path) -> None:
     rendered = run_cli("render", "-f", str(EXAMPLE), "--output-file", str(out))
     assert rendered.returncode == 0, rendered.stderr
     assert rendered.stdout == ""
-    assert f"wrote {out}: WorkflowTemplate my-python-app" in rendered.stderr
+    assert rendered.stderr == (
+        f"wrote {out}: 5 objects: ServiceAccount/my-python-app-executor, "
+        "Secret/my-python-app-executor.service-account-token, Role/my-python-app-executor, "
+        "RoleBinding/my-python-app-executor, WorkflowTemplate/my-python-app\n"
+    )
     manifest = template_of(out.read_text())
     assert (manifest["kind"], manifest["metadata"]["name"]) == ("WorkflowTemplate", "my-python-app")
     linted = run_cli("lint", str(out))
