@@ -121,11 +121,16 @@ def sbom_artifact(config: BuildConfig, *, global_name: bool = False) -> Artifact
 
 
 def retry_strategy(config: BuildConfig) -> ContainerSetRetryStrategy | None:
-    """In-pod retries of a failed container (a push, a fetch), 30 s apart.
+    """In-pod retries of a failed container, 30 s apart: for a containerSet whose program
+    cannot retry its own push (``pack build``). The daemonless build does not use it.
 
     Argo's ``containerSet.retryStrategy.retries`` is the number of *attempts* (argoexec
     runs each container under ``Backoff{Steps: retries}``), so ``config.retries.push``
-    retries render as ``push + 1``; ``None`` when no retry is configured.
+    retries render as ``push + 1``; ``None`` when no retry is configured. It applies to
+    every container of the set and to any non-zero exit (``cmd/argoexec/commands/
+    emissary.go`` 223-228 retries on every error): a refused input fails only after all
+    attempts. Hence the daemonless phases retry in their script instead
+    (``RETRIES``, 30 s times the attempt apart).
     """
     if not config.retries.push:
         return None
@@ -283,6 +288,9 @@ def _phase(
         )
     if phase in ("analyze", "restore", "export") and config.cache_image:
         values["CACHE_IMAGE"] = str(config.cache_image)
+    if registry and config.retries.push:
+        # Retried in the script, after its checks: a refused input fails at once.
+        values["RETRIES"] = str(config.retries.push)
     mounts: list[VolumeMount] = [_pod.workspace_mount()] if workspace_mount else []
     if layers_dir == _pod.LAYERS:
         mounts.append(VolumeMount(name=_pod.LAYERS_VOLUME, mount_path=_pod.LAYERS))
@@ -299,7 +307,8 @@ def _phase(
         "name": name or phase,
         "image": _pod.image(builder.image),
         "image_pull_policy": "IfNotPresent",
-        "command": ["/bin/sh", "-c", load("buildpacks_build.sh"), "buildpacks-build", phase],
+        # Only this phase's part of the script (the size of the pod spec: docs/performance.md).
+        "command": ["/bin/sh", "-c", load("buildpacks_build.sh", phase), "buildpacks-build", phase],
         "args": (pairs or None) if phase == "analyze" else None,
         "volume_mounts": mounts or None,
         "security_context": _pod.container_security(builder),
@@ -381,10 +390,12 @@ def buildpacks_build(
 
     The template declares what it needs itself: the layers and ``out`` volumes, the
     registry Secret (analyze, restore and export only), the pod securityContext
-    (``fsGroup``: the Secret is 0440), no service-account token, and ``retries.push`` as
-    in-pod retries. The workspace is the workflow's (a claim or an emptyDir named
-    ``workspace``), mounted through the containerSet's own ``volumeMounts``: the only
-    mounts for which Argo adds a workflow-level volume or claim to a containerSet pod.
+    (``fsGroup``: the Secret is 0440), no service-account token. ``retries.push`` are more
+    attempts of the registry phases' lifecycle programs, in their script after its checks
+    (not Argo's containerSet retries, which re-run refused input too). The workspace is the
+    workflow's (a claim or an emptyDir named ``workspace``), mounted through the
+    containerSet's own ``volumeMounts``: the only mounts for which Argo adds a
+    workflow-level volume or claim to a containerSet pod.
     """
     paths = _pod.build_paths(config)
     phases = pod_phases(config, export=export)
@@ -432,6 +443,5 @@ def buildpacks_build(
         ]
         if export
         else None,
-        container_set_retry_strategy=retry_strategy(config),
         **_pod.template_pod(config.builder, config),
     )

@@ -93,7 +93,7 @@ def tag_check(
         name=name or ("tag-check" if mode == "check" else "version"),
         image=_pod.image(image or Images().shell),
         image_pull_policy="IfNotPresent",
-        command=["/bin/sh", "-c", load("tag_check.sh"), "tag-check", mode],
+        command=["/bin/sh", "-c", load("tag_check.sh", mode), "tag-check", mode],
         env=_pod.env(
             {
                 "TAG": "{{inputs.parameters.tag}}",

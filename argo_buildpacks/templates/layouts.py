@@ -169,9 +169,12 @@ def single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
             *_output_params({name: f"{paths.out}/{name}" for name in WORKFLOW_OUTPUTS}),
             *([sbom_artifact(config, global_name=True)] if config.sbom else []),
         ],
-        # In-pod retries: a failed container (a push, a fetch) re-runs in place after 30 s;
-        # Argo counts attempts there, so this is retries.push + 1.
-        container_set_retry_strategy=retry_strategy(config),
+        # Argo's in-pod retries re-run any failed container of the set (a refused tag too),
+        # 30 s apart: only for pack, which cannot retry its own push. The daemonless phases
+        # and the clone retry in their scripts, after their checks.
+        container_set_retry_strategy=retry_strategy(config)
+        if config.mode != "daemonless"
+        else None,
         # Self-contained: the same pod security when another workflow calls it by
         # templateRef (fsGroup: the Secret volumes are 0440).
         **_pod.template_pod(config.builder, config, non_root=config.mode == "daemonless"),
@@ -245,7 +248,11 @@ def steps(config: BuildConfig, allow_privileged: bool) -> list[Any]:
     templates: list[Any]
     if config.mode == "daemonless":
         build, export = _steps_build(config)
-        export.retry_strategy = retry
+        # The export retries its push in its script; a new pod only when the pod itself
+        # errored (evicted, deleted), never for a failed (refused) run: operator.go 1158.
+        export.retry_strategy = (
+            retry.model_copy(update={"retry_policy": "OnError"}) if retry is not None else None
+        )
         build_args = _workflow_args(image_args)
         build_args.parameters = [*(build_args.parameters or []), tags_arg]
         export_args = _workflow_args(image_args)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from argo_buildpacks.components import scripts
 from argo_buildpacks.components.scripts import PRELUDE, load, names, prelude
+from argo_buildpacks.components.scripts._compact import compact
 from argo_buildpacks.errors import ConfigError, ImageRefError
 from argo_buildpacks.model.images import ImageRef
 from tests.support.runscript import SHELLS, Shell, base_path
@@ -344,10 +345,10 @@ def test_the_shared_rules_live_only_in_the_prelude() -> None:
 
 def test_scripts_stay_constants_with_the_prelude_joined() -> None:
     text = load("rebase.sh")
-    assert text.startswith("#!/bin/sh\n# rebase PHASE:")
+    assert text.startswith("#!/bin/sh\nset -euf")
     head, _, body = scripts._read("rebase.sh").partition("#@prelude")
-    assert text.startswith(head) and text.endswith(body.split("\n", 1)[1])
-    assert prelude("fail", "one_line") in text
+    assert text.startswith(compact(head)) and text.endswith(compact(body.split("\n", 1)[1]))
+    assert compact(prelude("fail", "one_line")) in text
     assert "{{" not in text
 
 

@@ -114,6 +114,7 @@ class Workspace:
             "CNB_BUILDPACKS_DIR": str(self.buildpacks),
             "FAKE_DIR": str(self.fake),
             "FAKE_DIGEST": DIGEST,
+            "RETRY_DELAY": "0",  # the registry phases retry at once here
         }
 
     def ran(self, phase: str) -> bool:

@@ -8,21 +8,35 @@ What several scripts need (``fail``, ``one_line``, the image-reference grammar..
 in ``_prelude.sh``, in named sections. A script names the sections it uses on one line,
 ``#@prelude SECTION...``, and `load` puts those sections there: constant text joined to
 constant text, so a script stays a constant.
+
+What a container carries is paid for in every pod spec (Argo's ``ARGO_TEMPLATE``), every
+Workflow's stored templates and etcd, so `load` keeps only what the shell reads: the prelude
+sections the text uses, without comments, blank lines or indentation (`_compact`). A script
+may mark blocks that only some of its containers run, ``#@part NAME...`` to ``#@end``;
+``load(name, part)`` keeps those of ``part`` (and the unmarked text), ``load(name)`` all of
+them. The text stays the platform's constant either way: nothing is read at run time from a
+volume.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 
+from argo_buildpacks.components.scripts._compact import compact
 from argo_buildpacks.errors import ConfigError
 
-__all__ = ["PRELUDE", "load", "names", "prelude"]
+__all__ = ["PRELUDE", "load", "names", "parts", "prelude"]
 
 #: The file of shared sections; not a script of its own.
 PRELUDE = "_prelude.sh"
 _USE = "#@prelude"
 _SECTION = "#@section"
+_PART = "#@part"
+_END = "#@end"
+# What a prelude section defines: its functions and the variables it sets at its top level.
+_DEFINES = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\(\) \{|=)", re.M)
 # Comments for readers of the prelude only: not repeated in every container of a template.
 _READER_NOTE = "##"
 
@@ -37,30 +51,94 @@ def names() -> list[str]:
 
 
 @functools.cache
-def load(name: str) -> str:
+def load(name: str, part: str | None = None) -> str:
     """Return the text of the packaged script ``name`` (a file name such as ``tag_check.sh``),
-    with the prelude sections it names joined in where its ``#@prelude`` line stands.
+    with the prelude sections it uses joined in where its ``#@prelude`` line stands, as a
+    container runs it (compacted: `argo_buildpacks.components.scripts._compact`).
+
+    Args:
+        name: the script.
+        part: keep only the ``#@part`` blocks that name ``part`` (with the unmarked text);
+            ``None`` keeps every block, for a container that may run any of them.
 
     The scripts are constants of the installed package, so each is read once.
 
     Raises:
-        ConfigError: no script of that name is packaged, or it names a prelude section that
-            does not exist (or more than one ``#@prelude`` line).
+        ConfigError: no script of that name is packaged, it has no such part, it names a
+            prelude section that does not exist (or more than one ``#@prelude`` line), or a
+            block is not closed.
     """
     if name not in names():
         raise ConfigError(f"script {name!r} is not packaged; available: {', '.join(names())}")
-    text = _read(name)
-    lines = text.splitlines(keepends=True)
+    if part is not None and part not in parts(name):
+        raise ConfigError(
+            f"script {name!r} has no part {part!r}; it has {', '.join(parts(name)) or 'none'}"
+        )
+    lines = _select(name, part)
     uses = [i for i, line in enumerate(lines) if line.split()[:1] == [_USE]]
-    if not uses:
-        return text
     if len(uses) > 1:
         raise ConfigError(f"script {name!r} has more than one {_USE} line")
+    text = compact("".join(lines), what=f"script {name!r}")
+    if not uses:
+        return text
+    marker = lines[uses[0]]
+    head, _, tail = text.partition(marker)
     try:
-        joined = prelude(*lines[uses[0]].split()[1:])
+        prelude(*marker.split()[1:])
     except ConfigError as exc:
         raise ConfigError(f"script {name!r}: {exc}") from None
-    return "".join(lines[: uses[0]]) + joined + "".join(lines[uses[0] + 1 :])
+    needed = _needed(marker.split()[1:], head + tail)
+    return head + compact(prelude(*needed), what=PRELUDE) + tail
+
+
+def parts(name: str) -> list[str]:
+    """The part names the script ``name``'s ``#@part`` blocks use, sorted."""
+    found = {
+        word
+        for line in _read(name).splitlines()
+        if line.split()[:1] == [_PART]
+        for word in line.split()[1:]
+    }
+    return sorted(found)
+
+
+def _select(name: str, part: str | None) -> list[str]:
+    """The lines of ``name`` without the blocks ``part`` does not run, and without the
+    block markers."""
+    kept: list[str] = []
+    block: list[str] | None = None
+    for number, line in enumerate(_read(name).splitlines(keepends=True), start=1):
+        word = line.split()[:1]
+        if word == [_PART]:
+            if block is not None:
+                raise ConfigError(f"script {name!r}: line {number}: {_PART} inside a block")
+            block = line.split()[1:]
+        elif word == [_END]:
+            if block is None:
+                raise ConfigError(f"script {name!r}: line {number}: {_END} without {_PART}")
+            block = None
+        elif block is None or part is None or part in block:
+            kept.append(line)
+    if block is not None:
+        raise ConfigError(f"script {name!r}: a {_PART} block is not closed with {_END}")
+    return kept
+
+
+def _needed(listed: list[str], text: str) -> list[str]:
+    """The sections of ``listed`` that ``text`` uses, with those they use in turn."""
+    available = _sections()
+    needed: set[str] = set()
+    pending = [text]
+    while pending:
+        body = pending.pop()
+        for section in listed:
+            if section not in needed and any(
+                re.search(rf"(?<![A-Za-z0-9_]){d}(?![A-Za-z0-9_])", body)
+                for d in _DEFINES.findall(available[section])
+            ):
+                needed.add(section)
+                pending.append(available[section])
+    return [s for s in listed if s in needed]
 
 
 def prelude(*sections: str) -> str:

@@ -22,6 +22,10 @@
 #   when TAGS is unset)
 #   RUN_ID (export, optional: the workflow's uid, recorded as project metadata so that the
 #   provenance step can tell this run's push from any other image)
+#   RETRIES (analyze, restore, export; default 0) RETRY_DELAY (seconds, default 30): more
+#   attempts of the lifecycle's registry work when it fails for a reason that may pass; a
+#   refused input fails at once (the checks run before, and only once)
+# Each container gets only its phase's blocks (#@part PHASE... to #@end; `load`).
 # Writes $OUT_DIR/project-metadata.toml, report.toml, image and digest (export).
 set -euf # -f: no pathname expansion of the comma lists below; values stay data
 export LC_ALL=C
@@ -45,8 +49,12 @@ one_line subpath "$SUBPATH"
 case "/$SUBPATH/" in
   */../* | */./* | /-* | */-*) fail "subpath '$SUBPATH' must be a plain relative path" ;;
 esac
+#@part detect build export
 app="$WORKSPACE/src${SUBPATH:+/$SUBPATH}"
+#@end
+#@part analyze detect
 order="$PLATFORM_DIR/order.toml"
+#@end
 
 case "${LOG_LEVEL:-info}" in
   debug | info | warn | error) ;;
@@ -58,6 +66,7 @@ done
 
 # The registry phases: the image, its tags and the optional images are checked here again,
 # because run-time parameters bypass the Python validation.
+#@part analyze export
 main='' extra=''
 if [ "$phase" = analyze ] || [ "$phase" = export ]; then
   [ -n "${IMAGE:-}" ] || fail "image is empty"
@@ -85,7 +94,11 @@ if [ "$phase" = analyze ] || [ "$phase" = export ]; then
     check_prefix cache-image "$cache_repo"
   fi
 fi
+#@end
+#@part restore
 if [ -n "${CACHE_IMAGE:-}" ] && [ "$phase" = restore ]; then check_ref cache-image "$CACHE_IMAGE"; fi
+#@end
+#@part analyze
 [ -z "${RUN_IMAGE:-}" ] || check_ref run-image "$RUN_IMAGE"
 [ -z "${PREVIOUS_IMAGE:-}" ] || check_ref previous-image "$PREVIOUS_IMAGE"
 
@@ -159,8 +172,10 @@ prepare() {
   IFS=$old_ifs
   mv "$order.tmp" "$order"
 }
+#@end
 
 case "$phase" in
+#@part analyze
   analyze)
     prepare "$@"
     set -- -layers "$LAYERS_DIR" -log-level "${LOG_LEVEL:-info}" -uid "$BUILD_UID" -gid "$BUILD_GID"
@@ -172,20 +187,28 @@ case "$phase" in
     IFS=$old_ifs
     set -- "$@" "$IMAGE:$main"
     ;;
+#@end
+#@part detect
   detect)
     [ -d "$app" ] || fail "app directory '$app' does not exist (is the subpath right?)"
     set -- -app "$app" -layers "$LAYERS_DIR" -platform "$PLATFORM_DIR" \
       -log-level "${LOG_LEVEL:-info}"
     [ ! -f "$order" ] || set -- "$@" -order "$order"
     ;;
+#@end
+#@part restore
   restore)
     set -- -layers "$LAYERS_DIR" -log-level "${LOG_LEVEL:-info}" -uid "$BUILD_UID" -gid "$BUILD_GID"
     [ -z "${CACHE_IMAGE:-}" ] || set -- "$@" -cache-image "$CACHE_IMAGE"
     ;;
+#@end
+#@part build
   build)
     set -- -app "$app" -layers "$LAYERS_DIR" -platform "$PLATFORM_DIR" \
       -log-level "${LOG_LEVEL:-info}"
     ;;
+#@end
+#@part export
   export)
     case "${CREATION_TIME:-commit}" in
       commit)
@@ -241,15 +264,49 @@ case "$phase" in
     IFS=$old_ifs
     printf 'buildpacks-build: exporting %s:%s\n' "$IMAGE" "$main"
     ;;
+#@end
 esac
 
+#@part analyze restore export
+# retried PROGRAM ARGS...: run a lifecycle program that talks to the registry, again after
+# RETRY_DELAY seconds (times the attempt) while it fails and RETRIES allows. Not for the
+# lifecycle's refusals of its input (3: invalid arguments, 11 and 12: incompatible platform
+# or buildpack API), which would fail again (lifecycle cmd/exit.go). Here rather than in
+# Argo's containerSet retryStrategy, which re-runs every container of the pod, refused
+# input and app code alike, 30 s apart (argoexec's emissary retries any non-zero exit).
+retried() {
+  r_left=${RETRIES:-0} r_delay=${RETRY_DELAY:-30} r_n=0
+  case "$r_left" in '' | *[!0-9]*) fail "retries '$r_left' must be a whole number" ;; esac
+  case "$r_delay" in '' | *[!0-9]*) fail "retry delay '$r_delay' must be a whole number" ;; esac
+  while :; do
+    r_code=0
+    "$@" || r_code=$?
+    case "$r_code" in 0 | 3 | 11 | 12) return "$r_code" ;; esac
+    [ "$r_n" -lt "$r_left" ] || return "$r_code"
+    r_n=$((r_n + 1))
+    printf 'buildpacks-build: %s failed (exit %s); attempt %s of %s in %ss\n' "${1##*/}" \
+      "$r_code" "$((r_n + 1))" "$((r_left + 1))" "$((r_delay * r_n))" >&2
+    sleep "$((r_delay * r_n))"
+  done
+}
+#@end
+
 case "$phase" in
-  analyze) "$LIFECYCLE/analyzer" "$@" ;;
+#@part analyze
+  analyze) retried "$LIFECYCLE/analyzer" "$@" ;;
+#@end
+#@part detect
   detect) exec "$LIFECYCLE/detector" "$@" ;;
-  restore) exec "$LIFECYCLE/restorer" "$@" ;;
+#@end
+#@part restore
+  restore) retried "$LIFECYCLE/restorer" "$@" ;;
+#@end
+#@part build
   build) exec "$LIFECYCLE/builder" "$@" ;;
+#@end
+#@part export
   export)
-    "$LIFECYCLE/exporter" "$@"
+    retried "$LIFECYCLE/exporter" "$@"
     digest=$(sed -n 's/^[[:space:]]*digest[[:space:]]*=[[:space:]]*"\(sha256:[0-9a-f]\{64\}\)".*/\1/p' \
       "$OUT_DIR/report.toml" 2>/dev/null | head -n 1)
     [ -n "$digest" ] || fail "the lifecycle report has no image digest ($OUT_DIR/report.toml)"
@@ -257,4 +314,7 @@ case "$phase" in
     printf '%s' "$digest" >"$OUT_DIR/digest"
     printf 'buildpacks-build: pushed %s@%s (tags: %s)\n' "$IMAGE:$main" "$digest" "$tags"
     ;;
+#@end
+  # A container loaded with one phase's part (`load`) runs that phase only.
+  *) fail "this container does not run phase '$phase'" ;;
 esac

@@ -12,6 +12,7 @@
 #   OUT_DIR         where the outputs go: version, oci-tag, tags (no trailing newline)
 #   DESCRIBE_FILE   describe mode: `git describe --tags --long --always` output
 # Exit status: 0 valid, 1 invalid version (one line on stderr, no outputs), 2 misuse.
+# A container gets the mode it runs (#@part MODE... to #@end; `load`).
 # shellcheck disable=SC1003,SC2295 # the character sets below are meant as patterns
 set -eu
 # Byte-wise patterns and lengths: [A-Za-z] is ASCII only and ${#x} counts bytes.
@@ -156,6 +157,7 @@ parse() {
   return 1
 }
 
+#@part describe
 # increment DIGITS: sets next to DIGITS + 1, as a string: $(( )) overflows past 2^63.
 increment() {
   i_nines=${1##*[!9]}
@@ -215,6 +217,7 @@ from_describe() {
     ;;
   esac
 }
+#@end
 
 FROM_GIT=${FROM_GIT:-false} FLOATING=${FLOATING:-true} LATEST=${LATEST:-false}
 ALLOW_UNTAGGED=${ALLOW_UNTAGGED:-false} TAG=${TAG:-}
@@ -228,13 +231,20 @@ done
 mode=${1:-check}
 
 case $mode in
-check | describe) ;;
+#@part check
+check) ;;
+#@end
+#@part describe
+describe) ;;
+#@end
 *) pyrepr "$mode" && misuse "unknown mode $REPLY (use check or describe)" ;;
 esac
 if [ -n "$TAG" ]; then
   parse "$TAG" || die "$msg"
+#@part describe
 elif [ "$mode" = describe ]; then
   from_describe
+#@end
 elif [ "$FROM_GIT" = true ]; then
   # Empty outputs mark "no tag yet": describe mode derives it after the clone.
   mkdir -p -- "$OUT_DIR"
