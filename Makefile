@@ -69,15 +69,16 @@ bench: $(STAMP) $(REGISTRY_BIN)
 	$(BIN)/python bench/run.py
 
 # shellcheck reads every packaged script as a container runs it: with the prelude joined
-# (scripts/_prelude.sh), written out under build/scripts.
+# (scripts/_prelude.sh), compacted, whole and each #@part of it, written out under build/scripts.
 SCRIPTS_OUT := build/scripts
 
 lint: $(STAMP) tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@rm -rf $(SCRIPTS_OUT) && mkdir -p $(SCRIPTS_OUT)
-	@$(BIN)/python -c 'import sys; from argo_buildpacks.components.scripts import load, names; \
-	  [open(f"{sys.argv[1]}/{n}", "w", encoding="utf-8").write(load(n)) for n in names()]' $(SCRIPTS_OUT)
+	@$(BIN)/python -c 'import sys; from argo_buildpacks.components.scripts import load, names, parts; \
+	  [open(sys.argv[1] + "/" + n[:-3] + "." + (p or "all") + ".sh", "w", encoding="utf-8").write(load(n, p)) \
+	   for n in names() for p in [None, *parts(n)]]' $(SCRIPTS_OUT)
 	shellcheck --shell=sh $(SCRIPTS_OUT)/*.sh
 	$(BIN)/lint-imports
 

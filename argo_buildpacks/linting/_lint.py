@@ -49,6 +49,7 @@ from argo_buildpacks.linting._privileged import privileged_issues
 from argo_buildpacks.linting._restricted import restricted_issues
 from argo_buildpacks.linting._rules import check_workflow
 from argo_buildpacks.linting._schema import check_strict
+from argo_buildpacks.linting._size import size_issues
 
 __all__ = ["API_VERSION", "KINDS", "MAX_DEPTH", "MAX_TEXT", "MAX_VALUES", "Finding", "lint"]
 
@@ -227,6 +228,8 @@ def _lint_document(doc: object, number: int, library: Library, options: Options)
             issues.extend(check_cron(mapping(doc.get("spec"))))
         issues.extend(check_workflow(doc, library, options))
         issues.extend(_pod_security(doc, options.restricted))
+        # Size: ARGO_TEMPLATE per pod template and etcd per object (warnings, _size.py).
+        issues.extend(size_issues(doc))
     return [Finding(i.path, i.message, label, i.severity) for i in _in_document_order(doc, issues)]
 
 
