@@ -256,14 +256,15 @@ def _phase(
     builder = config.builder
     paths = _pod.build_paths(config)
     registry = phase in REGISTRY_PHASES
+    # A value the script takes by default is left out: each costs bytes in every phase.
     values: dict[str, str | None] = {
         "WORKSPACE": paths.root,
         "SUBPATH": config.source.subpath,
-        "LAYERS_DIR": layers_dir,
+        "LAYERS_DIR": layers_dir if layers_dir != _pod.LAYERS else None,
         "PLATFORM_DIR": paths.platform,
         "BUILD_UID": str(builder.uid),
         "BUILD_GID": str(builder.gid),
-        "LOG_LEVEL": config.log_level,
+        "LOG_LEVEL": config.log_level if config.log_level != "info" else None,
         "CNB_PLATFORM_API": builder.platform_api,
     }
     if phase in ("analyze", "export"):

@@ -27,8 +27,9 @@ _CODE = ("top", "cmd")
 
 
 def compact(text: str, *, what: str = "script") -> str:
-    """``text`` without comments (but ``# shellcheck`` directives and a first-line ``#!``),
-    blank lines and indentation, outside quoted strings.
+    """``text`` without comments (but ``# shellcheck`` directives), blank lines and
+    indentation, outside quoted strings. The ``#!`` line goes too: a container runs its
+    script as ``/bin/sh -c``, where it is a comment.
 
     Raises:
         ConfigError: ``text`` has a here-document or ends inside a quote or expansion.
@@ -40,9 +41,6 @@ def compact(text: str, *, what: str = "script") -> str:
         body = line
         if stack[-1] in _CODE and all(s in _CODE for s in stack):
             stripped = line.lstrip(" \t")
-            if number == 1 and line.startswith("#!"):
-                out.append(line)
-                continue
             if not stripped.strip() or (
                 stripped.startswith("#") and not stripped.startswith(_KEEP)
             ):
