@@ -15,7 +15,6 @@ from hera.workflows import Container, ContainerNode, ContainerSet, Env, Paramete
 from hera.workflows.models import (
     Arguments,
     Capabilities,
-    ContainerSetRetryStrategy,
     EmptyDirVolumeSource,
     EnvVar,
     ExecutorConfig,
@@ -44,10 +43,9 @@ from hera.workflows.models import ValueFrom as ModelValueFrom
 from argo_buildpacks import BuildConfig
 from argo_buildpacks.components.scripts import load
 
-TAG_CHECK, GIT_CLONE, BUILD, PROVENANCE = (
-    load("tag_check.sh"),
+TAG_CHECK, GIT_CLONE, PROVENANCE = (
+    load("tag_check.sh", "check"),
     load("git_clone.sh"),
-    load("buildpacks_build.sh"),
     load("provenance.sh"),
 )
 WS = VolumeMount(name="workspace", mount_path="/workspace")
@@ -95,14 +93,13 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
     common = {
         "WORKSPACE": ws,
         "SUBPATH": "",
-        "LAYERS_DIR": "/layers",
         "PLATFORM_DIR": f"{ws}/platform",
         "BUILD_UID": "1001",
         "BUILD_GID": "1000",
-        "LOG_LEVEL": "info",
         "CNB_PLATFORM_API": "0.12",
     }
-    docker = {"DOCKER_CONFIG": "/var/run/secrets/argo-buildpacks/registry"}
+    # The registry phases retry their lifecycle program themselves (retries.push).
+    docker = {"RETRIES": "2", "DOCKER_CONFIG": "/var/run/secrets/argo-buildpacks/registry"}
     target = {"IMAGE": image, "OUT_DIR": f"{ws}/out"}
     phases = [
         ("analyze", {**common, **target, **docker}, [WS, layers, out, registry]),
@@ -173,7 +170,13 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
                 name=name,
                 image="paketobuildpacks/builder-jammy-base:0.4.642",
                 image_pull_policy="IfNotPresent",
-                command=["/bin/sh", "-c", BUILD, "buildpacks-build", phase],
+                command=[
+                    "/bin/sh",
+                    "-c",
+                    load("buildpacks_build.sh", phase),
+                    "buildpacks-build",
+                    phase,
+                ],
                 args=[item for k in sorted(cfg.env) for item in (k, cfg.env[k])]
                 if phase == "analyze"
                 else None,
@@ -210,8 +213,6 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
             Parameter(name=n, value_from=ValueFrom(path=f"{ws}/out/{n}"))
             for n in ("image", "digest", "tags", "commit")
         ],
-        # Attempts, in Argo's containerSet: 2 retries.
-        container_set_retry_strategy=ContainerSetRetryStrategy(retries=3, duration="30s"),
         pod_security_context=PodSecurityContext(
             run_as_user=1001,
             run_as_group=1000,

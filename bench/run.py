@@ -253,6 +253,97 @@ def structure() -> list[list[str]]:
     return rows
 
 
+def compose_images(n: int) -> dict[str, Any]:
+    """A workflow that builds ``n`` images (tag-check, clone and build of each app, by
+    `compose`, as docs/compose.md shows for two)."""
+    from hera.workflows import DAG
+    from hera.workflows import WorkflowTemplate as HeraWT
+
+    from argo_buildpacks.components import buildpacks_build, git_clone, tag_check
+    from argo_buildpacks.templates.compose import compose
+
+    configs = apps(n)
+    ref = "{{tasks.%s.outputs.parameters.%s}}"
+    with HeraWT(name=f"images-{n}", namespace="builds", entrypoint="main") as wt:
+        parts = [
+            (
+                c.name,
+                tag_check(c, name=f"tag-check-{c.name}"),
+                git_clone(c, name=f"git-clone-{c.name}"),
+                buildpacks_build(c),
+            )
+            for c in configs
+        ]
+        with DAG(name="main"):
+            for name, check, clone, build in parts:
+                t_check = check(
+                    name=f"check-{name}", arguments={"tag": "{{workflow.parameters.tag}}"}
+                )
+                t_clone = clone(
+                    name=f"clone-{name}",
+                    arguments={"revision": "{{workflow.parameters.revision}}"},
+                )
+                t_build = build(
+                    name=f"build-{name}",
+                    arguments={
+                        "tags": ref % (f"check-{name}", "tags"),
+                        "commit-epoch": ref % (f"clone-{name}", "commit-epoch"),
+                        "commit": ref % (f"clone-{name}", "commit"),
+                    },
+                )
+                t_check >> t_clone >> t_build
+    compose(wt, configs[0])
+    return to_manifest(wt)
+
+
+def sizes() -> list[list[str]]:
+    """What Argo serialises per pod (``ARGO_TEMPLATE``) and what etcd stores per object."""
+    from argo_buildpacks.linting._size import (
+        ARGO_TEMPLATE_LIMIT,
+        OBJECT_LIMIT,
+        argo_json_size,
+        pod_template_size,
+    )
+
+    rows = [
+        [
+            "workflow",
+            "largest pod template (ARGO_TEMPLATE)",
+            "of 128 KiB",
+            "object (JSON)",
+            "of 1 MiB",
+        ]
+    ]
+    cases: list[tuple[str, dict[str, Any]]] = [
+        (
+            f"examples/{name}.yaml",
+            to_manifest(
+                workflow_template(BuildConfig.from_file(ROOT / "examples" / f"{name}.yaml"))
+            ),
+        )
+        for name in ("my-python-app", "my-python-app-release")
+    ]
+    cases.append(("16 images composed (`compose`, one WorkflowTemplate)", compose_images(16)))
+    for label, m in cases:
+        pods = [
+            (pod_template_size(t), t["name"])
+            for t in m["spec"]["templates"]
+            if any(k in t for k in ("container", "containerSet", "script", "resource"))
+        ]
+        largest, name = max(pods)
+        total = argo_json_size(m)
+        rows.append(
+            [
+                label,
+                f"{largest} bytes (`{name}`)",
+                f"{largest / ARGO_TEMPLATE_LIMIT:.0%}",
+                f"{total} bytes",
+                f"{total / OBJECT_LIMIT:.0%}",
+            ]
+        )
+    return rows
+
+
 def table(rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [
@@ -290,6 +381,8 @@ def main() -> int:
         timing += rows
     shape = structure()
     print(table(shape))
+    size = sizes()
+    print(table(size))
     from rebuild import rows as rebuild_rows
 
     patched, patched_notes = rebuild_rows()
@@ -312,6 +405,12 @@ def main() -> int:
         "",
         table(shape),
         "",
+        "## Size where Argo and etcd have limits",
+        "",
+        SIZE_NOTES.strip(),
+        "",
+        table(size),
+        "",
         "## Keeping an image patched: rebuild and rebase",
         "",
         REBUILD_NOTES.strip(),
@@ -326,6 +425,21 @@ def main() -> int:
     print("wrote docs/performance.md")
     return 0
 
+
+SIZE_NOTES = """
+Counted, not timed (`linting/_size.py`, which `lint` warns with): a pod's `ARGO_TEMPLATE` is
+its template as Go's `json.Marshal` writes it, inputs cut to their artifacts
+(`workflow/controller/workflowpod.go` 636-641); over 131072 bytes (`common.MaxEnvVarLen`) Argo
+moves it into a ConfigMap made for that pod. An object over 1.5 MiB is refused by etcd, and a
+Workflow stores its templates again in its status. Before issue 20 every phase container
+carried the whole build script with its comments: the example's `build` pod was 113860
+bytes (87% of 128 KiB), the release example's 125477 (96%), and 16 composed images 1848501
+bytes (1.76 MiB, over etcd's limit). Now each container carries its own part of its script,
+compacted, with only the prelude sections it uses (`scripts.load`). Target: at most 48 KiB
+(49152 bytes) per app's pod template. The release example's is over it: its `version`
+container repeats the tag rules, and the clone's script (11 KB) holds every credential kind
+and the library's host check in one text.
+"""
 
 REBUILD_NOTES = """
 Counted, not timed (`bench/rebuild.py`): the generated template's phase scripts run with the

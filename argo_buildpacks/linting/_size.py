@@ -53,11 +53,9 @@ def pod_template_size(template: Mapping[str, Any]) -> int:
     """What Argo puts in ``ARGO_TEMPLATE`` for a pod of ``template`` (before it substitutes
     parameters, which only lint cannot know): the template with ``inputs`` reduced to its
     artifacts (``workflowpod.go`` 636-641)."""
-    simplified = dict(template)
     artifacts = mapping(template.get("inputs")).get("artifacts")
-    simplified.pop("inputs", None)
-    if artifacts:
-        simplified["inputs"] = {"artifacts": artifacts}
+    # Inputs is a struct field: Go writes it even when empty (omitempty skips no struct).
+    simplified = {**template, "inputs": {"artifacts": artifacts} if artifacts else {}}
     return argo_json_size(simplified)
 
 

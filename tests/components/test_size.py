@@ -44,7 +44,7 @@ def test_go_json_size_counts_what_go_escapes() -> None:
     assert argo_json_size({"a": "x>&2"}) == len('{"a":"x\\u003e\\u00262"}')
     assert argo_json_size(["é", "\u2028"]) == len('["é","\\u2028"]'.encode())
     assert pod_template_size({"name": "t", "inputs": {"parameters": [{"name": "p"}]}}) == len(
-        '{"name":"t"}'
+        '{"name":"t","inputs":{}}'
     )
 
 
