@@ -153,3 +153,29 @@ def test_lint_warns_of_an_object_over_one_mib() -> None:
         "status; split it (templateRef to a shared WorkflowTemplate)"
     ]
     assert len(json.dumps(manifest)) > OBJECT_LIMIT
+
+
+def _containers(template: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [template[k] for k in ("container", "script") if k in template]
+    found += (template.get("containerSet") or {}).get("containers") or []
+    return found + (template.get("initContainers") or []) + (template.get("sidecars") or [])
+
+
+@pytest.mark.parametrize("example", ["my-python-app", "my-python-app-release"])
+def test_every_script_is_the_packaged_text_in_the_containers_own_command(example: str) -> None:
+    config = BuildConfig.from_file(EXAMPLES / f"{example}.yaml")
+    manifest = to_manifest(workflow_template(config))
+    packaged = {load(n, p) for n in names() for p in [None, *parts(n)]}
+    shells = 0
+    for template in manifest["spec"]["templates"]:
+        for container in _containers(template):
+            command = container.get("command") or []
+            if command[:2] != ["/bin/sh", "-c"]:
+                continue
+            shells += 1
+            # The platform's constant text, whole, in the pod spec: nothing of it on a volume.
+            assert command[2] in packaged, container["name"]
+            assert not re.search(
+                r"(^|;|&&|\bthen|\bdo|\belse)\s*(\.|source)\s+[^|\s]", command[2], flags=re.M
+            )
+    assert shells >= 7
