@@ -93,7 +93,7 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
     common = {
         "WORKSPACE": ws,
         "SUBPATH": "",
-        "PLATFORM_DIR": f"{ws}/platform",
+        "LAYERS_DIR": "/layers",
         "BUILD_UID": "1001",
         "BUILD_GID": "1000",
         "CNB_PLATFORM_API": "0.12",

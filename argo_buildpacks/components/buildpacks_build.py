@@ -256,12 +256,12 @@ def _phase(
     builder = config.builder
     paths = _pod.build_paths(config)
     registry = phase in REGISTRY_PHASES
-    # A value the script takes by default is left out: each costs bytes in every phase.
+    # PLATFORM_DIR (paths.platform) is the script's default, $WORKSPACE/platform, and info
+    # its default log level: left out, as each costs bytes in every phase of every pod spec.
     values: dict[str, str | None] = {
         "WORKSPACE": paths.root,
         "SUBPATH": config.source.subpath,
-        "LAYERS_DIR": layers_dir if layers_dir != _pod.LAYERS else None,
-        "PLATFORM_DIR": paths.platform,
+        "LAYERS_DIR": layers_dir,
         "BUILD_UID": str(builder.uid),
         "BUILD_GID": str(builder.gid),
         "LOG_LEVEL": config.log_level if config.log_level != "info" else None,

@@ -20,7 +20,7 @@ from argo_buildpacks import (
     workflow_template,
 )
 from argo_buildpacks.components.deploy import DEPLOY_UID
-from argo_buildpacks.components.scripts import load
+from argo_buildpacks.components.scripts import load, parts
 from argo_buildpacks.linting._lint import lint
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,8 +148,8 @@ def test_single_pod_is_one_pod_without_pvc_and_checks_tag_first() -> None:
     assert "dependencies" not in nodes["tag-check"]
     for before, after in itertools.pairwise(order):
         assert nodes[after]["dependencies"] == [before]
-    # Argo counts attempts there (argoexec: Backoff{Steps: retries}): 2 retries, 3 attempts.
-    assert pods[0]["containerSet"]["retryStrategy"] == {"retries": 3, "duration": "30s"}
+    # No in-pod retries: argoexec would re-run a refused tag too; the scripts retry instead.
+    assert "retryStrategy" not in pods[0]["containerSet"]
 
 
 def test_steps_layout_one_pod_per_step_on_a_claim() -> None:
@@ -217,7 +217,11 @@ def test_no_user_value_in_script_text() -> None:
     hostile = "$(touch /tmp/pwned)"
     cfg = config_for("daemonless", env={"EVIL": hostile, "BP_X": "`id`"})
     m = manifest(cfg)
-    scripts = {load(n) for n in ("tag_check.sh", "git_clone.sh", "buildpacks_build.sh")}
+    scripts = {
+        load(n, p)
+        for n in ("tag_check.sh", "git_clone.sh", "buildpacks_build.sh")
+        for p in [None, *parts(n)]
+    }
     for c in all_containers(m):
         cmd = c["command"]
         if cmd[:2] == ["/bin/sh", "-c"]:
