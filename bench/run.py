@@ -256,7 +256,7 @@ def structure() -> list[list[str]]:
 def compose_images(n: int) -> dict[str, Any]:
     """A workflow that builds ``n`` images (tag-check, clone and build of each app, by
     `compose`, as docs/compose.md shows for two)."""
-    from hera.workflows import DAG
+    from hera.workflows import DAG, Task
     from hera.workflows import WorkflowTemplate as HeraWT
 
     from argo_buildpacks.components import buildpacks_build, git_clone, tag_check
@@ -276,22 +276,27 @@ def compose_images(n: int) -> dict[str, Any]:
         ]
         with DAG(name="main"):
             for name, check, clone, build in parts:
-                t_check = check(
-                    name=f"check-{name}", arguments={"tag": "{{workflow.parameters.tag}}"}
+                t_check = Task(
+                    name=f"check-{name}",
+                    template=check,
+                    arguments={"tag": "{{workflow.parameters.tag}}"},
                 )
-                t_clone = clone(
+                t_clone = Task(
                     name=f"clone-{name}",
+                    template=clone,
                     arguments={"revision": "{{workflow.parameters.revision}}"},
                 )
-                t_build = build(
+                t_build = Task(
                     name=f"build-{name}",
+                    template=build,
                     arguments={
                         "tags": ref % (f"check-{name}", "tags"),
                         "commit-epoch": ref % (f"clone-{name}", "commit-epoch"),
                         "commit": ref % (f"clone-{name}", "commit"),
                     },
                 )
-                t_check >> t_clone >> t_build
+                t_check >> t_clone
+                t_clone >> t_build
     compose(wt, configs[0])
     return to_manifest(wt)
 
