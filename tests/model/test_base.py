@@ -65,7 +65,7 @@ CASES: dict[str, tuple[dict[str, Any], str, Any, str]] = {
     "SignConfig": ({"cosign_key_secret": "cosign"}, "key", "a b", "may only contain"),
     "RebaseConfig": ({}, "schedule", "nope", "is not a cron expression"),
     "CaBundle": ({"secret": "ca"}, "key", "a/b", "may only contain"),
-    "RegistryTrust": ({}, "insecure", ["*.io"], "has a wildcard"),
+    "RegistryTrust": ({}, "ca", {"secret": "S!"}, "is not a DNS-1123 subdomain"),
 }
 
 
