@@ -25,7 +25,15 @@ from argo_buildpacks.components.sign import sign_template
 from argo_buildpacks.linting._lint import lint
 from argo_buildpacks.model.images import ImageRef
 from tests.support import lifecycle as lc
-from tests.support.runscript import SHELLS, WORKFLOW_UID, Rendered, Shell, run, write_executable
+from tests.support.runscript import (
+    SHELLS,
+    WORKFLOW_UID,
+    Rendered,
+    Shell,
+    render,
+    run,
+    write_executable,
+)
 
 IMAGE = "registry.local:5000/acme/app"
 INSECURE = ["registry.local:5000", "mirror.internal"]
@@ -222,8 +230,8 @@ def test_the_registry_phases_mount_the_ca_where_ssl_cert_dir_says() -> None:
         if phase in ("analyze", "restore", "export"):
             mount = mounts[_ca.REGISTRY_CA_VOLUME]
             assert mount.read_only is True
-            env = {e.name: e.value for e in container.env or []}
-            assert str(env["SSL_CERT_DIR"]).split(":")[0] == mount.mount_path
+            env = render(container).env
+            assert env["SSL_CERT_DIR"].split(":")[0] == mount.mount_path
         else:
             assert _ca.REGISTRY_CA_VOLUME not in mounts
 
