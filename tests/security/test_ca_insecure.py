@@ -26,6 +26,9 @@ import trustme
 from argo_buildpacks import BuildConfig
 from argo_buildpacks.components.git_clone import git_clone
 from argo_buildpacks.errors import ConfigError
+from argo_buildpacks.model.builder import Builder
+from argo_buildpacks.templates.app import app_template
+from argo_buildpacks.templates.library import library_template
 from tests.support.gitrepos import make_repo
 from tests.support.runscript import SHELLS, Shell, render, run, write_executable
 
@@ -337,3 +340,27 @@ def test_bad_settings_are_refused_by_name(extra: dict[str, Any], message: str) -
     with pytest.raises(ConfigError) as refused:
         BuildConfig.from_dict({**BASE, **extra})
     assert str(refused.value).splitlines()[0].startswith(message), str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ({"registry": {"insecure": ["registry.local:5000"]}}, "registry.insecure"),
+        (
+            {"source": {"url": "https://github.com/acme/app.git", "ca": {"secret": "ca"}}},
+            "source.ca",
+        ),
+    ],
+)
+def test_a_library_app_with_a_trust_setting_is_refused_not_dropped(
+    extra: dict[str, Any], key: str
+) -> None:
+    """Library templates are shared by the namespace's apps: an app's CA or insecure registry
+    is refused by name, never rendered into nothing."""
+    lib = library_template(builder=Builder.model_validate(BASE["builder"]), registries=["ghcr.io"])
+    with pytest.raises(ConfigError) as refused:
+        app_template(BuildConfig.from_dict({**BASE, **extra}), lib)
+    assert str(refused.value) == (
+        f"app 'app': {key} is set, but library templates mount no CA and reach every registry "
+        f"over verified TLS (the library is shared); use workflow_template, or drop {key}"
+    )
