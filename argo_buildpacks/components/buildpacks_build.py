@@ -51,7 +51,7 @@ from hera.workflows.models import (
     VolumeMount,
 )
 
-from argo_buildpacks.components import _pod
+from argo_buildpacks.components import _ca, _pod
 from argo_buildpacks.components.scripts import load
 from argo_buildpacks.model.config import BuildConfig
 
@@ -302,6 +302,9 @@ def _phase(
         mounts.append(
             VolumeMount(name=REGISTRY_SECRET_VOLUME, mount_path=REGISTRY_SECRET_DIR, read_only=True)
         )
+    if registry:  # the private CA and insecure registries (components/_ca.py)
+        values.update(_ca.registry_env(config, lifecycle=True))
+        mounts += _ca.registry_mounts(config)
     # Build env vars travel as NAME VALUE argument pairs: data, never script text.
     pairs = [item for key in sorted(config.env) for item in (key, config.env[key])]
     fields: dict[str, Any] = {
@@ -421,6 +424,7 @@ def buildpacks_build(
     secret = registry_secret_volume(config)
     if secret is not None:
         volumes.append(secret)
+    volumes += _ca.registry_volumes(config)
     inputs = [Parameter(name="tags")]
     if export and epoch is not None:
         inputs.append(Parameter(name="commit-epoch"))

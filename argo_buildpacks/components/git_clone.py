@@ -16,7 +16,7 @@ from hera.workflows.models import (
     VolumeMount,
 )
 
-from argo_buildpacks.components import _pod
+from argo_buildpacks.components import _ca, _pod
 from argo_buildpacks.components.scripts import load
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import (
@@ -162,6 +162,8 @@ def git_clone(
                 SSH_KEY_FILE=f"{GIT_SECRET_DIR}/{creds.ssh_key_key}",
                 KNOWN_HOSTS_FILE=f"{GIT_SECRET_DIR}/{creds.known_hosts_key}",
             )
+    values.update(_ca.git_env(source))
+    mounts += _ca.git_mounts(source)
     outputs = list(CLONE_OUTPUT_NAMES)
     if describe:
         outputs.append("describe")
@@ -179,7 +181,11 @@ def git_clone(
         ],
         outputs=[Parameter(name=k, value_from=ValueFrom(path=f"{paths.out}/{k}")) for k in outputs],
         volume_mounts=mounts,
-        volumes=[v for v in [git_secret_volume(source)] if v is not None] or None,
+        volumes=[
+            *(v for v in [git_secret_volume(source)] if v is not None),
+            *_ca.git_volumes(source),
+        ]
+        or None,
         security_context=_pod.container_security(builder),
         resources=_pod.resources(resources or Resources().clone),
         **_pod.template_pod(builder, cfg),

@@ -33,7 +33,7 @@ from hera.workflows.models import (
     VolumeMount,
 )
 
-from argo_buildpacks.components import _pod
+from argo_buildpacks.components import _ca, _pod
 from argo_buildpacks.components.buildpacks_build import (
     REGISTRY_SECRET_DIR,
     RUN_ID,
@@ -105,6 +105,9 @@ def provenance_template(
         mounts.append(
             VolumeMount(name=str(registry.name), mount_path=REGISTRY_SECRET_DIR, read_only=True)
         )
+    values.update(_ca.registry_env(config))
+    mounts += _ca.registry_mounts(config)
+    volumes += _ca.registry_volumes(config)
     claims = [
         Parameter(name=CLAIMS["image"]),
         Parameter(name=CLAIMS["tags"]),

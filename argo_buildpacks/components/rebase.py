@@ -43,7 +43,7 @@ from hera.workflows.models import (
 )
 from hera.workflows.models import Parameter as ModelParameter
 
-from argo_buildpacks.components import _pod
+from argo_buildpacks.components import _ca, _pod
 from argo_buildpacks.components.buildpacks_build import (
     REGISTRY_SECRET_DIR,
     REGISTRY_SECRET_VOLUME,
@@ -123,6 +123,9 @@ def rebase(config: BuildConfig, *, name: str | None = None) -> ContainerSet:
         mounts.append(
             VolumeMount(name=REGISTRY_SECRET_VOLUME, mount_path=REGISTRY_SECRET_DIR, read_only=True)
         )
+    # The private CA and insecure registries (components/_ca.py), for every container here.
+    common.update(_ca.registry_env(config))
+    mounts += _ca.registry_mounts(config)
     inspect_env = {
         **common,
         "BUILDER": str(builder.image),
@@ -132,6 +135,7 @@ def rebase(config: BuildConfig, *, name: str | None = None) -> ContainerSet:
     }
     rebase_env = {
         **common,
+        **_ca.registry_env(config, lifecycle=True),
         "BUILD_UID": str(builder.uid),
         "BUILD_GID": str(builder.gid),
         "CNB_PLATFORM_API": builder.platform_api,
@@ -195,6 +199,7 @@ def rebase(config: BuildConfig, *, name: str | None = None) -> ContainerSet:
     )
     if secret is not None:
         volumes.append(secret)
+    volumes += _ca.registry_volumes(config)
     default_tag = config.rebase.tag if config.rebase else "latest"
     return ContainerSet(
         name=name or f"rebase-{config.name}",

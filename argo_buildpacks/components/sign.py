@@ -34,6 +34,7 @@ from hera.workflows.models import (
     WorkflowStep,
 )
 
+from argo_buildpacks.components import _ca
 from argo_buildpacks.components.buildpacks_build import (
     REGISTRY_SECRET_DIR,
     SBOM_ARTIFACT,
@@ -109,6 +110,9 @@ def sign_template(config: BuildConfig, *, name: str = "sign") -> Template:
         mounts.append(
             VolumeMount(name=str(registry.name), mount_path=REGISTRY_SECRET_DIR, read_only=True)
         )
+    values.update(_ca.registry_env(config))
+    mounts += _ca.registry_mounts(config)
+    volumes += _ca.registry_volumes(config)
     inputs = None
     if config.sbom:
         values["SBOM_DIR"] = SBOM_INPUT_DIR

@@ -46,6 +46,7 @@ from argo_buildpacks.model.pods import (
 from argo_buildpacks.model.rebase import RebaseConfig
 from argo_buildpacks.model.release import Deploy, Schedule, Sign, Trigger
 from argo_buildpacks.model.source import GitCredentials, GitSource
+from argo_buildpacks.model.trust import RegistryTrust, trust_problem
 
 __all__ = [
     "BUILDER_PRESETS",
@@ -127,6 +128,11 @@ class BuildConfig(Model):
     )
     registry_secret: SecretName | None = Field(
         None, description="kubernetes.io/dockerconfigjson Secret used to push."
+    )
+    registry: RegistryTrust = Field(
+        default_factory=RegistryTrust,
+        description="A private CA for the registry and the registries reached over plain "
+        "HTTP or unverified TLS (argo_buildpacks.model.trust).",
     )
     tag: TagPolicy = TagPolicy()
     creation_time: Literal["commit", "epoch", "now"] = "commit"
@@ -220,6 +226,9 @@ class BuildConfig(Model):
                 f"sbom: true needs mode 'daemonless' (mode is {self.mode!r}): the SBOMs are "
                 "collected by the export phase"
             )
+        trust = trust_problem(self.registry, mode=self.mode, platform_api=self.builder.platform_api)
+        if trust is not None:
+            raise ValueError(trust)
         if self.mode != "daemonless" and self.tag.from_git:
             raise ValueError(
                 f"tag.from_git needs mode 'daemonless': mode {self.mode!r} runs the pack image, "

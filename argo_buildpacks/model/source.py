@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from argo_buildpacks._kits.git import credential_url_problem, git_url_kind, redact
 from argo_buildpacks.model._base import Model
 from argo_buildpacks.model._fields import GitRevision, RepoPath, SecretKey, SecretName
+from argo_buildpacks.model.trust import CaBundle
 
 __all__ = ["GitCredentials", "GitSource"]
 
@@ -60,6 +61,11 @@ class GitSource(Model):
         "", description="The app's directory inside the repository (monorepos)."
     )
     credentials: GitCredentials | None = None
+    ca: CaBundle | None = Field(
+        None,
+        description="A CA bundle (Secret or ConfigMap key) the clone trusts besides the git "
+        "image's own roots: a git server with a private CA.",
+    )
     allow_any_sha: bool = Field(
         False,
         description="Let a run build any commit SHA; by default a SHA must be reachable from a "

@@ -208,6 +208,18 @@ def _check_fits(config: BuildConfig, library: ClusterWorkflowTemplate) -> None:
                 "(the cosign key and the SBOM artifact are per app); use workflow_template, "
                 f"or drop {key}"
             )
+    trust = (
+        ("registry.ca", config.registry.ca is not None),
+        ("registry.insecure", bool(config.registry.insecure)),
+        ("source.ca", config.source.ca is not None),
+    )
+    for key, is_set in trust:
+        if is_set:
+            raise ConfigError(
+                f"{app}: {key} is set, but library templates mount no CA and reach every "
+                f"registry over verified TLS (the library is shared); use workflow_template, "
+                f"or drop {key}"
+            )
     registries = settings.get("registries") or []
     for what, image in (("image", config.image), ("cache_image", config.cache_image)):
         if image is not None and not _under(image, registries):

@@ -29,7 +29,7 @@ from hera.workflows.models import ContainerNode as ModelContainerNode
 from hera.workflows.models import Parameter as ModelParameter
 from hera.workflows.models import RetryStrategy as ModelRetryStrategy
 
-from argo_buildpacks.components import _pod
+from argo_buildpacks.components import _ca, _pod
 from argo_buildpacks.components._pod import as_node
 from argo_buildpacks.components.buildpacks_build import (
     BUILD_OUTPUT_NAMES,
@@ -143,6 +143,7 @@ def single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
         secret = registry_secret_volume(config)
         if secret is not None:
             volumes.append(secret)
+        volumes += _ca.registry_volumes(config)
     else:
         pack = pack_build(
             config,
@@ -315,7 +316,7 @@ def _steps_build(config: BuildConfig) -> tuple[ContainerSet, Container]:
         # Argo adds a workflow-level claim to a containerSet pod only when the containerSet's
         # own volumeMounts name it; they apply to every container of the set.
         volume_mounts=[_pod.workspace_mount()],
-        volumes=[secret] if secret is not None else None,
+        volumes=[*([secret] if secret is not None else []), *_ca.registry_volumes(config)] or None,
         inputs=[*image_input, Parameter(name="tags")],
         **pod,
     )
@@ -339,6 +340,7 @@ def _steps_build(config: BuildConfig) -> tuple[ContainerSet, Container]:
     export.volumes = [
         Volume(name=_pod.OUT_VOLUME, empty_dir=EmptyDirVolumeSource()),
         *([secret] if secret is not None else []),
+        *_ca.registry_volumes(config),
     ]
     export.inputs = [
         *image_input,

@@ -64,6 +64,8 @@ CASES: dict[str, tuple[dict[str, Any], str, Any, str]] = {
     ),
     "SignConfig": ({"cosign_key_secret": "cosign"}, "key", "a b", "may only contain"),
     "RebaseConfig": ({}, "schedule", "nope", "is not a cron expression"),
+    "CaBundle": ({"secret": "ca"}, "key", "a/b", "may only contain"),
+    "RegistryTrust": ({}, "ca", {"secret": "S!"}, "is not a DNS-1123 subdomain"),
 }
 
 

@@ -497,6 +497,7 @@ SETTINGS: dict[str, tuple[dict[str, Any], str]] = {
     "run_image": ({"run_image": "ghcr.io/acme/run:1"}, "ghcr.io/acme/run:1"),
     "previous_image": ({"previous_image": f"{REGISTRY}/app:prev"}, f"{REGISTRY}/app:prev"),
     "registry_secret": ({"registry_secret": "regcred"}, "REFUSED:registry_secret"),
+    "registry": ({"registry": {"ca": {"secret": "ca"}}}, "REFUSED:registry.ca is set"),
     "tag": (
         {"tag": {"from_git": True, "floating": False, "latest": True, "allow_untagged": True}},
         "allow-untagged|from-git|latest|floating",

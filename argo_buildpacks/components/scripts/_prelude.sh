@@ -114,6 +114,23 @@ check_ref() {
   is_name "$_rn" || fail "$1 '$2' is not an image repository (lower-case [host[:port]/]path)"
 }
 
+#@section insecure
+## is_insecure REF: REF's registry is one of INSECURE_REGISTRIES (one host[:port] a line: the
+## config's registry.insecure, validated by model/trust.py), compared whole. The registry is
+## REF's first component as is_name reads it; a reference without one is on Docker Hub,
+## never insecure. Needs one_line (for nl).
+is_insecure() {
+  [ -n "${INSECURE_REGISTRIES:-}" ] || return 1
+  case "$1" in */*) ;; *) return 1 ;; esac
+  case "${1%%/*}" in localhost | *.* | *:* | \[*) ;; *) return 1 ;; esac
+  _iifs=$IFS IFS=$nl
+  for _ih in $INSECURE_REGISTRIES; do
+    if [ "$_ih" = "${1%%/*}" ]; then IFS=$_iifs; return 0; fi
+  done
+  IFS=$_iifs
+  return 1
+}
+
 #@section git_url
 ## The URL rules of _kits/git.py (redact, credential_url_problem), once for the scripts;
 ## tests/security/test_git_hosts.py holds the two in parity.

@@ -14,6 +14,8 @@
 #   line: the hosts credentials may go to, for templates that serve many repositories)
 #   EXPECTED_COMMIT (optional: the SHA a push event says the ref points to; anything else
 #   fetched is refused)
+#   GIT_CA_FILE (optional: source.ca's PEM bundle, trusted besides SYSTEM_CA_FILE, the image's
+#   bundle, default /etc/ssl/certs/ca-certificates.crt)
 # Outputs in $OUT_DIR: commit, commit-epoch, and describe (when DESCRIBE=true).
 set -euf # -f: no pathname expansion; nothing here needs it and values must stay data
 export LC_ALL=C
@@ -109,6 +111,21 @@ export HOME
 export GIT_TERMINAL_PROMPT=0
 trap 'rm -rf "$HOME"' EXIT
 trap 'exit 143' TERM INT HUP # run the EXIT trap when the pod is stopped, too
+# source.ca: git reads one CA bundle (GIT_SSL_CAINFO replaces libcurl's), so the private CA
+# goes after the image's roots in a bundle of this run's own, never in their place.
+if [ -n "${GIT_CA_FILE:-}" ]; then
+  [ -r "$GIT_CA_FILE" ] || fail "the CA bundle (source.ca) is not mounted at '$GIT_CA_FILE'"
+  grep -q -- '-----BEGIN CERTIFICATE-----' "$GIT_CA_FILE" ||
+    fail "the CA bundle at '$GIT_CA_FILE' (source.ca) holds no PEM certificate"
+  {
+    if [ -r "${SYSTEM_CA_FILE:-/etc/ssl/certs/ca-certificates.crt}" ]; then
+      cat "${SYSTEM_CA_FILE:-/etc/ssl/certs/ca-certificates.crt}"
+      echo
+    fi
+    cat "$GIT_CA_FILE"
+  } >"$HOME/ca.crt"
+  export GIT_SSL_CAINFO="$HOME/ca.crt"
+fi
 
 # Credentials go only where the template says: the one configured repository (AUTH_URL), or
 # a repository on one of GIT_HOSTS. They reach git through its environment only: nothing in a

@@ -20,17 +20,22 @@
 #   CLAIMED_COMMIT   optional: the commit the build was given
 #   OUT_DIR          where the outputs are written      CRANE  (default crane)
 #   IMAGE_PREFIXES   optional, one per line: IMAGE must be under one of them (library mode)
+#   INSECURE_REGISTRIES  optional, one host[:port] per line: crane --insecure for IMAGE's
+#   SSL_CERT_DIR     optional: crane's CA directories (a private CA besides the image's roots)
 # Writes $OUT_DIR/image, digest, tags and commit, only when every check passed.
 set -euf
 export LC_ALL=C
 me=provenance
-#@prelude fail one_line matches is_digest is_sha256 is_tag check_name check_prefix label_of run_id
+#@prelude fail one_line matches is_digest is_sha256 is_tag check_name insecure check_prefix label_of run_id
 
 IMAGE=${IMAGE:-}
 CRANE=${CRANE:-crane}
 [ -n "${OUT_DIR:-}" ] || fail "OUT_DIR is not set"
 check_name image "$IMAGE"
 check_prefix image "$IMAGE"
+# registry.insecure (INSECURE_REGISTRIES): crane reaches this one registry without TLS checks.
+tls=
+! is_insecure "$IMAGE" || tls=--insecure
 run=${RUN_ID:-}
 [ -z "$run" ] || is_run_id "$run" || fail "run id '$run' is not a workflow uid"
 
@@ -57,9 +62,9 @@ want_commit=${CLAIMED_COMMIT:-}
 mkdir -p "$OUT_DIR"
 rm -f "$OUT_DIR/image" "$OUT_DIR/digest" "$OUT_DIR/tags" "$OUT_DIR/commit"
 
-digest=$("$CRANE" digest -- "$IMAGE:$tag") || fail "cannot resolve $IMAGE:$tag in the registry"
+digest=$("$CRANE" digest ${tls:+"$tls"} -- "$IMAGE:$tag") || fail "cannot resolve $IMAGE:$tag in the registry"
 is_sha256 "$digest" || fail "the registry's digest for $IMAGE:$tag '$digest' is not sha256"
-config=$("$CRANE" config -- "$IMAGE@$digest") || fail "cannot read the config of $IMAGE@$digest"
+config=$("$CRANE" config ${tls:+"$tls"} -- "$IMAGE@$digest") || fail "cannot read the config of $IMAGE@$digest"
 project=$(label_of "$config" io.buildpacks.project.metadata)
 if [ -n "$run" ]; then
   # The key and the uid's characters need no escaping: a plain match on the escaped JSON.
@@ -73,7 +78,7 @@ fi
 old_ifs=$IFS IFS=,
 for t in $tags; do
   [ "$t" != "$tag" ] || continue
-  d=$("$CRANE" digest -- "$IMAGE:$t") || fail "cannot resolve the claimed tag $IMAGE:$t"
+  d=$("$CRANE" digest ${tls:+"$tls"} -- "$IMAGE:$t") || fail "cannot resolve the claimed tag $IMAGE:$t"
   [ "$d" = "$digest" ] ||
     fail "the claimed tag $IMAGE:$t is $d, not $digest; nothing published"
 done

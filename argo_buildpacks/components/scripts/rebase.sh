@@ -25,14 +25,19 @@
 #   VERIFIED (true: verify ran and inspect acts only on the digest it verified)
 #   COSIGN_PUBLIC_KEY TLOG_UPLOAD (verify)  CRANE (default crane)  COSIGN (default cosign)
 #   LIFECYCLE (default /cnb/lifecycle)
+#   INSECURE_REGISTRIES (optional, one host[:port] a line: crane and cosign reach a reference
+#   on one of them over plain HTTP or unverified TLS; the rebaser reads its own
+#   CNB_INSECURE_REGISTRIES)  SSL_CERT_DIR (optional: a private CA besides the image's roots)
 # Writes to OUT_DIR: verified-digest, action (rebased|unchanged|rebuild), reason (at most
 # 1000 bytes), old-digest, new-digest, image (IMAGE:TAG), digest (the image to deploy),
 # run-image, rebuild-tag, rebuild-revision.
 set -euf
 export LC_ALL=C
 me=rebase
-#@prelude fail one_line matches is_digest is_sha256 is_tag check_name check_ref label_of
+#@prelude fail one_line matches is_digest is_sha256 is_tag check_name check_ref insecure label_of
 put() { printf '%s' "$2" >"$OUT_DIR/$1"; }
+# tls REF: crane's --insecure when REF's registry is in registry.insecure, else nothing.
+tls() { if is_insecure "$1"; then printf '%s' --insecure; fi; }
 # The reason is shown in logs, the workflow's outputs and the fleet summary: one line,
 # at most 1000 bytes, whatever the registry's metadata held.
 put_reason() {
@@ -70,7 +75,8 @@ if [ "$phase" = verify ]; then
     *) fail "TLOG_UPLOAD '$TLOG_UPLOAD' must be true or false" ;;
   esac
   rm -f "$OUT_DIR/verified-digest"
-  payload=$("$COSIGN" verify --key "$COSIGN_PUBLIC_KEY" --insecure-ignore-tlog="$ignore_tlog" \
+  ins=$(tls "$IMAGE")
+  payload=$("$COSIGN" verify ${ins:+--allow-insecure-registry --allow-http-registry} --key "$COSIGN_PUBLIC_KEY" --insecure-ignore-tlog="$ignore_tlog" \
     -- "$IMAGE:$TAG") ||
     fail "$IMAGE:$TAG has no valid signature by the configured key: its metadata is not" \
       "trusted; nothing rebased, rebuilt or deployed"
@@ -147,12 +153,13 @@ if [ "$phase" = inspect ]; then
     verified=$(cat "$OUT_DIR/verified-digest" 2>/dev/null) || verified=
     is_sha256 "$verified" || fail "no verified digest at $OUT_DIR/verified-digest: did verify run?"
   fi
-  old=$("$CRANE" digest -- "$IMAGE:$TAG") || fail "cannot read $IMAGE:$TAG"
+  ins=$(tls "$IMAGE")
+  old=$("$CRANE" digest ${ins:+"$ins"} -- "$IMAGE:$TAG") || fail "cannot read $IMAGE:$TAG"
   is_sha256 "$old" || fail "digest of $IMAGE:$TAG '$old' is not sha256:<64 hex>"
   if [ "$VERIFIED" = true ] && [ "$old" != "$verified" ]; then
     fail "$IMAGE:$TAG is now $old, not the signed $verified (the tag moved): refused"
   fi
-  config=$("$CRANE" config -- "$IMAGE@$old") || fail "cannot read the config of $IMAGE@$old"
+  config=$("$CRANE" config ${ins:+"$ins"} -- "$IMAGE@$old") || fail "cannot read the config of $IMAGE@$old"
   trusted_labels "$IMAGE:$TAG" "$config" io.buildpacks.lifecycle.metadata \
     io.buildpacks.build.metadata io.buildpacks.project.metadata
   lifecycle_md=$(label_of "$config" io.buildpacks.lifecycle.metadata)
@@ -168,7 +175,8 @@ if [ "$phase" = inspect ]; then
     sed -n 's/.*\\"commit\\":\\"\([0-9a-f]\{40\}\)\\".*/\1/p' | head -n 1)
 
   # The configured builder: its buildpacks and its default run image (and mirrors).
-  builder_config=$("$CRANE" config -- "$BUILDER") || fail "cannot read the builder $BUILDER"
+  ins=$(tls "$BUILDER")
+  builder_config=$("$CRANE" config ${ins:+"$ins"} -- "$BUILDER") || fail "cannot read the builder $BUILDER"
   trusted_labels "the builder $BUILDER" "$builder_config" io.buildpacks.builder.metadata
   builder_md=$(label_of "$builder_config" io.buildpacks.builder.metadata)
   # The builder's first run image ("images", pack >= 0.30), else the stack's.
@@ -251,7 +259,8 @@ if [ "$phase" = inspect ]; then
     put new-digest ""
     put digest "$old"
   else
-    now=$("$CRANE" config -- "$run") || fail "cannot read the run image $run"
+    ins=$(tls "$run")
+    now=$("$CRANE" config ${ins:+"$ins"} -- "$run") || fail "cannot read the run image $run"
     current=$(printf '%s' "$now" | tr -d '\n' | sed -n 's/.*"diff_ids":[[:space:]]*\[\([^]]*\)\].*/\1/p' |
       tr ',' '\n' | tr -d ' "' | tail -n 1)
     is_sha256 "$current" ||

@@ -10,13 +10,15 @@
 #   TLOG_UPLOAD    true|false: also record the signatures in the Rekor transparency log
 #   SBOM_DIR       optional: the build's sbom artifact (launch/**/sbom.{cdx,spdx}.json)
 #   SBOM_MAX_FILES optional: at most this many SBOMs are attested (default 256)
+#   INSECURE_REGISTRIES optional, one host[:port] per line: IMAGE's registry may be reached
+#                  over plain HTTP or unverified TLS    SSL_CERT_DIR optional: cosign's CAs
 # Anything but IMAGE@sha256:<64 hex> of the configured image is refused before cosign runs,
 # and so is an artifact with more SBOMs than the cap: in one pod the app's code can replace
 # the artifact Argo saves (docs/security.md), and each file costs a cosign call.
 set -euf
 export LC_ALL=C
 me=sign
-#@prelude fail one_line matches is_digest is_sha256 check_name
+#@prelude fail one_line matches is_digest is_sha256 check_name insecure
 
 IMAGE=${IMAGE:-}
 DIGEST=${DIGEST:-}
@@ -42,6 +44,9 @@ fi
 export COSIGN_PASSWORD
 
 ref="$IMAGE@$DIGEST"
+# registry.insecure: cosign reaches this one registry over plain HTTP or unverified TLS.
+tls=
+! is_insecure "$IMAGE" || tls=insecure
 list="${TMPDIR:-/tmp}/sboms"
 : >"$list"
 if [ -n "${SBOM_DIR:-}" ] && [ -d "$SBOM_DIR/launch" ] && [ ! -L "$SBOM_DIR/launch" ]; then
@@ -56,7 +61,7 @@ if [ -n "${SBOM_DIR:-}" ] && [ -d "$SBOM_DIR/launch" ] && [ ! -L "$SBOM_DIR/laun
   [ "$found" -le "$max" ] ||
     fail "the sbom artifact holds $found SBOM files, more than $max; nothing signed"
 fi
-cosign sign --key "$COSIGN_KEY" --tlog-upload="$tlog" --yes "$ref"
+cosign sign ${tls:+--allow-insecure-registry --allow-http-registry} --key "$COSIGN_KEY" --tlog-upload="$tlog" --yes "$ref"
 printf 'sign: signed %s\n' "$ref"
 
 [ -n "${SBOM_DIR:-}" ] || exit 0
@@ -69,7 +74,7 @@ if [ -s "$list" ]; then
       *.cdx.json) type=cyclonedx ;;
       *) type=spdxjson ;;
     esac
-    cosign attest --key "$COSIGN_KEY" --predicate "$f" --type "$type" --tlog-upload="$tlog" \
+    cosign attest ${tls:+--allow-insecure-registry --allow-http-registry} --key "$COSIGN_KEY" --predicate "$f" --type "$type" --tlog-upload="$tlog" \
       --yes "$ref"
     n=$((n + 1))
   done <"$list"
