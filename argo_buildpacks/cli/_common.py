@@ -27,11 +27,19 @@ __all__ = [
     "gather_files",
     "output_file_option",
     "output_option",
+    "resource_name",
+    "run_argument",
+    "run_resource",
+    "summary",
     "write",
 ]
 
 PROG = "argo-buildpacks"
 F = TypeVar("F", bound=Callable[..., Any])
+#: How ``-o name`` and RUN arguments spell an Argo Workflow (kubectl's form, see
+#: `resource_name`); ``workflow/NAME`` and ``workflows/NAME`` are accepted as kubectl does.
+WORKFLOW = "workflow.argoproj.io"
+_RUN_PREFIXES = (f"{WORKFLOW}/", "workflows.argoproj.io/", "workflow/", "workflows/", "wf/")
 
 
 class Failure(click.ClickException):
@@ -117,6 +125,47 @@ def gather_files(options: Sequence[str], positional: Sequence[str]) -> list[str]
     if paths.count("-") > 1:
         raise click.UsageError("standard input ('-') can be read only once")
     return paths
+
+
+def resource_name(api_version: str, kind: str, name: str) -> str:
+    """An object as ``kubectl -o name`` prints it: the lower-cased kind, then ``.GROUP``
+    unless the group is the core one (``apiVersion: v1``), then ``/NAME``:
+    ``serviceaccount/x``, ``workflowtemplate.argoproj.io/x``,
+    ``role.rbac.authorization.k8s.io/x`` (k8s.io/cli-runtime pkg/printers/name.go,
+    printObj)."""
+    group, _, _ = api_version.rpartition("/")
+    return f"{kind.lower()}.{group}/{name}" if group else f"{kind.lower()}/{name}"
+
+
+def run_resource(name: str) -> str:
+    """A run as ``-o name`` prints it: ``workflow.argoproj.io/NAME``."""
+    return resource_name("argoproj.io/v1alpha1", "Workflow", name)
+
+
+def run_argument(value: str) -> str:
+    """The Workflow name in a RUN argument: ``NAME``, or ``workflow.argoproj.io/NAME`` as
+    ``-o name`` prints it (``workflow/NAME`` too), so ``submit -o name`` pipes into
+    ``status``, ``logs`` and kubectl alike.
+
+    Raises:
+        click.BadParameter: another kind of object (``serviceaccount/x``).
+    """
+    for prefix in _RUN_PREFIXES:
+        if value.startswith(prefix):
+            return value[len(prefix) :]
+    if "/" in value:
+        raise click.BadParameter(
+            f"{value!r} is not a workflow: give NAME or {WORKFLOW}/NAME", param_hint="'RUN'"
+        )
+    return value
+
+
+def summary(manifests: Sequence[Any]) -> str:
+    """``5 objects (ServiceAccount/a, ..., WorkflowTemplate/app)``: what a file holds, for
+    the ``wrote FILE: ...`` line of the commands that write one."""
+    names = [f"{m.get('kind')}/{(m.get('metadata') or {}).get('name')}" for m in manifests]
+    count = f"{len(names)} object{'s' * (len(names) != 1)}"
+    return f"{count} ({', '.join(names)})"
 
 
 def write(text: str, path: str | None) -> None:

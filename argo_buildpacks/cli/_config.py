@@ -78,7 +78,12 @@ def build_flag_options(func: F) -> F:
     options = [
         click.option("--name", metavar="NAME", help="Template name (config key name)."),
         click.option(
-            "--namespace", "config_namespace", metavar="NAMESPACE", help="Template namespace."
+            "-n",
+            "--namespace",
+            "config_namespace",
+            metavar="NAMESPACE",
+            help="Namespace of the app's objects (config key namespace); a deploy's Role and "
+            "RoleBinding stay in the namespace it deploys to.",
         ),
         click.option("--repo", metavar="URL", help="Git repository URL (source.url)."),
         click.option("--revision", metavar="REV", help="Branch, tag or full commit SHA."),

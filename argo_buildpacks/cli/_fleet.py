@@ -16,6 +16,9 @@ from argo_buildpacks.cli._common import (
     echo_data,
     output_file_option,
     output_option,
+    run_argument,
+    run_resource,
+    summary,
     write,
 )
 from argo_buildpacks.cli._server import ServerSettings, server_options
@@ -101,6 +104,8 @@ def fleet_render(
 
         text = render(docs)
     write(text, output_file)
+    if output_file not in (None, "-"):
+        click.echo(f"wrote {output_file}: {summary(docs)}", err=True)
 
 
 @fleet_group.command(name="submit")
@@ -110,6 +115,9 @@ def fleet_render(
 @output_option("text", "json", "name", default="text")
 def fleet_submit(directory: str, name: str, server: ServerSettings, output: str) -> None:
     """Start a run of the fleet (its template applied first with 'fleet render').
+
+    -o name prints the run as kubectl does (workflow.argoproj.io/NAME), which 'fleet
+    status --run' takes.
 
     \b
     Examples:
@@ -121,7 +129,7 @@ def fleet_submit(directory: str, name: str, server: ServerSettings, output: str)
     if output == "text":
         click.echo(f"submitted {run.name} in namespace {run.namespace}")
     elif output == "name":
-        click.echo(run.name)
+        click.echo(run_resource(run.name))
     else:
         echo_data({"name": run.name, "namespace": run.namespace, "uid": run.uid}, output)
 
@@ -129,7 +137,13 @@ def fleet_submit(directory: str, name: str, server: ServerSettings, output: str)
 @fleet_group.command(name="status")
 @_DIR
 @_NAME
-@click.option("--run", "run_name", metavar="RUN", help="This run (default: the newest).")
+@click.option(
+    "--run",
+    "run_name",
+    metavar="RUN",
+    callback=lambda _ctx, _param, value: None if value is None else run_argument(value),
+    help="This run (NAME or workflow.argoproj.io/NAME; default: the newest).",
+)
 @server_options
 @output_option("text", "json", "yaml", default="text")
 def fleet_status(
@@ -137,7 +151,10 @@ def fleet_status(
 ) -> None:
     """Show a fleet run's summary: per app, the action, old and new digest and reason.
 
-    The exit status is 0 whenever the status could be read (use -o json in scripts).
+    Every app of DIR the summary does not report is named, with why (the run is not
+    finished, it failed before its summary, the app is newer than the run), and so is a
+    summary line that cannot be read. The exit status is 0 whenever the status could be
+    read (use -o json in scripts: "not_reported" and "problems").
 
     \b
     Examples:
@@ -145,7 +162,6 @@ def fleet_status(
       argo-buildpacks fleet status apps/ --run fleet-x7k2p -o json
     """
     from argo_buildpacks.errors import ConfigError
-    from argo_buildpacks.templates.fleets import parse_summary
 
     configs = _load(directory)
     with server.connect() as client:
@@ -155,9 +171,8 @@ def fleet_status(
             if run is None:
                 raise ConfigError(f"fleet {name!r} has no run yet: start one with 'fleet submit'")
         current = client.status(run)
-    rows = parse_summary(current.outputs.get("summary", ""))
-    reported = {r.app for r in rows}
-    missing = [c.name for c in configs if c.name not in reported]
+    rows, problems = _read_summary(current, [c.name for c in configs])
+    missing = [c.name for c in configs if c.name not in {r.app for r in rows}]
     if output != "text":
         echo_data(
             {
@@ -165,6 +180,7 @@ def fleet_status(
                 "phase": current.phase,
                 "apps": [r.__dict__ for r in rows],
                 "not_reported": missing,
+                "problems": problems,
             },
             output,
         )
@@ -180,5 +196,29 @@ def fleet_status(
             *(escape(x) for x in (r.app, r.phase, r.action, r.old_digest, r.new_digest, r.reason))
         )
     Console(soft_wrap=True).print(table)
-    if missing:
-        click.echo(escape(f"not in the summary (yet): {', '.join(missing)}"))
+    for problem in problems:
+        click.echo(escape(problem))
+
+
+def _read_summary(current: Any, apps: list[str]) -> tuple[list[Any], list[str]]:
+    """The rows of a fleet run's summary and, one line each, what could not be read: a
+    line of another shape, an app of DIR the summary does not report, and why."""
+    from argo_buildpacks.templates.fleets import parse_summary
+
+    text = current.outputs.get("summary")
+    rows = parse_summary(text or "")
+    problems = [
+        f"summary line {n} unreadable (not six tab-separated fields): {line[:120]!r}"
+        for n, line in enumerate((text or "").splitlines(), 1)
+        if line.strip() and not parse_summary(line)
+    ]
+    reported = {r.app for r in rows}
+    if not current.finished:
+        why = f"the run is {current.phase}: its summary comes when every app is done"
+    elif text is None:
+        detail = f": {current.message}" if current.message else ""
+        why = f"the run {current.phase} before its summary step wrote one{detail}"
+    else:
+        why = "not in this run's summary: added to DIR after the run started?"
+    problems += [f"{app}: not reported: {why}" for app in apps if app not in reported]
+    return rows, problems

@@ -25,6 +25,7 @@ __all__ = [
     "Progress",
     "format_result",
     "format_status",
+    "pending_for",
     "progress_for",
     "status_json",
     "steps_of",
@@ -71,7 +72,7 @@ def _label(node: NodeStatus) -> str:
 def status_json(status: RunStatus) -> dict[str, Any]:
     """``status`` as JSON-ready data (times in ISO 8601), with ``finished``/``succeeded``."""
     data = dataclasses.asdict(status)
-    for key in ("started_at", "finished_at"):
+    for key in ("started_at", "finished_at", "created_at"):
         value = data[key]
         data[key] = value.isoformat() if isinstance(value, datetime) else None
     data["finished"] = status.finished
@@ -93,7 +94,25 @@ def _duration(status: RunStatus) -> str:
     if status.started_at is None:
         return ""
     end = status.finished_at or datetime.now(timezone.utc)
-    seconds = max(0, int((end - status.started_at).total_seconds()))
+    return _span((end - status.started_at).total_seconds())
+
+
+def pending_for(status: RunStatus, now: datetime | None = None) -> str:
+    """How long a Pending run has waited since it was submitted (``45s``, ``2m05s``); empty
+    for a run in another phase or whose submission time is unknown."""
+    if status.phase != "Pending" or status.created_at is None:
+        return ""
+    return _span(((now or datetime.now(timezone.utc)) - status.created_at).total_seconds())
+
+
+def _phase(status: RunStatus) -> str:
+    """``Running``, or ``Pending for 45s`` while it waits."""
+    waited = pending_for(status)
+    return f"{status.phase} for {waited}" if waited else status.phase
+
+
+def _span(total: float) -> str:
+    seconds = max(0, int(total))
     minutes, seconds = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
     if hours:
@@ -110,7 +129,7 @@ def format_status(status: RunStatus) -> str:
     fields = [
         ("Name", status.name),
         ("Namespace", status.namespace),
-        ("Phase", status.phase),
+        ("Phase", _phase(status)),
         ("Progress", status.progress),
         ("Started", _time(status.started_at)),
         ("Finished", _time(status.finished_at)),
@@ -162,23 +181,44 @@ class Progress(Protocol):
 
 
 class PlainProgress:
-    """One line when the run's phase or progress changes, and one per step that changes.
+    """One line when the run's phase or progress changes, and one per step that changes;
+    while the run is Pending, a line every ``pending_every`` seconds says for how long, so a
+    CI log shows a wait (no node, no quota) rather than silence.
 
     Args:
         echo: writes one line.
+        pending_every: seconds between the lines of a Pending run.
+        now: the clock (tests).
     """
 
-    def __init__(self, echo: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        echo: Callable[[str], None],
+        *,
+        pending_every: float = 30.0,
+        now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ) -> None:
         self._echo = echo
         self._run: tuple[str, str] | None = None
         self._steps: dict[str, str] = {}
+        self._pending_every = pending_every
+        self._now = now
+        self._pending_said = 0.0
 
     def __call__(self, status: RunStatus) -> None:
         """Print what changed since the last status."""
         run = (status.phase, status.progress)
+        waited = pending_for(status, self._now())
         if run != self._run:
             self._run = run
-            self._echo(escape(f"{status.name}  {status.phase}  {status.progress}".rstrip()))
+            self._pending_said = 0.0
+            phase = f"{status.phase} for {waited}" if waited else status.phase
+            self._echo(escape(f"{status.name}  {phase}  {status.progress}".rstrip()))
+        elif waited and status.created_at is not None:
+            seconds = (self._now() - status.created_at).total_seconds()
+            if seconds - self._pending_said >= self._pending_every:
+                self._pending_said = seconds
+                self._echo(escape(f"{status.name}  still Pending after {waited}"))
         for node in steps_of(status):
             if self._steps.get(node.id) != node.phase:
                 self._steps[node.id] = node.phase
@@ -220,7 +260,7 @@ class LiveProgress:
         title = Text.assemble(
             (escape(f"{status.namespace}/{status.name}"), "bold"),
             "  ",
-            (status.phase, _PHASE_STYLE.get(status.phase, "")),
+            (_phase(status), _PHASE_STYLE.get(status.phase, "")),
             f"  {status.progress}  {_duration(status)}".rstrip(),
         )
         table = Table(box=None, pad_edge=False)

@@ -18,6 +18,8 @@ from argo_buildpacks.cli._common import (
     gather_files,
     output_file_option,
     output_option,
+    resource_name,
+    summary,
     write,
 )
 from argo_buildpacks.cli._config import build_flag_options, config_from, template_options
@@ -28,7 +30,7 @@ __all__ = ["format_manifests", "library_command", "render", "schema", "tags"]
 
 def format_manifests(objs: Sequence[Any], output: str) -> str:
     """Manifests as a YAML stream, JSON (a ``List`` when several, as kubectl prints) or
-    ``kind.group/name`` lines (``-o name``)."""
+    ``kind[.group]/name`` lines (``-o name``, see `resource_name`)."""
     from argo_buildpacks._kits.yaml_emit import render as render_yaml
     from argo_buildpacks._kits.yaml_emit import to_manifest
 
@@ -36,9 +38,7 @@ def format_manifests(objs: Sequence[Any], output: str) -> str:
         return render_yaml(list(objs))
     manifests = [to_manifest(obj) for obj in objs]
     if output == "name":
-        return "".join(
-            f"{_resource(m)}/{(m.get('metadata') or {}).get('name')}\n" for m in manifests
-        )
+        return "".join(f"{_name_of(m)}\n" for m in manifests)
     data: Any = (
         manifests[0]
         if len(manifests) == 1
@@ -47,10 +47,9 @@ def format_manifests(objs: Sequence[Any], output: str) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
-def _resource(manifest: dict[str, Any]) -> str:
-    """``workflowtemplate.argoproj.io``, as ``kubectl -o name`` spells a kind."""
-    group = str(manifest.get("apiVersion", "")).partition("/")[0]
-    return f"{str(manifest.get('kind', '')).lower()}.{group}".rstrip(".")
+def _name_of(manifest: dict[str, Any]) -> str:
+    name = str((manifest.get("metadata") or {}).get("name"))
+    return resource_name(str(manifest.get("apiVersion", "")), str(manifest.get("kind", "")), name)
 
 
 @click.command()
@@ -146,17 +145,16 @@ def render(
                 config = config.model_copy(update={"layout": layout})
             made.append(app_template(config, lib, kind=template_options["kind"]))
     write(format_manifests(made, output), output_file)
-    if output_file not in (None, "-"):
-        click.echo(f"wrote {output_file}: {_summary(made)}", err=True)
+    _wrote(output_file, made)
 
 
-def _summary(objs: Sequence[Any]) -> str:
-    """``5 objects: ServiceAccount/a, ..., WorkflowTemplate/app`` (one object: no count)."""
+def _wrote(output_file: str | None, objs: Sequence[Any]) -> None:
+    """``wrote FILE: 5 objects (ServiceAccount/a, ..., WorkflowTemplate/app)`` on stderr."""
+    if output_file in (None, "-"):
+        return
     from argo_buildpacks._kits.yaml_emit import to_manifest
 
-    found = [to_manifest(o) for o in objs]
-    names = [f"{m.get('kind')}/{(m.get('metadata') or {}).get('name')}" for m in found]
-    return names[0] if len(names) == 1 else f"{len(names)} objects: {', '.join(names)}"
+    click.echo(f"wrote {output_file}: {summary([to_manifest(o) for o in objs])}", err=True)
 
 
 def _installed_library(path: str, name: str) -> Any:
@@ -254,8 +252,7 @@ def library_command(
 
     lib = library_template(name=name, builder=resolved, registries=registries, git_hosts=git_hosts)
     write(format_manifests([lib], output), output_file)
-    if output_file not in (None, "-"):
-        click.echo(f"wrote {output_file}: ClusterWorkflowTemplate {name}", err=True)
+    _wrote(output_file, [lib])
 
 
 @click.command()

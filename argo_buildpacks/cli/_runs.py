@@ -16,11 +16,22 @@ from typing import Any, NoReturn
 import click
 
 from argo_buildpacks._kits.text import escape, escape_lines
-from argo_buildpacks.cli._common import PROG, echo_data, output_option
+from argo_buildpacks.cli._common import (
+    PROG,
+    echo_data,
+    output_option,
+    run_argument,
+    run_resource,
+)
 from argo_buildpacks.cli._server import ServerSettings, server_options
 from argo_buildpacks.errors import WaitTimeoutError
 
 __all__ = ["logs", "status", "submit"]
+
+
+_RUN = click.argument(
+    "run", metavar="RUN", callback=lambda _ctx, _param, value: run_argument(value)
+)
 
 
 def _key_values(values: Sequence[str], option: str) -> dict[str, str]:
@@ -89,7 +100,8 @@ def submit(
     unless the template derives the tag from git. With --wait, show the steps until the
     run finishes and print its outputs (image, digest, tags, commit); the exit status is 0
     only if it succeeded. The live display is drawn on a terminal; otherwise one line is
-    printed per change. -o name prints just the run's name.
+    printed per change. -o name prints the run as kubectl does (workflow.argoproj.io/NAME),
+    which status, logs and kubectl take.
 
     \b
     Examples:
@@ -114,7 +126,7 @@ def submit(
         run = client.submit(name, tag, params, cluster=cluster, labels=label_map)
         if not wait:
             if output == "name":
-                click.echo(run.name)
+                click.echo(run_resource(run.name))
             elif output != "text":
                 echo_data(dataclasses.asdict(run), output)
             else:
@@ -155,7 +167,7 @@ def _finish(status_now: Any, output: str) -> NoReturn:
     from argo_buildpacks.cli._progress import format_result, status_json
 
     if output == "name":
-        click.echo(status_now.name)
+        click.echo(run_resource(status_now.name))
     elif output != "text":
         echo_data(status_json(status_now), output)
     else:
@@ -170,32 +182,37 @@ def _finish(status_now: Any, output: str) -> NoReturn:
 
 
 @click.command()
-@click.argument("run", metavar="RUN")
+@_RUN
 @server_options
-@output_option("text", "json", "yaml", default="text")
+@output_option("text", "json", "yaml", "name", default="text")
 def status(run: str, server: ServerSettings, output: str) -> None:
     """Show a run's phase, steps (every container of a one-pod run) and outputs.
 
-    The exit status is 0 whenever the status could be read, whatever the phase (use the
-    JSON output's "phase" or "succeeded" in scripts).
+    RUN is the run's name, or workflow.argoproj.io/NAME as '-o name' prints it. A run not
+    started yet shows how long it has been Pending. The exit status is 0 whenever the
+    status could be read, whatever the phase (use the JSON output's "phase" or "succeeded"
+    in scripts); -o name prints the run as kubectl does, once it could be read.
 
     \b
     Examples:
       argo-buildpacks status my-app-x7k2p
       argo-buildpacks status my-app-x7k2p -n ci -o json
+      argo-buildpacks submit my-app --tag 1.4.2 -o name | xargs argo-buildpacks status
     """
     from argo_buildpacks.cli._progress import format_status, status_json
 
     with server.connect() as client:
         current = client.status(run)
-    if output == "text":
+    if output == "name":
+        click.echo(run_resource(current.name))
+    elif output == "text":
         click.echo(escape_lines(format_status(current)))
     else:
         echo_data(status_json(current), output)
 
 
 @click.command()
-@click.argument("run", metavar="RUN")
+@_RUN
 @click.option("-f", "--follow", is_flag=True, help="Keep streaming until the pods finish.")
 @click.option(
     "-c",
@@ -215,6 +232,8 @@ def logs(
     output: str,
 ) -> None:
     """Print a run's logs, every container's, as `POD/CONTAINER: LINE`.
+
+    RUN is the run's name, or workflow.argoproj.io/NAME as '-o name' prints it.
 
     A one-pod run (the single-pod layout) has a container per step: tag-check, git-clone
     and main (the build); -c picks one. Control characters in a line are printed as

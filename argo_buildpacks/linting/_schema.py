@@ -1,21 +1,27 @@
 """Strict decoding, as ``argo lint --strict`` does it: unknown fields and wrong types.
 
-The manifest is walked alongside Hera's generated pydantic models of the Argo API
-(``hera.workflows.models``), by JSON name (field alias). Hera is imported on first use, and
-the fields of each model are worked out once (`functools.cache` on the model class).
+The manifest is walked alongside the shapes of Hera's generated pydantic models of the Argo
+API (``hera.workflows.models``), by JSON name (field alias). Importing those models takes most
+of a second, more than the rest of ``argo-buildpacks lint``, so their shapes are read from
+``argo_shapes.json``, a table `hera_shapes` derives from them; a test regenerates it and
+compares (``UPDATE_SHAPES=1`` rewrites it after a Hera upgrade). The lint imports neither
+Hera nor pydantic.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import re
 import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 from argo_buildpacks.linting._base import Issue, describe, did_you_mean, key_path
+from argo_buildpacks.linting._identity import KINDS
 
 # Fields of Argo v4.1.2 (api/jsonschema/schema.json) that Hera 7.1's generated models lack,
 # by schema definition name: without them valid v4 manifests would have "unknown" fields.
@@ -142,7 +148,7 @@ class _Shape:
     """What a value must look like: ``kind`` plus the model or the element shape."""
 
     kind: str  # model | list | map | str | int | float | bool | scalar | any
-    model: type | None = None
+    model: str | None = None  # the schema definition name of a model
     item: _Shape | None = None
 
 
@@ -154,12 +160,8 @@ def check_strict(
 ) -> list[Issue]:
     """Unknown fields, missing required fields and wrong types in a manifest of ``kind``,
     as the Argo release ``argo_version`` decodes it."""
-    # Imported on first use: Hera's generated models take most of a second to import, and
-    # only this pass needs them.
-    from hera.workflows.models.io.argoproj.workflow import v1alpha1
-
     out: list[Issue] = []
-    _walk(doc, _Shape("model", model=getattr(v1alpha1, kind)), "", out, argo_version)
+    _walk(doc, _Shape("model", model=f"{_WF}{kind}"), "", out, argo_version)
     return out
 
 
@@ -186,8 +188,8 @@ def _walk(
     if shape.kind == "model" and isinstance(value, Mapping):
         assert shape.model is not None  # noqa: S101 - model shapes always carry one
         fields, required = _fields(shape.model)
-        model_name = shape.model.__name__
-        schema_name = _schema_name(shape.model)
+        schema_name = shape.model
+        model_name = schema_name.rpartition(".")[2]
         for key, child in value.items():
             child_path = key_path(path, key)
             sub = fields.get(key) if isinstance(key, str) else None
@@ -258,24 +260,67 @@ def _scalar_fits(value: Any, kind: str) -> bool:
 
 
 @functools.cache
-def _fields(model: type) -> tuple[dict[str, _Shape], frozenset[str]]:
-    """A model's fields by JSON name (alias) with their shapes, and the required ones."""
-    model_fields: dict[str, Any] = getattr(model, "model_fields", {})
-    fields = {info.alias or name: _shape(info.annotation) for name, info in model_fields.items()}
-    for alias in _ANY_STRING.get(model.__name__, ()):
+def _table() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("argo_shapes.json").read_text("utf-8")
+    table: dict[str, Any] = json.loads(text)["models"]
+    return table
+
+
+def _decode(shape: Any) -> _Shape:
+    """A shape of the table: a kind name, or ``{"model": name}``, ``{"list": shape}``,
+    ``{"map": shape}``."""
+    if isinstance(shape, str):
+        return _ANY if shape == "any" else _Shape(shape)
+    ((kind, inner),) = shape.items()
+    if kind == "model":
+        return _Shape("model", model=inner)
+    return _Shape(kind, item=_decode(inner))
+
+
+@functools.cache
+def _fields(schema_name: str) -> tuple[dict[str, _Shape], frozenset[str]]:
+    """A model's fields by JSON name (alias) with their shapes, and the required ones: Hera's
+    (the table) corrected by what Argo's Go types say (the tables above)."""
+    entry = _table()[schema_name]
+    model_name = schema_name.rpartition(".")[2]
+    fields = {alias: _decode(shape) for alias, shape in entry["fields"].items()}
+    for alias in _ANY_STRING.get(model_name, ()):
         if alias in fields:
             shape = fields[alias]
             any_string = _Shape("anystring")
             fields[alias] = _Shape("list", item=any_string) if shape.kind == "list" else any_string
-    schema_name = _schema_name(model)
     extra = dict(_EXTRA_FIELDS.get(schema_name, {}))
     extra.update({f: t for (m, f), t in _REMOVED_TYPES.items() if m == schema_name})
     for alias, kind in extra.items():
         fields[alias] = _Shape(kind, item=_ANY) if kind in ("list", "map") else _Shape(kind)
-    required = frozenset(
-        info.alias or name for name, info in model_fields.items() if info.is_required()
-    ) - _OPTIONAL.get(model.__name__, frozenset())
+    required = frozenset(entry["required"]) - _OPTIONAL.get(model_name, frozenset())
     return fields, required
+
+
+# --------------------------------------------------------------------- the table, from Hera
+
+
+def hera_shapes() -> dict[str, Any]:
+    """The shapes of Hera's models of every kind the lint decodes, and of the models they
+    reach: what ``argo_shapes.json`` holds. Imports Hera (most of a second)."""
+    from hera.workflows.models.io.argoproj.workflow import v1alpha1
+
+    models: dict[str, Any] = {}
+    pending: list[type] = [getattr(v1alpha1, kind) for kind in KINDS]
+    while pending:
+        model = pending.pop()
+        name = _schema_name(model)
+        if name in models:
+            continue
+        fields: dict[str, Any] = {}
+        required: list[str] = []
+        for field_name, info in getattr(model, "model_fields", {}).items():
+            alias = info.alias or field_name
+            fields[alias] = _encode(info.annotation, pending)
+            if info.is_required():
+                required.append(alias)
+        models[name] = {"fields": fields, "required": sorted(required)}
+    return {"models": dict(sorted(models.items()))}
 
 
 def _schema_name(model: type) -> str:
@@ -283,8 +328,8 @@ def _schema_name(model: type) -> str:
     return model.__module__.rpartition("models.")[2] + "." + model.__name__
 
 
-def _shape(annotation: Any) -> _Shape:
-    # With Hera's models (check_strict), the only users of pydantic in the lint.
+def _encode(annotation: Any, pending: list[type]) -> Any:
+    """The table's form of a field's shape; the models it names are added to ``pending``."""
     from pydantic import BaseModel, RootModel
 
     origin = typing.get_origin(annotation)
@@ -292,24 +337,29 @@ def _shape(annotation: Any) -> _Shape:
     if origin in (typing.Union, types.UnionType):
         options = [a for a in args if a is not type(None)]
         if len(options) == 1:
-            return _shape(options[0])
-        kinds = {_shape(a).kind for a in options}
-        return _Shape("scalar") if kinds <= {"str", "int", "float", "bool", "scalar"} else _ANY
+            return _encode(options[0], pending)
+        kinds = {_kind(_encode(a, pending)) for a in options}
+        return "scalar" if kinds <= {"str", "int", "float", "bool", "scalar"} else "any"
     if origin is typing.Annotated:
-        return _shape(args[0])
+        return _encode(args[0], pending)
     if origin is list:
-        return _Shape("list", item=_shape(args[0]))
+        return {"list": _encode(args[0], pending)}
     if origin is dict:
-        return _Shape("map", item=_shape(args[1]))
+        return {"map": _encode(args[1], pending)}
     if annotation is Any or not isinstance(annotation, type):
-        return _ANY
+        return "any"
     if annotation.__name__ in ("Quantity", "IntOrString"):
-        return _Shape("quantity" if annotation.__name__ == "Quantity" else "intstr")
+        return "quantity" if annotation.__name__ == "Quantity" else "intstr"
     if issubclass(annotation, RootModel):
-        return _shape(annotation.model_fields["root"].annotation)
+        return _encode(annotation.model_fields["root"].annotation, pending)
     if issubclass(annotation, BaseModel):
         if annotation.__name__ in _FREE_FORM:
-            return _Shape("map", item=_ANY)
-        return _Shape("model", model=annotation)
+            return {"map": "any"}
+        pending.append(annotation)
+        return {"model": _schema_name(annotation)}
     simple = {bool: "bool", int: "int", float: "float", str: "str"}
-    return _Shape(simple.get(annotation, "scalar"))
+    return simple.get(annotation, "scalar")
+
+
+def _kind(shape: Any) -> str:
+    return shape if isinstance(shape, str) else next(iter(shape))

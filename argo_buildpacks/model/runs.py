@@ -110,6 +110,9 @@ class RunStatus:
         progress: completed/total pods, e.g. ``"2/3"`` (empty before the first pod).
         nodes: every node of the workflow, in the order the server listed them.
         outputs: the workflow's global output parameters (``status.outputs.parameters``).
+        created_at: when the workflow was submitted (``metadata.creationTimestamp``): how
+            long a run the controller has not started yet has been Pending (Argo sets
+            ``status.startedAt`` only when it starts operating on the run).
     """
 
     name: str
@@ -121,6 +124,7 @@ class RunStatus:
     progress: str = ""
     nodes: tuple[NodeStatus, ...] = ()
     outputs: dict[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None
 
     @classmethod
     def from_workflow(cls, wf: Workflow, name: str = "", namespace: str = "") -> RunStatus:
@@ -138,9 +142,10 @@ class RunStatus:
         wf_name = meta.name or name
         namespace = meta.namespace or namespace
         v1 = (meta.annotations or {}).get("workflows.argoproj.io/pod-name-format") == "v1"
+        created = meta.creation_timestamp.root if meta.creation_timestamp else None
         status = wf.status
         if status is None:
-            return cls(wf_name, namespace, "Pending")
+            return cls(wf_name, namespace, "Pending", created_at=created)
         nodes = []
         pods: dict[str, str] = {}  # Container node id -> the pod it runs in
         for node in (status.nodes or {}).values():
@@ -180,6 +185,7 @@ class RunStatus:
             progress=status.progress or "",
             nodes=tuple(nodes),
             outputs={p.name: p.value for p in params if p.value is not None},
+            created_at=created,
         )
 
     def containers(self) -> list[tuple[str, str]]:

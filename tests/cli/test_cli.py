@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -155,9 +156,9 @@ def test_render_then_lint_through_the_console_script(tmp_path: Path) -> None:
     assert rendered.returncode == 0, rendered.stderr
     assert rendered.stdout == ""
     assert rendered.stderr == (
-        f"wrote {out}: 5 objects: ServiceAccount/my-python-app-executor, "
+        f"wrote {out}: 5 objects (ServiceAccount/my-python-app-executor, "
         "Secret/my-python-app-executor.service-account-token, Role/my-python-app-executor, "
-        "RoleBinding/my-python-app-executor, WorkflowTemplate/my-python-app\n"
+        "RoleBinding/my-python-app-executor, WorkflowTemplate/my-python-app)\n"
     )
     manifest = template_of(out.read_text())
     assert (manifest["kind"], manifest["metadata"]["name"]) == ("WorkflowTemplate", "my-python-app")
@@ -646,7 +647,8 @@ def test_submit_wait_succeeded_prints_outputs(argo_fake: FakeArgo, applied: dict
     (name,) = [n for _, n in argo_fake.workflows]
     lines = done.stdout.splitlines()
     assert lines[0] == f"submitted argo/{name}"
-    assert f"{name}  Pending  0/2" in lines  # the build pod, then provenance
+    # the build pod, then provenance; how long it has waited (tests/cli/test_cli_habits.py)
+    assert any(re.fullmatch(rf"{name}  Pending for \d+s  0/2", line) for line in lines)
     assert "  build                Running" in lines
     assert "  tag-check            Succeeded" in lines  # each container of the build pod
     assert f"{name}  Succeeded  2/2" in lines
@@ -1063,7 +1065,7 @@ def test_render_takes_every_file_repeated_or_positional(tmp_path: Path) -> None:
         ["workflowtemplate.argoproj.io/my-python-app", "workflowtemplate.argoproj.io/other"],
     )
     # Each config's objects: its executor account, token, Role, binding, then its template.
-    assert "serviceaccount.v1/other-executor" in names.stdout
+    assert "serviceaccount/other-executor" in names.stdout
     stream = invoke("render", str(EXAMPLE), other)
     kinds = [(d["kind"], d["metadata"]["name"]) for d in yaml.safe_load_all(stream.stdout)]
     assert [k for k in kinds if k[0] == "WorkflowTemplate"] == [
@@ -1155,7 +1157,7 @@ def test_submit_without_tag_needs_a_template_that_derives_it(
     assert invoke("apply", "-f", from_git, env=applied).exit_code == 0
     done = invoke("submit", "my-python-app", "-o", "name", env=applied)
     assert done.exit_code == 0, done.output
-    assert done.stdout.strip().startswith("my-python-app-")
+    assert done.stdout.strip().startswith("workflow.argoproj.io/my-python-app-")
 
 
 def test_control_characters_from_logs_and_errors_are_escaped(

@@ -72,11 +72,13 @@ def shown(book: nbformat.NotebookNode, mime: str = "text/plain") -> str:
     return "\n".join(parts)
 
 
-def test_the_three_notebooks_exist() -> None:
+def test_the_notebooks_exist() -> None:
     assert [p.name for p in NOTEBOOKS] == [
         "01-quickstart.ipynb",
         "02-platform-library.ipynb",
         "03-tags.ipynb",
+        "04-tag-to-production.ipynb",  # run by tests/docs/test_notebooks_release.py
+        "05-fleet-patched.ipynb",
     ]
 
 

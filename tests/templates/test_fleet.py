@@ -293,7 +293,7 @@ def test_render_submit_and_status_against_the_local_argo_api(
     }
     submitted = CliRunner().invoke(cli, ["fleet", "submit", str(d), "-o", "name"], env=env)
     assert submitted.exit_code == 0, submitted.output
-    run_name = submitted.output.strip()
+    run_name = submitted.output.strip().removeprefix("workflow.argoproj.io/")
     assert run_name.startswith("fleet-")
     for _ in range(50):  # each read of the fake run moves it one step on
         status = CliRunner().invoke(cli, ["fleet", "status", str(d), "-o", "json"], env=env)
