@@ -45,6 +45,7 @@ from argo_buildpacks.linting._identity import (
     check_identity,
     skip_note,
 )
+from argo_buildpacks.linting._podchecks import pod_issues
 from argo_buildpacks.linting._privileged import privileged_issues
 from argo_buildpacks.linting._restricted import restricted_issues
 from argo_buildpacks.linting._rules import check_workflow
@@ -227,6 +228,8 @@ def _lint_document(doc: object, number: int, library: Library, options: Options)
             issues.extend(check_cron(mapping(doc.get("spec"))))
         issues.extend(check_workflow(doc, library, options))
         issues.extend(_pod_security(doc, options.restricted))
+        # The pods Argo builds (workflowpod.go): podSpecPatch, executor containers.
+        issues.extend(pod_issues(doc, argo_version=options.argo_version))
     return [Finding(i.path, i.message, label, i.severity) for i in _in_document_order(doc, issues)]
 
 

@@ -356,7 +356,11 @@ def test_compose_adds_the_workflow_pieces_and_lints_clean() -> None:
     assert spec["synchronization"] == {
         "mutexes": [{"name": "argo-buildpacks-registry-example-com-acme-web"}]
     }
-    assert "podSpecPatch" in spec
+    # Argo's init and wait restricted per pod template, never workflow-wide (a resource pod
+    # has no wait container for a workflow's patch to name).
+    assert "podSpecPatch" not in spec
+    pods = [t for t in spec["templates"] if {"container", "script", "containerSet"} & set(t)]
+    assert pods and all("podSpecPatch" in t for t in pods)
 
 
 def test_compose_keeps_what_the_workflow_set() -> None:
