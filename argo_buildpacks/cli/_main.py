@@ -161,7 +161,6 @@ for _command in (
     render,
     library_command,
     lint_command,
-    pods_command,
     apply,
     submit,
     status,
@@ -169,6 +168,7 @@ for _command in (
     fleet_group,
     tags,
     schema,
+    pods_command,
 ):
     cli.add_command(_command)
 

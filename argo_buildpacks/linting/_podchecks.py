@@ -109,7 +109,8 @@ def _added_message(pod: Pod, added: str, v: tuple[int, int], controller: Control
 
 def _refused(pod: Pod, path: str, controller: Controller) -> Iterator[Issue]:
     """Argo's own containers the kubelet will not start: runAsNonRoot without a uid on an
-    image that runs as root (kubelet ``verifyRunAsNonRoot``)."""
+    image that runs as root (kubelet ``verifyRunAsNonRoot``). A warning: the controller's
+    executor image, which lint cannot see, may be argoexec-nonroot."""
     if controller.executor_user not in (0, None):
         return
     pod_sc = mapping(pod.spec.get("securityContext"))
@@ -117,16 +118,19 @@ def _refused(pod: Pod, path: str, controller: Controller) -> Iterator[Issue]:
         if c.get("image") != controller.executor_image:
             continue
         sc = mapping(c.get("securityContext"))
-        non_root = sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot"))
         uid = sc.get("runAsUser", pod_sc.get("runAsUser"))
-        if non_root is True and uid is None:
+        # Asked of Argo's container itself (a podSpecPatch, the controller's config): a pod's
+        # runAsNonRoot alone that evidently runs has a non-root executor image.
+        if sc.get("runAsNonRoot") is True and uid is None:
             yield Issue(
                 key_path(path, "podSpecPatch") if c.get("name") in ("init", "wait") else path,
-                f'the kubelet refuses to start Argo\'s "{c.get("name")}" container of template '
+                f"with the default argoexec image the kubelet refuses to start Argo's "
+                f'"{c.get("name")}" container of template '
                 f"{pod.template!r}: runAsNonRoot is true and no runAsUser is set (container or "
                 "pod), and the default argoexec image runs as root (its Dockerfile sets no USER; "
                 "only argoexec-nonroot runs as 8737). Set runAsUser with runAsNonRoot, or run "
                 "the argoexec-nonroot image",
+                "warning",
             )
 
 

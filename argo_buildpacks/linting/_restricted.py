@@ -55,10 +55,12 @@ def _unrestricted_executors(spec: Mapping[str, Any]) -> list[str]:
         if not template_kind(tmpl):
             continue
         pod = construct_pod(tmpl, spec)
-        pod_sc = mapping(pod.spec.get("securityContext"))
         for name in pod.executor_names:
-            container = pod.container(name) or {}
-            if any(_container(container, "", pod_sc, "")):
+            # What only a container's own securityContext can set; runAsNonRoot and seccomp
+            # come from the pod too, checked with the template's pod securityContext.
+            sc = mapping((pod.container(name) or {}).get("securityContext"))
+            drop = [str(c) for c in entries(mapping(sc.get("capabilities")).get("drop"))]
+            if sc.get("allowPrivilegeEscalation") is not False or "ALL" not in drop:
                 found.append(f"{text(tmpl.get('name'))}/{name}")
     return found
 

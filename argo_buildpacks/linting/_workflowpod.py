@@ -383,7 +383,8 @@ def _mirror_main_mounts(containers: list[dict[str, Any]]) -> None:
     for c in containers:
         if c.get("name") not in ("wait", "supervisor"):
             continue
-        have = {m.get("mountPath") for m in c["volumeMounts"]}
+        c["volumeMounts"] = list(entries(c.get("volumeMounts")))
+        have = {m.get("mountPath") for m in map(mapping, c["volumeMounts"])}
         for m in map(_plain, main["volumeMounts"]):
             m["mountPath"] = "/mainctrfs/" + text(m.get("mountPath")).lstrip("/")
             m.pop("readOnly", None)  # Argo sets ReadOnly false on the mirror
