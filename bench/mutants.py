@@ -681,7 +681,7 @@ MUTANTS: list[Mutant] = [
     Mutant(
         "pod-executor-patch",
         "argo_buildpacks/components/_pod.py",
-        '        fields["pod_spec_patch"] = executor_patch()',
+        '        fields["pod_spec_patch"] = executor_patch(None if non_root else builder)',
         "        pass",
         (TRUST, PIPELINE),
         "Argo's init and wait containers need the restricted context too",

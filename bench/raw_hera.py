@@ -305,7 +305,6 @@ def raw_template(cfg: BuildConfig) -> WorkflowTemplate:
         synchronization=Synchronization(mutexes=[Mutex(name=mutex)]),
         automount_service_account_token=False,
         executor=ExecutorConfig(service_account_name=f"{cfg.name}-executor"),
-        pod_spec_patch=EXECUTOR_PATCH,
     )
 
 

@@ -30,6 +30,7 @@ from argo_buildpacks.cli._apply import apply
 from argo_buildpacks.cli._common import PROG, BadInput, Failure
 from argo_buildpacks.cli._fleet import fleet_group
 from argo_buildpacks.cli._lint import lint_command
+from argo_buildpacks.cli._pods import pods_command
 from argo_buildpacks.cli._render import library_command, render, schema, tags
 from argo_buildpacks.cli._runs import logs, status, submit
 from argo_buildpacks.errors import ArgoBuildpacksError, ConfigError, LintError
@@ -167,6 +168,7 @@ for _command in (
     fleet_group,
     tags,
     schema,
+    pods_command,
 ):
     cli.add_command(_command)
 

@@ -7,10 +7,11 @@ capabilities, the runtime's default seccomp profile.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from hera.workflows import Container, ContainerNode, Env
+from hera.workflows import Container, ContainerNode, ContainerSet, Env, Script
 from hera.workflows.models import (
     Capabilities,
     ExecutorConfig,
@@ -20,6 +21,7 @@ from hera.workflows.models import (
     SecurityContext,
     VolumeMount,
 )
+from hera.workflows.models import Template as ModelTemplate
 
 from argo_buildpacks.model.config import BuildConfig, Builder, ResourceSpec
 from argo_buildpacks.model.images import ImageRef
@@ -40,6 +42,7 @@ __all__ = [
     "out_mount",
     "pod_security",
     "resources",
+    "restrict_executors",
     "template_pod",
     "template_security",
     "workspace_mount",
@@ -149,7 +152,8 @@ def template_pod(
         ),
     }
     if config is None or config.executor_security == "patch":
-        fields["pod_spec_patch"] = executor_patch()
+        # The pack modes' pods set no uid: init and wait need the builder's (`executor_patch`).
+        fields["pod_spec_patch"] = executor_patch(None if non_root else builder)
     return fields
 
 
@@ -197,18 +201,31 @@ def out_mount(paths: BuildPaths) -> VolumeMount:
     return VolumeMount(name=OUT_VOLUME, mount_path=paths.out)
 
 
-def executor_patch() -> str:
+def executor_patch(builder: Builder | None = None) -> str:
     """A ``podSpecPatch`` that gives Argo's own ``init`` and ``wait`` containers the
-    restricted container securityContext the controller does not set by default (the pod's
-    securityContext already makes them non-root with the default seccomp profile)."""
+    restricted container securityContext the controller does not set by default.
+
+    It names only ``init`` and ``wait``, so it belongs on container, script and containerSet
+    templates alone (`restrict_executors`): a resource or data pod has no ``wait`` (Argo
+    v4.1.2 ``workflow/controller/workflowpod.go`` 537-546; v3.6.19: 242), and a patch naming a
+    container the pod lacks appends one without an image, which the API server refuses.
+    Argo restricts a resource pod's own containers itself (``common.MinimalCtrSC``,
+    workflowpod.go 1289-1296). With ``builder``, init and wait run as its uid/gid: the
+    default ``argoexec`` image runs as root (its Dockerfile sets no ``USER``), so
+    ``runAsNonRoot`` without a uid, where the pod sets none (the pack modes), makes the
+    kubelet refuse to start init. Give ``builder`` only there: where the pod sets a uid, init
+    and wait keep it, as they always did.
+    """
     import json
 
-    restricted = {
+    restricted: dict[str, Any] = {
         "allowPrivilegeEscalation": False,
         "capabilities": {"drop": ["ALL"]},
         "runAsNonRoot": True,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
+    if builder is not None:
+        restricted.update(runAsUser=builder.uid, runAsGroup=builder.gid)
     return json.dumps(
         {
             "initContainers": [{"name": "init", "securityContext": restricted}],
@@ -217,6 +234,35 @@ def executor_patch() -> str:
         sort_keys=True,
         separators=(",", ":"),
     )
+
+
+def restrict_executors(templates: Iterable[Any], config: BuildConfig) -> None:
+    """Give each container, script and containerSet template among ``templates`` (Hera
+    objects) that has no ``podSpecPatch`` the `executor_patch` of ``config`` (with
+    ``executor_security: patch``); other templates get none (their pods have no ``wait``).
+    Changes them in place."""
+    if config.executor_security != "patch":
+        return
+    for template in templates:
+        if not _has_init_and_wait(template) or getattr(template, "pod_spec_patch", None):
+            continue
+        # The pod runs as the template's uid, else the workflow's (the builder's, except in
+        # the pack modes, whose pods set none).
+        own = getattr(template, "pod_security_context", None) or getattr(
+            template, "security_context", None
+        )
+        has_uid = isinstance(own, PodSecurityContext) and own.run_as_user is not None
+        uid_set = has_uid or config.mode == "daemonless"
+        template.pod_spec_patch = executor_patch(None if uid_set else config.builder)
+
+
+def _has_init_and_wait(template: Any) -> bool:
+    if isinstance(template, (Container, Script, ContainerSet)):
+        return True
+    if isinstance(template, ModelTemplate):
+        kinds = (template.container, template.script, template.container_set)
+        return any(x is not None for x in kinds)
+    return False
 
 
 def env(values: dict[str, str | None]) -> list[Env]:

@@ -45,6 +45,7 @@ from argo_buildpacks.linting._identity import (
     check_identity,
     skip_note,
 )
+from argo_buildpacks.linting._podchecks import pod_issues
 from argo_buildpacks.linting._privileged import privileged_issues
 from argo_buildpacks.linting._restricted import restricted_issues
 from argo_buildpacks.linting._rules import check_workflow
@@ -230,6 +231,8 @@ def _lint_document(doc: object, number: int, library: Library, options: Options)
         issues.extend(_pod_security(doc, options.restricted))
         # Size: ARGO_TEMPLATE per pod template and etcd per object (warnings, _size.py).
         issues.extend(size_issues(doc))
+        # The pods Argo builds (workflowpod.go): podSpecPatch, executor containers.
+        issues.extend(pod_issues(doc, argo_version=options.argo_version))
     return [Finding(i.path, i.message, label, i.severity) for i in _in_document_order(doc, issues)]
 
 

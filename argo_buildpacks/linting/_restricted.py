@@ -5,19 +5,20 @@ that a template creates, for ``lint(..., restricted=True)``.
 node; this adds what "restricted" asks beyond that: every container drops ALL capabilities
 and forbids privilege escalation, runs as non-root under a RuntimeDefault or Localhost
 seccomp profile, uses no host port, and the pod uses only the allowed volume types. Argo's
-own containers (init, wait) get a restricted securityContext only from a ``podSpecPatch`` in
-the template or the controller's ``executor.securityContext``, which lint cannot see: without
-the patch, a warning says how to configure the controller.
+own containers (init, wait) get a restricted securityContext only from a ``podSpecPatch`` or
+the controller's ``executor.securityContext``, which lint cannot see: they are checked in the
+pod Argo builds (`argo_buildpacks.linting._workflowpod`, the patches merged), and where they
+are not restricted a warning says how to configure the controller.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from argo_buildpacks.linting._base import Issue, describe, entries, key_path, mapping, text
 from argo_buildpacks.linting._templates import LEAF_TYPES
+from argo_buildpacks.linting._workflowpod import construct_pod, template_kind
 
 _VOLUME_TYPES = (
     "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
@@ -45,23 +46,23 @@ _EXECUTOR_HINT = (
 )
 
 
-def _executor_restricted(spec: Mapping[str, Any]) -> bool:
-    """Whether a podSpecPatch (of the workflow or a template) restricts Argo's init and wait
-    containers."""
-    try:
-        patch = json.loads(text(spec.get("podSpecPatch")) or "{}")
-    except ValueError:
-        return False
-    if not isinstance(patch, dict):
-        return False
-    found = {}
-    for key in ("initContainers", "containers"):
-        for c in map(mapping, entries(patch.get(key))):
-            sc = mapping(c.get("securityContext"))
-            found[c.get("name")] = sc.get("allowPrivilegeEscalation") is False and "ALL" in entries(
-                mapping(sc.get("capabilities")).get("drop")
-            )
-    return bool(found.get("init")) and bool(found.get("wait"))
+def _unrestricted_executors(spec: Mapping[str, Any]) -> list[str]:
+    """Argo's own containers (init, wait, and the argoexec main of a resource or data pod)
+    that "restricted" would refuse in the pods the controller builds from ``spec``
+    (`argo_buildpacks.linting._workflowpod`: the podSpecPatch merged as Argo merges it)."""
+    found = []
+    for tmpl in map(mapping, entries(spec.get("templates"))):
+        if not template_kind(tmpl):
+            continue
+        pod = construct_pod(tmpl, spec)
+        for name in pod.executor_names:
+            # What only a container's own securityContext can set; runAsNonRoot and seccomp
+            # come from the pod too, checked with the template's pod securityContext.
+            sc = mapping((pod.container(name) or {}).get("securityContext"))
+            drop = [str(c) for c in entries(mapping(sc.get("capabilities")).get("drop"))]
+            if sc.get("allowPrivilegeEscalation") is not False or "ALL" not in drop:
+                found.append(f"{text(tmpl.get('name'))}/{name}")
+    return found
 
 
 def restricted_issues(spec: Mapping[str, Any], spec_path: str) -> Iterator[Issue]:
@@ -71,9 +72,14 @@ def restricted_issues(spec: Mapping[str, Any], spec_path: str) -> Iterator[Issue
         for t in map(mapping, entries(spec.get("templates")))
         if any(t.get(k) is not None for k in _POD_TEMPLATE_TYPES)
     ]
-    # The workflow's patch covers every pod; otherwise each pod template needs its own.
-    if pods and not _executor_restricted(spec) and not all(map(_executor_restricted, pods)):
-        yield Issue(key_path(spec_path, "podSpecPatch"), _EXECUTOR_HINT, "warning")
+    unrestricted = _unrestricted_executors(spec) if pods else []
+    if unrestricted:
+        yield Issue(
+            key_path(spec_path, "podSpecPatch"),
+            f"{_EXECUTOR_HINT} (not restricted in the pods Argo builds: "
+            f"{', '.join(unrestricted[:6])}{' and more' if len(unrestricted) > 6 else ''})",
+            "warning",
+        )
     yield from _volumes(spec.get("volumes"), key_path(spec_path, "volumes"))
     pod_default = mapping(spec.get("securityContext"))
     for i, tmpl in enumerate(map(mapping, entries(spec.get("templates")))):

@@ -99,6 +99,9 @@ def assemble(
     check_choice("kind", kind, KINDS)
     cls = WorkflowTemplate if kind == "WorkflowTemplate" else ClusterWorkflowTemplate
     security = _pod.pod_security(config.builder, non_root=config.mode == "daemonless")
+    # Per pod template, never workflow-wide: a workflow's podSpecPatch reaches every pod,
+    # and the resource pods (rebuild, fleet steps) have no wait container to patch.
+    _pod.restrict_executors(templates, config)
     return cls(
         name=config.name,
         namespace=config.namespace if kind == "WorkflowTemplate" else None,
@@ -127,7 +130,6 @@ def assemble(
         # gets its own account's token through the executor config.
         automount_service_account_token=False,
         executor=ExecutorConfig(service_account_name=_pod.executor_account(config)),
-        pod_spec_patch=_pod.executor_patch() if config.executor_security == "patch" else None,
     )
 
 

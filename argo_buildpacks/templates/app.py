@@ -178,6 +178,14 @@ def _check_fits(config: BuildConfig, library: ClusterWorkflowTemplate) -> None:
         )
     if config.mode != "daemonless":
         raise ConfigError(f"{app}: the library is daemonless; mode {config.mode!r} is not")
+    if config.executor_security != "patch":
+        # The patch lives on the library's pod templates (never workflow-wide: the resource
+        # pods have no wait container), so the app cannot drop it.
+        raise ConfigError(
+            f"{app}: executor_security {config.executor_security!r}, but the library's "
+            "templates carry the podSpecPatch that restricts Argo's init and wait containers "
+            "(executor_security 'patch'); use workflow_template for 'controller'"
+        )
     settings = json.loads(raw)
     mine = {
         "images": config.images.model_dump(mode="json"),

@@ -34,8 +34,8 @@ from argo_buildpacks.components._pod import (
     build_paths,
     container_security,
     executor_account,
-    executor_patch,
     pod_security,
+    restrict_executors,
     workspace_mount,
 )
 from argo_buildpacks.errors import ConfigError
@@ -171,8 +171,9 @@ def compose(
         )
     if getattr(workflow, "service_account_name", None) is None and config.service_account:
         workflow.service_account_name = config.service_account  # type: ignore[attr-defined]
-    if config.executor_security == "patch" and getattr(workflow, "pod_spec_patch", None) is None:
-        workflow.pod_spec_patch = executor_patch()  # type: ignore[attr-defined]
+    # Per pod template: a workflow-wide podSpecPatch would reach the resource pods too,
+    # which have no wait container (a patch naming one adds an image-less container).
+    restrict_executors(current, config)
     if parameters:
         _add_parameters(workflow, workflow_parameters(config))
     _add_production_defaults(workflow, config)

@@ -262,6 +262,9 @@ def fleet(
             },
             "volumes": [{"name": "tmp", "emptyDir": {}}],
             "automountServiceAccountToken": False,
+            # Only here: the per-app steps are resource pods, which have no wait container
+            # for a workflow-wide patch to name (Argo restricts their own containers).
+            "podSpecPatch": executor_patch(),
             "outputs": {
                 "parameters": [
                     {
@@ -308,7 +311,6 @@ def fleet(
                 "fsGroup": _UID,
                 "seccompProfile": {"type": "RuntimeDefault"},
             },
-            "podSpecPatch": executor_patch(),
             "activeDeadlineSeconds": 6 * 3600,
             "podGC": {"strategy": "OnPodSuccess"},
             "ttlStrategy": {"secondsAfterSuccess": 7 * 86400, "secondsAfterFailure": 7 * 86400},

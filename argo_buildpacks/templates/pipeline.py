@@ -17,6 +17,7 @@ from hera.workflows.models import WorkflowTemplateRef
 
 from argo_buildpacks._kits.contract import ALLOW_PULL_REQUESTS_ANNOTATION, LABEL_PREFIX
 from argo_buildpacks._kits.git import run_revision
+from argo_buildpacks.components._pod import restrict_executors
 from argo_buildpacks.components.deploy import add_deploy
 from argo_buildpacks.components.pack_build import pack_build
 from argo_buildpacks.components.sign import add_sign
@@ -79,7 +80,9 @@ def workflow_template(
     claims = [workspace_claim(config)] if config.layout == "steps" else None
     assembled = assemble(config, templates, kind=kind, volume_claims=claims)
     # Sign before the deploy: an admission policy that requires the signature admits it.
-    return add_deploy(add_sign(assembled, config), config)
+    template = add_deploy(add_sign(assembled, config), config)
+    restrict_executors(template.templates or [], config)  # the sign and deploy pods too
+    return template
 
 
 def _with_overrides(config: BuildConfig, *, layout: str | None, mode: str | None) -> BuildConfig:

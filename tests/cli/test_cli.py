@@ -43,6 +43,7 @@ COMMANDS = (
     "fleet",
     "tags",
     "schema",
+    "pods",
 )
 _SCRIPT = shutil.which("argo-buildpacks", path=str(Path(sys.executable).parent))
 #: The installed console script (falls back to the module when not installed).

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from argo_buildpacks import BuildConfig, ConfigError, to_manifest, workflow_for, workflow_template
+from argo_buildpacks.linting._podchecks import template_pods
 from argo_buildpacks.linting._privileged import privileged_issues
 from argo_buildpacks.templates.app import app_template
 from argo_buildpacks.templates.library import (
@@ -126,17 +127,27 @@ def test_no_service_account_token_and_a_restricted_executor(
     # The app's own executor account, never "default" (which every pod of the namespace
     # may automount): the Role that may write WorkflowTaskResults is bound to it alone.
     assert spec["executor"] == {"serviceAccountName": f"{manifest['metadata']['name']}-executor"}
-    patch = json.loads(spec["podSpecPatch"])
-    restricted = {
-        "allowPrivilegeEscalation": False,
-        "capabilities": {"drop": ["ALL"]},
-        "runAsNonRoot": True,
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
-    assert patch == {
-        "initContainers": [{"name": "init", "securityContext": restricted}],
-        "containers": [{"name": "wait", "securityContext": restricted}],
-    }
+    # Argo's own containers are restricted in every pod Argo builds from the set (each pod
+    # template's patch merged as Argo merges it: workflowpod.go), and no patch names a
+    # container its pod lacks (which would add one without an image).
+    assert "podSpecPatch" not in spec  # workflow-wide it would reach the resource pods too
+    pods = [
+        (path, pod)
+        for m in manifest_set
+        if m.get("kind") in ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate")
+        for path, pod in template_pods(m)
+    ]
+    assert pods, label
+    for path, pod in pods:
+        assert pod.added == [], (label, path)
+        pod_sc = pod.spec.get("securityContext") or {}
+        for name in pod.executor_names:
+            sc = (pod.container(name) or {}).get("securityContext") or {}
+            assert sc.get("allowPrivilegeEscalation") is False, (label, path, name)
+            assert sc.get("capabilities", {}).get("drop") == ["ALL"], (label, path, name)
+            assert sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot")) is True, (label, path)
+            seccomp = sc.get("seccompProfile") or pod_sc.get("seccompProfile")
+            assert seccomp == {"type": "RuntimeDefault"}, (label, path, name)
     # The whole set passes the apply gate: nothing privileged, no host path, no root.
     for m in manifest_set:
         assert privileged_issues(m) == [], label
@@ -253,19 +264,17 @@ def test_lint_points_at_the_controller_when_the_executor_is_left_to_it() -> None
     (finding,) = lint(left, restricted=True)
     assert (finding.path, finding.severity) == ("spec.podSpecPatch", "warning")
     assert "workflow-controller-configmap sets executor.securityContext" in finding.message
-    # A patch that restricts only one of the two is not enough (the templates' own patches,
-    # which make each template self-contained, removed as well).
+    # A patch that restricts only one of the two is not enough: each pod template's patch
+    # cut down to its wait container leaves init unrestricted in the pods Argo builds.
     half = json.loads(json.dumps(patched))
-    patch = json.loads(patched["spec"]["podSpecPatch"])
-    half["spec"]["podSpecPatch"] = json.dumps({"containers": patch["containers"]})
     for t in half["spec"]["templates"]:
-        t.pop("podSpecPatch", None)
-    assert [f.path for f in lint(half, restricted=True)] == ["spec.podSpecPatch"]
-    # The templates' own patches are enough where the workflow has none.
-    own = json.loads(json.dumps(patched))
-    del own["spec"]["podSpecPatch"]
-    assert all("podSpecPatch" in t for t in own["spec"]["templates"] if "containerSet" in t)
-    assert lint(own, restricted=True) == []
+        if "podSpecPatch" in t:
+            t["podSpecPatch"] = json.dumps(
+                {"containers": json.loads(t["podSpecPatch"])["containers"]}
+            )
+    (finding,) = lint(half, restricted=True)
+    assert finding.path == "spec.podSpecPatch"
+    assert "build/init" in finding.message
 
 
 def test_tag_check_has_a_cpu_limit_and_the_git_image_has_the_submodule_fix() -> None:

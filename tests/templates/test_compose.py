@@ -14,6 +14,7 @@ from hera.workflows import Container, Steps, Workflow
 
 from argo_buildpacks import BuildConfig, lint, to_manifest, workflow_template
 from argo_buildpacks.components import buildpacks_build, git_clone, pack_build, tag_check
+from argo_buildpacks.components._pod import executor_patch
 from argo_buildpacks.components.buildpacks_build import PHASES
 from argo_buildpacks.components.deploy import DEPLOY_UID
 from argo_buildpacks.errors import ConfigError
@@ -359,7 +360,11 @@ def test_compose_adds_the_workflow_pieces_and_lints_clean() -> None:
     assert spec["synchronization"] == {
         "mutexes": [{"name": "argo-buildpacks-registry-example-com-acme-web"}]
     }
-    assert "podSpecPatch" in spec
+    # Argo's init and wait restricted per pod template, never workflow-wide (a resource pod
+    # has no wait container for a workflow's patch to name).
+    assert "podSpecPatch" not in spec
+    pods = [t for t in spec["templates"] if {"container", "script", "containerSet"} & set(t)]
+    assert pods and all("podSpecPatch" in t for t in pods)
 
 
 def test_compose_keeps_what_the_workflow_set() -> None:
@@ -463,7 +468,9 @@ def test_every_generated_pod_template_refuses_a_token_itself(layout: str) -> Non
         # The provenance pod runs no builder code: the deploy steps' non-root uid.
         group = DEPLOY_UID if t["name"] == "provenance" else 1000
         assert t["securityContext"]["fsGroup"] == group, t["name"]
-        assert t["podSpecPatch"] == spec["podSpecPatch"], t["name"]
+        # Each pod template restricts Argo's init and wait itself (none workflow-wide).
+        assert t["podSpecPatch"] == executor_patch(), t["name"]
+    assert "podSpecPatch" not in spec
 
 
 def test_library_templates_refuse_a_token_and_leave_the_executor_to_the_app() -> None:

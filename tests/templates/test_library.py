@@ -519,7 +519,7 @@ SETTINGS: dict[str, tuple[dict[str, Any], str]] = {
     "images": ({"images": {"shell": "mirror.example.com/busybox:1.37.0"}}, "REFUSED:images"),
     "overridable": ({"overridable": ["image"]}, "{{workflow.parameters.image}}"),
     "executor_service_account": ({"executor_service_account": "exec-sa"}, "exec-sa"),
-    "executor_security": ({"executor_security": "controller"}, "ABSENT:podSpecPatch"),
+    "executor_security": ({"executor_security": "controller"}, "REFUSED:executor_security"),
     "trigger": ({"trigger": {"provider": "github", "webhook_secret": "hook"}}, "REFUSED:trigger"),
     "schedule": ({"schedule": "0 3 * * 1", "tag": {"from_git": True}}, "REFUSED:schedule"),
     "rebase": ({"rebase": {"schedule": "0 4 * * *"}}, "REFUSED:rebase"),
