@@ -43,7 +43,7 @@ from argo_buildpacks.model.pods import (
     Toleration,
     Workspace,
 )
-from argo_buildpacks.model.rebase import RebaseConfig
+from argo_buildpacks.model.rebase import Rebase
 from argo_buildpacks.model.release import Deploy, Schedule, Sign, Trigger
 from argo_buildpacks.model.source import GitCredentials, GitSource
 
@@ -174,7 +174,7 @@ class BuildConfig(Model):
     deploy: Deploy = None
     # Keeping images patched (argo_buildpacks.model.rebase): rebase onto the current run
     # image on a schedule, rebuild when the builder changed.
-    rebase: RebaseConfig | None = None
+    rebase: Rebase = None
     # Keeping images provable (argo_buildpacks.model.release): the buildpacks' SBOMs kept
     # with each run, the pushed digest signed and the SBOM attested with cosign.
     sbom: bool = Field(
