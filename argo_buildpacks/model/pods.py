@@ -4,7 +4,8 @@ are kept, tolerations and the pinned helper images."""
 from __future__ import annotations
 
 import re
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -40,7 +41,13 @@ class ResourceSpec(Model):
 
 
 class Resources(Model):
-    """Resources per container. The build is what needs memory; the rest is small."""
+    """Resources per container. The build is what needs memory; the rest is small.
+
+    What a config gives is merged over the defaults per phase, per ``requests``/``limits``
+    and per resource name: ``{build: {requests: {cpu: "2"}}}`` changes the build's CPU
+    request and keeps its memory request and limit. ``null`` removes a default
+    (``{build: {limits: {memory: null}}}``: no memory limit).
+    """
 
     build: ResourceSpec = ResourceSpec(
         requests={"cpu": "1", "memory": "2Gi"}, limits={"memory": "4Gi"}
@@ -51,6 +58,31 @@ class Resources(Model):
     tag_check: ResourceSpec = ResourceSpec(
         requests={"cpu": "10m", "memory": "16Mi"}, limits={"cpu": "200m", "memory": "64Mi"}
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _over_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        merged = dict(data)
+        for phase, given in data.items():
+            field = cls.model_fields.get(phase)
+            if field is None or not isinstance(field.default, ResourceSpec):
+                continue  # an unknown key: the model names it
+            if isinstance(given, ResourceSpec):
+                given = given.model_dump(exclude_unset=True)
+            if not isinstance(given, Mapping):
+                continue  # not a mapping: the model says what it expects
+            spec: dict[str, Any] = dict(given)
+            for part in ("requests", "limits"):
+                own = given.get(part)
+                if isinstance(own, Mapping):
+                    values = {**getattr(field.default, part), **own}
+                    spec[part] = {k: v for k, v in values.items() if v is not None}
+                elif part not in given:
+                    spec[part] = dict(getattr(field.default, part))
+            merged[phase] = spec
+        return merged
 
 
 class Retries(Model):
