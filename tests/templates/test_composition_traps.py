@@ -41,7 +41,9 @@ def test_as_node_of_the_build_container_set_names_it_and_what_to_use() -> None:
     assert "analyze, detect" in message
     assert "as_nodes(template, dependencies=[...])" in message
     # The volumes the caller's containerSet must then declare are named.
-    assert all(str(v.name) in message for v in build.volumes or [])
+    volumes = build.volumes if isinstance(build.volumes, list) else []
+    assert volumes
+    assert all(str(getattr(v, "name", "")) in message for v in volumes)
 
 
 @pytest.mark.parametrize(
