@@ -93,7 +93,9 @@ def render(
     Every object a config implies is written as one stream that 'kubectl apply -f -'
     accepts: ServiceAccounts (always the app's executor account and its token Secret),
     Roles and RoleBindings, the WorkflowTemplate, and with trigger, schedule, deploy or
-    rebase the EventSource, Sensor, CronWorkflows and rebase template.
+    rebase the EventSource, Sensor, CronWorkflows and rebase template. With --library the
+    stream is the same, with the app's thin template (calling the library) in place of the
+    full one.
 
     \b
     Examples:
@@ -118,16 +120,11 @@ def render(
         for config in configs:
             made += release_manifests(config, **template_options)
     else:
-        from argo_buildpacks.templates.app import app_template
+        from argo_buildpacks.templates.app import app_manifests
 
         if template_options["mode"] or template_options["allow_privileged"]:
             raise ConfigError(
                 "--library: library mode is daemonless; drop --mode/--allow-privileged"
-            )
-        if any(c.trigger or c.schedule or c.deploy for c in configs):
-            raise ConfigError(
-                "--library renders the build only; trigger, schedule and deploy need the "
-                "full template: drop --library"
             )
         if library_file is None:
             raise ConfigError(
@@ -136,15 +133,13 @@ def render(
                 f"clusterworkflowtemplate {library} -o yaml'); the app is checked against it"
             )
         lib = _installed_library(library_file, library)
-        from argo_buildpacks.templates.rbac import rbac_objects
-
         for config in configs:
-            # The app's workflow names its executor account: render it (and its token).
-            made += rbac_objects(config)
             layout = template_options["layout"]
             if layout:
                 config = config.model_copy(update={"layout": layout})
-            made.append(app_template(config, lib, kind=template_options["kind"]))
+            # The same objects as without --library (RBAC with the executor account and its
+            # token, trigger, schedule, deploy, rebase), around the thin template.
+            made += app_manifests(config, lib, kind=template_options["kind"])
     write(format_manifests(made, output), output_file)
     if output_file not in (None, "-"):
         click.echo(f"wrote {output_file}: {_summary(made)}", err=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -13,12 +14,59 @@ from argo_buildpacks._kits import names
 from argo_buildpacks.model._base import Model
 from argo_buildpacks.model.images import ImageRef
 
-__all__ = ["TTL", "Images", "ResourceSpec", "Resources", "Retries", "Toleration", "Workspace"]
+__all__ = [
+    "QUANTITY_PATTERN",
+    "TTL",
+    "Images",
+    "ResourceSpec",
+    "Resources",
+    "Retries",
+    "Toleration",
+    "Workspace",
+    "quantity_value",
+]
 
-# ASCII digits only: Python's \d also matches the digits of other scripts.
-_QUANTITY = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i?|[mun]|k)?")
+#: A Kubernetes quantity (resource.Quantity's grammar), read alike by Python's ``re`` and Go's
+#: RE2, and free of backslashes and colons: library mode puts it into an Argo expression.
+#: ASCII digits only: Python's \d also matches the digits of other scripts.
+QUANTITY_PATTERN = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i?|[mun]|k)?"
+_QUANTITY = re.compile(QUANTITY_PATTERN)
+_SUFFIX = {
+    "": 1,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "P": 10**15,
+    "E": 10**18,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "Pi": 2**50,
+    "Ei": 2**60,
+}
 _RESOURCE_NAME = re.compile(r"[a-z0-9A-Z./-]+", re.ASCII)
 _SIZE = re.compile(r"[1-9][0-9]*(\.[0-9]+)?([KMGTPE]i?|k)?")
+
+
+def quantity_value(quantity: str) -> Decimal:
+    """The number a Kubernetes quantity stands for (``"512Mi"`` -> 536870912,
+    ``"500m"`` -> 0.5), to compare two of them.
+
+    Raises:
+        ValueError: ``quantity`` is not a quantity.
+    """
+    if not _QUANTITY.fullmatch(quantity):
+        raise ValueError(f"{quantity!r} is not a Kubernetes quantity (e.g. 500m, 2, 512Mi, 4Gi)")
+    number = re.match(r"[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)", quantity)
+    assert number is not None  # the full match above has one
+    value = Decimal(number.group(0))
+    suffix = quantity[number.end() :]
+    if suffix[:1] in ("e", "E"):
+        return value * (Decimal(10) ** int(suffix[1:]))
+    small = {"m": Decimal("1e-3"), "u": Decimal("1e-6"), "n": Decimal("1e-9")}
+    return value * (small[suffix] if suffix in small else _SUFFIX[suffix])
 
 
 class ResourceSpec(Model):
