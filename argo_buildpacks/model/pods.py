@@ -59,10 +59,8 @@ def quantity_value(quantity: str) -> Decimal:
     """
     if not _QUANTITY.fullmatch(quantity):
         raise ValueError(f"{quantity!r} is not a Kubernetes quantity (e.g. 500m, 2, 512Mi, 4Gi)")
-    number = re.match(r"[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)", quantity)
-    assert number is not None  # the full match above has one
-    value = Decimal(number.group(0))
-    suffix = quantity[number.end() :]
+    suffix = re.sub(r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)", "", quantity)
+    value = Decimal(quantity[: len(quantity) - len(suffix)])
     if suffix[:1] in ("e", "E"):
         return value * (Decimal(10) ** int(suffix[1:]))
     small = {"m": Decimal("1e-3"), "u": Decimal("1e-6"), "n": Decimal("1e-9")}

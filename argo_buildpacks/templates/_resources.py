@@ -183,8 +183,9 @@ def check_app_resources(
                     )
                 if quantity_value(value) > quantity_value(tops[key]):
                     raise ConfigError(
-                        f"app {app!r}: {setting} = {value!r} is above the maximum library {library!r} "
-                        f"sets for the {phase} phase, {tops[key]!r}; ask at most that, or "
+                        f"app {app!r}: {setting} = {value!r} is above the maximum library "
+                        f"{library!r} sets for the {phase} phase, {tops[key]!r}; ask at most "
+                        "that, or "
                         "have the platform raise max_resources"
                     )
             for key, value in theirs.items():

@@ -27,7 +27,6 @@ from argo_buildpacks.model.config import BuildConfig
 from argo_buildpacks.model.images import ImageRef
 from argo_buildpacks.templates._resources import app_resource_values, check_app_resources
 from argo_buildpacks.templates._workflow import Kind, assemble, workspace_claim
-from argo_buildpacks.templates.rbac import release_manifests
 from argo_buildpacks.templates.library import (
     BUILDER_ANNOTATION,
     GIT_SECRET,
@@ -38,6 +37,7 @@ from argo_buildpacks.templates.library import (
     STEP_TEMPLATES,
     builder_key,
 )
+from argo_buildpacks.templates.rbac import release_manifests
 
 __all__ = ["app_manifests", "app_template"]
 
