@@ -286,7 +286,7 @@ def test_every_factory_honours_images_resources_retries_and_log_level() -> None:
     clone_env = {e.name: e.value for e in clone.env}
     assert (clone_env["RETRIES"], clone_env["LOG_LEVEL"]) == ("5", "debug")
     for node in build.containers:
-        assert quantities(node.resources.requests) == {"memory": "8Gi"}
+        assert quantities(node.resources.requests) == {"cpu": "1", "memory": "8Gi"}
         assert ("LOG_LEVEL", "debug") in [(e.name, e.value) for e in node.env]
     # Argo's containerSet retries are attempts: 4 retries are 5 attempts.
     assert build.container_set_retry_strategy.retries.root == 5
