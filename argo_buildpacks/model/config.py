@@ -281,7 +281,10 @@ class BuildConfig(Model):
 
     def to_yaml(self) -> str:
         """This config as YAML, in the config file's format."""
-        return yaml.safe_dump(self.model_dump(mode="json", exclude_defaults=True), sort_keys=False)
+        data = self.model_dump(mode="json", exclude_defaults=True)
+        if "resources" in data:  # whole: an empty part left out would read back as the default
+            data["resources"] = self.resources.model_dump(mode="json")
+        return yaml.safe_dump(data, sort_keys=False)
 
     @classmethod
     def json_schema(cls) -> dict[str, Any]:

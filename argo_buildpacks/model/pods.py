@@ -92,7 +92,8 @@ class Resources(Model):
     What a config gives is merged over the defaults per phase, per ``requests``/``limits``
     and per resource name: ``{build: {requests: {cpu: "2"}}}`` changes the build's CPU
     request and keeps its memory request and limit. ``null`` removes a default
-    (``{build: {limits: {memory: null}}}``: no memory limit).
+    (``{build: {limits: {memory: null}}}``: no memory limit), and an empty mapping removes
+    them all (``{build: {limits: {}}}``: no limits).
     """
 
     build: ResourceSpec = ResourceSpec(
@@ -122,7 +123,9 @@ class Resources(Model):
             spec: dict[str, Any] = dict(given)
             for part in ("requests", "limits"):
                 own = given.get(part)
-                if isinstance(own, Mapping):
+                if isinstance(own, Mapping) and not own:
+                    spec[part] = {}  # said empty: none (what a dump of removed keys reads)
+                elif isinstance(own, Mapping):
                     values = {**getattr(field.default, part), **own}
                     spec[part] = {k: v for k, v in values.items() if v is not None}
                 elif part not in given:

@@ -184,6 +184,15 @@ def test_python_objects_merge_alike_and_a_dump_round_trips() -> None:
     assert Resources.model_validate(resources.model_dump()) == resources
 
 
+def test_an_empty_mapping_removes_every_default_and_the_config_file_round_trips() -> None:
+    config = cfg(resources={"build": {"limits": {"memory": None}}, "clone": {"requests": {}}})
+    assert config.resources.build.limits == {}
+    assert config.resources.clone.requests == {}
+    assert config.resources.clone.limits == {"memory": "512Mi"}
+    again = BuildConfig.from_yaml(config.to_yaml())
+    assert again.resources == config.resources
+
+
 def test_a_bad_quantity_is_still_named() -> None:
     with pytest.raises(ConfigError, match=r"resources\.build\.requests: cpu: 'lots'"):
         cfg(resources={"build": {"requests": {"cpu": "lots"}}})
