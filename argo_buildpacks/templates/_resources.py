@@ -28,10 +28,13 @@ from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.pods import QUANTITY_PATTERN, Resources, quantity_value
 
 __all__ = [
+    "PHASES",
     "PHASE_OF_CONTAINER",
     "QUANTITY_INPUT",
+    "Maxima",
     "app_resource_values",
     "check_app_resources",
+    "input_name",
     "library_maxima",
     "quantity_input",
     "resource_inputs",

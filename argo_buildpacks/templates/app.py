@@ -3,9 +3,11 @@
 The app's ``WorkflowTemplate`` calls the library's templates by ``templateRef`` and passes
 the app's values as inputs. Before anything is rendered, the app is checked against the
 library's settings annotation (what `argo_buildpacks.templates.library.library_template`
-fixed when it was installed): another builder, images, resources, retries, Secrets, a
-registry or git host the library does not serve, or a looser revision policy is refused with
-the setting named, never silently run with the library's instead.
+fixed when it was installed): another builder, images, retries, resources above its maxima,
+Secrets, a registry or git host the library does not serve, or a looser revision policy is
+refused with the setting named, never silently run with the library's instead.
+`app_manifests` renders every object the app needs (RBAC, triggers, schedules, the rebase)
+around the thin template.
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ def app_template(
 
     Raises:
         ConfigError: the app cannot run on this library, naming the setting: another
-            builder (image, uid/gid, platform API), images, resources, retries or log level;
+            builder (image, uid/gid, platform API), images, retries or log level; resources
+            above the library's maxima (naming app, phase, value and maximum);
             a privileged mode; Secrets other than the library's; an image or git host the
             library does not serve; a looser revision policy; a build env value with a line
             break; ``trigger``, ``schedule`` or ``rebase`` (objects beside the template:

@@ -19,7 +19,9 @@ so nothing that grants access is an input. Fixed when the library is installed:
 - the revision policy (commit SHAs a branch or tag reaches, pull-request refs refused, unless
   the library allows them);
 - the builder (its uid/gid are the pods' ``runAsUser``/``runAsGroup``), the helper images,
-  resources, retries and the log level.
+  retries and the log level; resources up to its maxima (an app's own values, checked
+  against them when the app is rendered, reach the pods as whole quantities only:
+  `argo_buildpacks.templates._resources`).
 
 Every other per-app setting either reaches the app's template (the values the library's
 templates take as inputs; namespace, service account, scheduling, deadline, pod GC, TTL,
