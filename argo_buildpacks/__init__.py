@@ -41,6 +41,7 @@ _EXPORTS: dict[str, str] = {
     "TagPolicy": "model.config",
     # components (import Hera)
     "as_node": "components",
+    "as_nodes": "components",
     "buildpacks_build": "components",
     "git_clone": "components",
     "pack_build": "components",
@@ -86,6 +87,7 @@ if TYPE_CHECKING:  # the same names as _EXPORTS, for type checkers (tests/test_p
     from argo_buildpacks._kits.yaml_emit import to_manifest as to_manifest
     from argo_buildpacks.client import ArgoClient as ArgoClient
     from argo_buildpacks.components import as_node as as_node
+    from argo_buildpacks.components import as_nodes as as_nodes
     from argo_buildpacks.components import buildpacks_build as buildpacks_build
     from argo_buildpacks.components import git_clone as git_clone
     from argo_buildpacks.components import pack_build as pack_build

@@ -92,7 +92,9 @@ def render(
     Every object a config implies is written as one stream that 'kubectl apply -f -'
     accepts: ServiceAccounts (always the app's executor account and its token Secret),
     Roles and RoleBindings, the WorkflowTemplate, and with trigger, schedule, deploy or
-    rebase the EventSource, Sensor, CronWorkflows and rebase template.
+    rebase the EventSource, Sensor, CronWorkflows and rebase template. With --library the
+    stream is the same, with the app's thin template (calling the library) in place of the
+    full one.
 
     \b
     Examples:
@@ -117,16 +119,11 @@ def render(
         for config in configs:
             made += release_manifests(config, **template_options)
     else:
-        from argo_buildpacks.templates.app import app_template
+        from argo_buildpacks.templates.app import app_manifests
 
         if template_options["mode"] or template_options["allow_privileged"]:
             raise ConfigError(
                 "--library: library mode is daemonless; drop --mode/--allow-privileged"
-            )
-        if any(c.trigger or c.schedule or c.deploy for c in configs):
-            raise ConfigError(
-                "--library renders the build only; trigger, schedule and deploy need the "
-                "full template: drop --library"
             )
         if library_file is None:
             raise ConfigError(
@@ -135,15 +132,13 @@ def render(
                 f"clusterworkflowtemplate {library} -o yaml'); the app is checked against it"
             )
         lib = _installed_library(library_file, library)
-        from argo_buildpacks.templates.rbac import rbac_objects
-
         for config in configs:
-            # The app's workflow names its executor account: render it (and its token).
-            made += rbac_objects(config)
             layout = template_options["layout"]
             if layout:
                 config = config.model_copy(update={"layout": layout})
-            made.append(app_template(config, lib, kind=template_options["kind"]))
+            # The same objects as without --library (RBAC with the executor account and its
+            # token, trigger, schedule, deploy, rebase), around the thin template.
+            made += app_manifests(config, lib, kind=template_options["kind"])
     write(format_manifests(made, output), output_file)
     _wrote(output_file, made)
 
@@ -213,6 +208,40 @@ def _installed_library(path: str, name: str) -> Any:
     metavar="HOST",
     help="A git host that receives the namespace's git credentials; repeat for more.",
 )
+@click.option(
+    "--resource",
+    "resource_values",
+    multiple=True,
+    metavar="PHASE.PART.NAME=QTY",
+    help="The library's resources, per key over the defaults (e.g. "
+    "build.requests.memory=3Gi; PHASE build, clone or tag_check; PART requests or limits); "
+    "repeat for more.",
+)
+@click.option(
+    "--max-resource",
+    "max_resource_values",
+    multiple=True,
+    metavar="PHASE.PART.NAME=QTY",
+    help="The most an app may ask (e.g. build.limits.memory=16Gi); what is not given is "
+    "capped at the library's own value. Repeat for more.",
+)
+@click.option(
+    "--retries",
+    "retry_values",
+    multiple=True,
+    metavar="STEP=N",
+    help="Retries of every app: clone=N (extra fetch attempts), push=N (extra build/push "
+    "attempts); repeat for both.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warn", "error"]),
+    default="info",
+    show_default=True,
+    help="The lifecycle's log level for every app.",
+)
+@click.option("--allow-any-sha", is_flag=True, help="Let runs build commits no branch reaches.")
+@click.option("--allow-pull-requests", is_flag=True, help="Let runs build pull/merge-request refs.")
 @output_option("yaml", "json", "name", default="yaml")
 @output_file_option
 def library_command(
@@ -220,6 +249,12 @@ def library_command(
     builder: str,
     registries: tuple[str, ...],
     git_hosts: tuple[str, ...],
+    resource_values: tuple[str, ...],
+    max_resource_values: tuple[str, ...],
+    retry_values: tuple[str, ...],
+    log_level: str,
+    allow_any_sha: bool,
+    allow_pull_requests: bool,
     output: str,
     output_file: str | None,
 ) -> None:
@@ -235,6 +270,8 @@ def library_command(
     Examples:
       argo-buildpacks library --registry ghcr.io/acme --git-host github.com \\
           --output-file library.yaml
+      argo-buildpacks library --registry ghcr.io/acme --max-resource build.limits.memory=16Gi \\
+          --max-resource build.requests.memory=8Gi --output-file library.yaml
       argo-buildpacks render -f app.yaml --library argo-buildpacks \\
           --library-file library.yaml
       argo-buildpacks apply -f library.yaml
@@ -248,11 +285,59 @@ def library_command(
         resolved = Builder.from_image(builder)
     except ValueError as exc:
         raise ConfigError(f"--builder: {exc}" if "builder" in str(exc) else str(exc)) from None
+    from argo_buildpacks.model.config import Resources, Retries
     from argo_buildpacks.templates.library import library_template
 
-    lib = library_template(name=name, builder=resolved, registries=registries, git_hosts=git_hosts)
+    resources = _nested("--resource", resource_values)
+    retries = _pairs("--retries", retry_values)
+    try:
+        own = Resources.model_validate(resources) if resources else None
+    except ConfigError as exc:
+        raise ConfigError(f"--resource: {exc}") from None
+    try:
+        retry = Retries.model_validate(retries) if retries else None
+    except ConfigError as exc:
+        raise ConfigError(f"--retries: {exc}") from None
+    lib = library_template(
+        name=name,
+        builder=resolved,
+        registries=registries,
+        git_hosts=git_hosts,
+        resources=own,
+        retries=retry,
+        log_level=log_level,
+        allow_any_sha=allow_any_sha,
+        allow_pull_requests=allow_pull_requests,
+        max_resources=_nested("--max-resource", max_resource_values),
+    )
     write(format_manifests([lib], output), output_file)
     _wrote(output_file, [lib])
+
+
+def _pairs(option: str, values: Sequence[str]) -> dict[str, str]:
+    """``KEY=VALUE`` options as a mapping; a value without ``=`` is named."""
+    found: dict[str, str] = {}
+    for value in values:
+        key, eq, item = value.partition("=")
+        if not eq or not key or not item:
+            raise ConfigError(f"{option} {value!r}: expected KEY=VALUE (e.g. clone=5)")
+        found[key.strip()] = item.strip()
+    return found
+
+
+def _nested(option: str, values: Sequence[str]) -> dict[str, dict[str, dict[str, str]]]:
+    """``PHASE.PART.NAME=QTY`` options as ``{phase: {part: {name: qty}}}``."""
+    found: dict[str, dict[str, dict[str, str]]] = {}
+    for key, qty in _pairs(option, values).items():
+        phase, _, rest = key.partition(".")
+        part, _, resource = rest.partition(".")
+        if not (phase and part and resource):
+            raise ConfigError(
+                f"{option} {key}={qty}: expected PHASE.PART.NAME=QTY "
+                "(e.g. build.limits.memory=16Gi)"
+            )
+        found.setdefault(phase, {}).setdefault(part, {})[resource] = qty
+    return found
 
 
 @click.command()

@@ -7,6 +7,7 @@ capabilities, the runtime's default seccomp profile.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +22,10 @@ from hera.workflows.models import (
     SecurityContext,
     VolumeMount,
 )
+from hera.workflows.models import ContainerNode as ModelContainerNode
 from hera.workflows.models import Template as ModelTemplate
 
+from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig, Builder, ResourceSpec
 from argo_buildpacks.model.images import ImageRef
 
@@ -33,6 +36,7 @@ __all__ = [
     "WORKSPACE_VOLUME",
     "BuildPaths",
     "as_node",
+    "as_nodes",
     "build_paths",
     "container_security",
     "default_executor_account",
@@ -276,13 +280,42 @@ def image(ref: ImageRef | str) -> str:
 
 
 def as_node(
-    container: Container, *, name: str | None = None, dependencies: list[str] | None = None
-) -> ContainerNode:
+    container: Any, *, name: str | None = None, dependencies: list[str] | None = None
+) -> ContainerNode | ModelContainerNode:
     """The same container as a node of an Argo ``containerSet`` (one pod, many containers).
 
-    Inputs and outputs belong to the containerSet template, so they are not copied: declare
-    the container's ``inputs``/``outputs`` there (``workflow_template`` does).
+    ``container`` is a container template (`argo_buildpacks.components.tag_check`,
+    ``git_clone``..., or a Hera ``Container`` of your own) or already a node (renamed and
+    given ``dependencies`` when those are passed). Inputs and outputs belong to the
+    containerSet template, so they are not copied: declare the container's
+    ``inputs``/``outputs`` there (``workflow_template`` does). A containerSet (such as
+    `argo_buildpacks.components.buildpacks_build`) is several containers: place it with
+    `as_nodes`.
+
+    Raises:
+        ConfigError: ``container`` is a containerSet (use `as_nodes`), or another kind of
+            template (a script, steps, a DAG...), which no containerSet can run.
     """
+    if isinstance(container, (ContainerNode, ModelContainerNode)):
+        node = copy.deepcopy(container)
+        if name:
+            node.name = name
+        if dependencies is not None:
+            node.dependencies = dependencies
+        return node
+    if isinstance(container, ContainerSet):
+        names = ", ".join(str(c.name) for c in container.containers or [])
+        raise ConfigError(
+            f"as_node: {container.name!r} is a containerSet of several containers ({names}), "
+            "not one; place them all with as_nodes(template, dependencies=[...]) and give "
+            f"your containerSet its volumes ({_volume_names(container)})"
+        )
+    if not isinstance(container, Container):
+        raise ConfigError(
+            f"as_node: {getattr(container, 'name', None)!r} is a {type(container).__name__}, "
+            "which a containerSet cannot run; pass a container template (tag_check, "
+            "git_clone, a hera Container of your own) or a ContainerNode"
+        )
     return ContainerNode(
         name=name or container.name or "main",
         image=container.image,
@@ -296,3 +329,33 @@ def as_node(
         working_dir=container.working_dir,
         dependencies=dependencies,
     )
+
+
+def as_nodes(
+    template: Any, *, dependencies: list[str] | None = None
+) -> list[ContainerNode | ModelContainerNode]:
+    """Every container of ``template`` as ``containerSet`` nodes: one for a container
+    template (`as_node`), all of them, in order and with their own dependencies, for a
+    containerSet such as `argo_buildpacks.components.buildpacks_build`. ``dependencies``
+    go to the nodes that depend on none of the others (where the template starts).
+
+    The template's volumes are not copied: give your containerSet the same ones (its
+    ``volumes``), or the nodes' mounts name nothing.
+
+    Raises:
+        ConfigError: as `as_node`.
+    """
+    if not isinstance(template, ContainerSet):
+        return [as_node(template, dependencies=dependencies)]
+    nodes = []
+    for c in template.containers or []:
+        node = as_node(c)
+        if not node.dependencies and dependencies:
+            node.dependencies = list(dependencies)
+        nodes.append(node)
+    return nodes
+
+
+def _volume_names(template: ContainerSet) -> str:
+    volumes = template.volumes if isinstance(template.volumes, list) else [template.volumes]
+    return ", ".join(str(getattr(v, "name", v)) for v in volumes if v is not None) or "none"

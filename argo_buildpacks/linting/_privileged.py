@@ -13,11 +13,14 @@ from typing import Any
 
 from argo_buildpacks._kits import yaml_io
 from argo_buildpacks.linting._base import Issue, entries, mapping
+from argo_buildpacks.templates._resources import QUANTITY_INPUT
 
 __all__ = ["privileged_issues"]
 
 # Container lists of a template, by key (Argo's Template type).
 _CONTAINER_LISTS = ("sidecars", "initContainers")
+# Stands for a per-app quantity while the patch is read (any other templated value fails).
+_QUANTITY_SENTINEL = "argo-buildpacks-per-app-quantity"
 
 
 def privileged_issues(manifest: Mapping[str, Any]) -> list[Issue]:
@@ -74,8 +77,12 @@ def _pod_level(obj: Mapping[str, Any], where: str) -> Iterator[Issue]:
 
 def _patch(patch: object, where: str) -> Iterator[Issue]:
     """A ``podSpecPatch`` is merged into the pod spec: check it as a pod spec. One that is
-    not a literal mapping (templated, malformed) could set anything, so it is reported."""
+    not a literal mapping (templated, malformed) could set anything, so it is reported;
+    the one templated value allowed is a library's per-app quantity (`QUANTITY_INPUT`: only
+    a whole quantity comes out of it) as a container's resource request or limit."""
     parsed: object = None
+    if isinstance(patch, str) and len(patch) <= 65_536:
+        patch = QUANTITY_INPUT.sub(_QUANTITY_SENTINEL, patch)
     if isinstance(patch, str) and "{{" not in patch and len(patch) <= 65_536:
         documents = yaml_io.read_documents(patch)
         if problem := next((d.problem for d in documents if d.problem), ""):
@@ -85,13 +92,30 @@ def _patch(patch: object, where: str) -> Iterator[Issue]:
             return
         if len(documents) == 1:
             parsed = documents[0].data
-    if not isinstance(parsed, Mapping):
+    if not isinstance(parsed, Mapping) or _QUANTITY_SENTINEL in str(_without_quantities(parsed)):
         yield Issue(where, "a podSpecPatch that is not a literal mapping could grant anything")
         return
     yield from _pod_level(parsed, where)
     for key in ("containers", "initContainers", "ephemeralContainers"):
         for j, c in enumerate(entries(parsed.get(key))):
             yield from _container(mapping(c), f"{where}.{key}[{j}]")
+
+
+def _without_quantities(patch: Mapping[str, Any]) -> Any:
+    """``patch`` without the per-app quantities where they may stand (a container's
+    resources), so any left is one elsewhere."""
+    rest = dict(patch)
+    containers = []
+    for c in entries(patch.get("containers")):
+        c = dict(mapping(c))
+        resources = dict(mapping(c.get("resources")))
+        for part in ("requests", "limits"):
+            values = mapping(resources.get(part))
+            resources[part] = {k: v for k, v in values.items() if v != _QUANTITY_SENTINEL}
+        c["resources"] = resources
+        containers.append(c)
+    rest["containers"] = containers
+    return rest
 
 
 def _user(security: Mapping[str, Any], where: str) -> Iterator[Issue]:

@@ -43,7 +43,7 @@ from argo_buildpacks.model.pods import (
     Toleration,
     Workspace,
 )
-from argo_buildpacks.model.rebase import RebaseConfig
+from argo_buildpacks.model.rebase import Rebase
 from argo_buildpacks.model.release import Deploy, Schedule, Sign, Trigger
 from argo_buildpacks.model.source import GitCredentials, GitSource
 from argo_buildpacks.model.trust import RegistryTrust, trust_problem
@@ -180,7 +180,7 @@ class BuildConfig(Model):
     deploy: Deploy = None
     # Keeping images patched (argo_buildpacks.model.rebase): rebase onto the current run
     # image on a schedule, rebuild when the builder changed.
-    rebase: RebaseConfig | None = None
+    rebase: Rebase = None
     # Keeping images provable (argo_buildpacks.model.release): the buildpacks' SBOMs kept
     # with each run, the pushed digest signed and the SBOM attested with cosign.
     sbom: bool = Field(
@@ -290,7 +290,10 @@ class BuildConfig(Model):
 
     def to_yaml(self) -> str:
         """This config as YAML, in the config file's format."""
-        return yaml.safe_dump(self.model_dump(mode="json", exclude_defaults=True), sort_keys=False)
+        data = self.model_dump(mode="json", exclude_defaults=True)
+        if "resources" in data:  # whole: an empty part left out would read back as the default
+            data["resources"] = self.resources.model_dump(mode="json")
+        return yaml.safe_dump(data, sort_keys=False)
 
     @classmethod
     def json_schema(cls) -> dict[str, Any]:

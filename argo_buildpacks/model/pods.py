@@ -4,7 +4,9 @@ are kept, tolerations and the pinned helper images."""
 from __future__ import annotations
 
 import re
-from typing import Literal
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -12,12 +14,57 @@ from argo_buildpacks._kits import names
 from argo_buildpacks.model._base import Model
 from argo_buildpacks.model.images import ImageRef
 
-__all__ = ["TTL", "Images", "ResourceSpec", "Resources", "Retries", "Toleration", "Workspace"]
+__all__ = [
+    "QUANTITY_PATTERN",
+    "TTL",
+    "Images",
+    "ResourceSpec",
+    "Resources",
+    "Retries",
+    "Toleration",
+    "Workspace",
+    "quantity_value",
+]
 
-# ASCII digits only: Python's \d also matches the digits of other scripts.
-_QUANTITY = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i?|[mun]|k)?")
+#: A Kubernetes quantity (resource.Quantity's grammar), read alike by Python's ``re`` and Go's
+#: RE2, and free of backslashes and colons: library mode puts it into an Argo expression.
+#: ASCII digits only: Python's \d also matches the digits of other scripts.
+QUANTITY_PATTERN = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i?|[mun]|k)?"
+_QUANTITY = re.compile(QUANTITY_PATTERN)
+_SUFFIX = {
+    "": 1,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "P": 10**15,
+    "E": 10**18,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "Pi": 2**50,
+    "Ei": 2**60,
+}
 _RESOURCE_NAME = re.compile(r"[a-z0-9A-Z./-]+", re.ASCII)
 _SIZE = re.compile(r"[1-9][0-9]*(\.[0-9]+)?([KMGTPE]i?|k)?")
+
+
+def quantity_value(quantity: str) -> Decimal:
+    """The number a Kubernetes quantity stands for (``"512Mi"`` -> 536870912,
+    ``"500m"`` -> 0.5), to compare two of them.
+
+    Raises:
+        ValueError: ``quantity`` is not a quantity.
+    """
+    if not _QUANTITY.fullmatch(quantity):
+        raise ValueError(f"{quantity!r} is not a Kubernetes quantity (e.g. 500m, 2, 512Mi, 4Gi)")
+    suffix = re.sub(r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)", "", quantity)
+    value = Decimal(quantity[: len(quantity) - len(suffix)])
+    if suffix[:1] in ("e", "E"):
+        return value * (Decimal(10) ** int(suffix[1:]))
+    small = {"m": Decimal("1e-3"), "u": Decimal("1e-6"), "n": Decimal("1e-9")}
+    return value * (small[suffix] if suffix in small else _SUFFIX[suffix])
 
 
 class ResourceSpec(Model):
@@ -40,7 +87,14 @@ class ResourceSpec(Model):
 
 
 class Resources(Model):
-    """Resources per container. The build is what needs memory; the rest is small."""
+    """Resources per container. The build is what needs memory; the rest is small.
+
+    What a config gives is merged over the defaults per phase, per ``requests``/``limits``
+    and per resource name: ``{build: {requests: {cpu: "2"}}}`` changes the build's CPU
+    request and keeps its memory request and limit. ``null`` removes a default
+    (``{build: {limits: {memory: null}}}``: no memory limit), and an empty mapping removes
+    them all (``{build: {limits: {}}}``: no limits).
+    """
 
     build: ResourceSpec = ResourceSpec(
         requests={"cpu": "1", "memory": "2Gi"}, limits={"memory": "4Gi"}
@@ -51,6 +105,33 @@ class Resources(Model):
     tag_check: ResourceSpec = ResourceSpec(
         requests={"cpu": "10m", "memory": "16Mi"}, limits={"cpu": "200m", "memory": "64Mi"}
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _over_defaults(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        merged = dict(data)
+        for phase, given in data.items():
+            field = cls.model_fields.get(phase)
+            if field is None or not isinstance(field.default, ResourceSpec):
+                continue  # an unknown key: the model names it
+            if isinstance(given, ResourceSpec):
+                given = given.model_dump(exclude_unset=True)
+            if not isinstance(given, Mapping):
+                continue  # not a mapping: the model says what it expects
+            spec: dict[str, Any] = dict(given)
+            for part in ("requests", "limits"):
+                own = given.get(part)
+                if isinstance(own, Mapping) and not own:
+                    spec[part] = {}  # said empty: none (what a dump of removed keys reads)
+                elif isinstance(own, Mapping):
+                    values = {**getattr(field.default, part), **own}
+                    spec[part] = {k: v for k, v in values.items() if v is not None}
+                elif part not in given:
+                    spec[part] = dict(getattr(field.default, part))
+            merged[phase] = spec
+        return merged
 
 
 class Retries(Model):

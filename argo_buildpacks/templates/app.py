@@ -3,15 +3,18 @@
 The app's ``WorkflowTemplate`` calls the library's templates by ``templateRef`` and passes
 the app's values as inputs. Before anything is rendered, the app is checked against the
 library's settings annotation (what `argo_buildpacks.templates.library.library_template`
-fixed when it was installed): another builder, images, resources, retries, Secrets, a
-registry or git host the library does not serve, or a looser revision policy is refused with
-the setting named, never silently run with the library's instead.
+fixed when it was installed): another builder, images, retries, resources above its maxima,
+Secrets, a registry or git host the library does not serve, or a looser revision policy is
+refused with the setting named, never silently run with the library's instead.
+`app_manifests` renders every object the app needs (RBAC, triggers, schedules, the rebase)
+around the thin template.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from hera.workflows import ClusterWorkflowTemplate, WorkflowTemplate
 from hera.workflows.models import Arguments, Template, TemplateRef, WorkflowStep
@@ -24,6 +27,7 @@ from argo_buildpacks.components.provenance import CLAIMS, PROVENANCE_TEMPLATE
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig
 from argo_buildpacks.model.images import ImageRef
+from argo_buildpacks.templates._resources import app_resource_values, check_app_resources
 from argo_buildpacks.templates._workflow import Kind, assemble, workspace_claim
 from argo_buildpacks.templates.library import (
     BUILDER_ANNOTATION,
@@ -35,8 +39,9 @@ from argo_buildpacks.templates.library import (
     STEP_TEMPLATES,
     builder_key,
 )
+from argo_buildpacks.templates.rbac import release_manifests
 
-__all__ = ["app_template"]
+__all__ = ["app_manifests", "app_template"]
 
 
 def app_template(
@@ -56,19 +61,57 @@ def app_template(
     ``library`` is the library as installed: the object `library_template` returned,
     or its manifest read back (``ClusterWorkflowTemplate.from_yaml``); its settings
     annotation is what the app is checked against. A ``deploy`` section becomes the app's
-    own deploy step after the build.
+    own deploy step after the build (its ServiceAccount and Role: `app_manifests`, which
+    renders every object the app needs).
 
     Raises:
         ConfigError: the app cannot run on this library, naming the setting: another
-            builder (image, uid/gid, platform API), images, resources, retries or log level;
+            builder (image, uid/gid, platform API), images, retries or log level; resources
+            above the library's maxima (naming app, phase, value and maximum);
             a privileged mode; Secrets other than the library's; an image or git host the
             library does not serve; a looser revision policy; a build env value with a line
-            break; ``trigger`` or ``schedule`` (objects beside the template); a value the
-            library has no input for (a library older than the setting).
+            break; ``trigger``, ``schedule`` or ``rebase`` (objects beside the template:
+            `app_manifests` renders them); a value the library has no input for (a library
+            older than the setting).
     """
     _check_fits(config, library)
+    for key in ("trigger", "schedule", "rebase"):
+        if getattr(config, key) is not None:
+            raise ConfigError(
+                f"app {config.name!r}: {key} is set, but app_template renders the "
+                f"WorkflowTemplate only; render it with the {key}'s objects (and their RBAC) "
+                "with app_manifests(config, library), or drop it"
+            )
+    return _thin_template(config, library, kind)
+
+
+def app_manifests(
+    config: BuildConfig,
+    library: ClusterWorkflowTemplate,
+    *,
+    kind: Kind = "WorkflowTemplate",
+) -> list[dict[str, Any]]:
+    """Every object an app on ``library`` needs, in ``kubectl apply`` order: what
+    `argo_buildpacks.templates.rbac.release_manifests` renders for a standalone app (the
+    executor account and its token Secret, RBAC for deploy, trigger and rebase, the
+    EventSource, Sensor, CronWorkflows and the rebase template), with the app's thin
+    template (`app_template`) in place of the full one. The Sensor, the CronWorkflow and the
+    rebase's rebuild run that thin template, so every build goes through the library.
+
+    Raises:
+        ConfigError: as `app_template` (trigger, schedule and rebase aside), or as
+            ``release_manifests``.
+    """
+    _check_fits(config, library)
+    return release_manifests(config, kind=kind, template=_thin_template(config, library, kind))
+
+
+def _thin_template(
+    config: BuildConfig, library: ClusterWorkflowTemplate, kind: Kind
+) -> WorkflowTemplate | ClusterWorkflowTemplate:
     inputs = {str(t.name): _input_names(t) for t in library.templates or []}
-    values = _app_values(config)
+    settings = json.loads((library.annotations or {})[SETTINGS_ANNOTATION])
+    values = {**_app_values(config), **app_resource_values(config.resources, settings)}
     lib = str(library.name)
     run_values = {
         "tag": "{{workflow.parameters.tag}}",
@@ -189,7 +232,6 @@ def _check_fits(config: BuildConfig, library: ClusterWorkflowTemplate) -> None:
     settings = json.loads(raw)
     mine = {
         "images": config.images.model_dump(mode="json"),
-        "resources": config.resources.model_dump(mode="json"),
         "retries": config.retries.model_dump(mode="json"),
         "log_level": config.log_level,
         "builder.platform_api": config.builder.platform_api,
@@ -201,13 +243,6 @@ def _check_fits(config: BuildConfig, library: ClusterWorkflowTemplate) -> None:
                 f"{app}: {key} {json.dumps(setting)} differs from library {library.name!r}'s "
                 f"{json.dumps(theirs_value)}; the library fixes it for every app "
                 "(use workflow_template, or a library with these settings)"
-            )
-    for key in ("trigger", "schedule", "rebase"):
-        if getattr(config, key) is not None:
-            raise ConfigError(
-                f"{app}: {key} is set, but app_template renders the WorkflowTemplate only; "
-                f"render the {key}'s objects with rbac.release_manifests from the full "
-                "template (workflow_template), or drop it"
             )
     for key, is_set in (("sbom", config.sbom), ("sign", config.sign is not None)):
         if is_set:
@@ -228,6 +263,8 @@ def _check_fits(config: BuildConfig, library: ClusterWorkflowTemplate) -> None:
                 f"registry over verified TLS (the library is shared); use workflow_template, "
                 f"or drop {key}"
             )
+
+    check_app_resources(config.name, str(library.name), config.resources, settings)
     registries = settings.get("registries") or []
     for what, image in (("image", config.image), ("cache_image", config.cache_image)):
         if image is not None and not _under(image, registries):

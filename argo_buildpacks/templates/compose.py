@@ -147,6 +147,7 @@ def compose(
     if workspace not in ("claim", "none"):
         raise ConfigError(f"compose: workspace {workspace!r} is not allowed; use 'claim' or 'none'")
     current = list(getattr(workflow, "templates", None) or [])
+    _check_extra(current, list(templates), getattr(workflow, "name", None) or "workflow")
     current += list(templates)
     _check_names(current, getattr(workflow, "name", None) or "workflow")
     _check_build_dirs(current)
@@ -191,6 +192,43 @@ def _add_production_defaults(workflow: Any, config: BuildConfig) -> None:
 def _name(obj: Any) -> str | None:
     name = getattr(obj, "name", None)
     return name if isinstance(name, str) else None
+
+
+def _check_extra(current: Sequence[Any], extra: Sequence[Any], workflow: str) -> None:
+    """``templates=`` is for templates the workflow does not have yet: one created inside
+    its ``with`` block is in it already, and passing it again is the mistake to name (not
+    the factories' ``name=``)."""
+    have = {_name(t): t for t in current if _name(t)}
+    seen: dict[str, Any] = {}
+    for t in extra:
+        name = _name(t)
+        if name is None:
+            continue
+        if name in seen:
+            raise ConfigError(
+                f"compose(templates=...): template {name!r} is passed twice in templates=; "
+                "pass each once (two different templates need their own name=)"
+            )
+        seen[name] = t
+        if name in have:
+            same = have[name] is t or _dump(have[name]) == _dump(t)
+            fix = (
+                "(created inside its `with` block, which adds it): drop it from templates="
+                if same
+                else "with other content: give one of the two its own name= "
+                f"(e.g. git_clone(config, name='{name}-2'))"
+            )
+            raise ConfigError(
+                f"compose(templates=...): template {name!r} is already in {workflow!r} {fix}"
+            )
+
+
+def _dump(template: Any) -> Any:
+    build = getattr(template, "_build_template", None)
+    try:
+        return build() if build is not None else template
+    except Exception:  # a template Hera cannot build yet compares by identity only
+        return object()
 
 
 def _check_names(templates: Sequence[Any], workflow: str) -> None:

@@ -413,7 +413,13 @@ def fleet_manifests(
     template = fleet(apps, name=name, namespace=ns, parallelism=parallelism)
     docs: list[dict[str, Any]] = []
     for app in apps:
-        with_rebase = app if app.rebase else app.model_copy(update={"rebase": RebaseConfig()})
+        try:
+            with_rebase = app if app.rebase else app.model_copy(update={"rebase": RebaseConfig()})
+        except ConfigError as exc:  # the default rebase.tag 'latest' is one it never pushes
+            raise ConfigError(
+                f"fleet: app {app.name!r} has no rebase section, so the fleet would rebase its "
+                f"'latest'; add a rebase section naming a tag its builds push ({exc})"
+            ) from None
         # The app's own CronWorkflow would run it twice: the fleet's schedules it.
         docs += [
             d

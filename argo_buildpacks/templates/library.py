@@ -19,7 +19,9 @@ so nothing that grants access is an input. Fixed when the library is installed:
 - the revision policy (commit SHAs a branch or tag reaches, pull-request refs refused, unless
   the library allows them);
 - the builder (its uid/gid are the pods' ``runAsUser``/``runAsGroup``), the helper images,
-  resources, retries and the log level.
+  retries and the log level; resources up to its maxima (an app's own values, checked
+  against them when the app is rendered, reach the pods as whole quantities only:
+  `argo_buildpacks.templates._resources`).
 
 Every other per-app setting either reaches the app's template (the values the library's
 templates take as inputs; namespace, service account, scheduling, deadline, pod GC, TTL,
@@ -32,7 +34,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from hera.workflows import (
@@ -57,6 +60,12 @@ from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig, Builder, Images, Resources, Retries
 from argo_buildpacks.model.images import ImageRef
 from argo_buildpacks.templates import layouts
+from argo_buildpacks.templates._resources import (
+    Maxima,
+    library_maxima,
+    resource_inputs,
+    resource_patch,
+)
 
 __all__ = [
     "BUILDER_ANNOTATION",
@@ -156,6 +165,7 @@ def library_template(
     log_level: str = "info",
     allow_any_sha: bool = False,
     allow_pull_requests: bool = False,
+    max_resources: Mapping[str, Any] | None = None,
 ) -> ClusterWorkflowTemplate:
     """The components as one ``ClusterWorkflowTemplate`` for every app to call.
 
@@ -178,23 +188,33 @@ def library_template(
         images: helper images; resources, retries, log_level: as in `BuildConfig`.
         allow_any_sha: let runs build commits no branch or tag reaches.
         allow_pull_requests: let runs build pull/merge-request refs.
+        max_resources: the most an app may ask per phase, ``{build|clone|tag_check:
+            {requests|limits: {name: quantity}}}``, over ``resources`` per key (what is not
+            given is capped at the library's own value: an app may ask less, never more).
+            An app's resources reach the pods as inputs (through the templates'
+            ``podSpecPatch``, as whole quantities only); `app_template` refuses one above a
+            maximum, naming the app, phase, value and maximum.
 
     Raises:
-        ConfigError: a value is invalid (same rules as `BuildConfig`), or no
-            registry is given.
+        ConfigError: a value is invalid (same rules as `BuildConfig`), no registry is
+            given, or a maximum is below the library's value or bounds nothing it sets.
     """
     prefixes = _registries(registries)
     hosts = _git_hosts(git_hosts)
     platform = _platform_config(
         name, builder, images, resources, retries, log_level, allow_any_sha, allow_pull_requests
     )
+    maxima = library_maxima(platform.resources, max_resources)
     single = layouts.single_pod(platform, allow_privileged=False)[1]
     # [main, *parts, build, export, provenance]: the provenance step is the library's own.
     steps = layouts.steps(platform, allow_privileged=False)[1:-1]
     steps[-2].name, steps[-1].name = "buildpacks-build", "buildpacks-export"
-    templates: list[Any] = [_parameterize(t, prefixes, hosts) for t in [single, *steps]]
+    templates: list[Any] = [
+        _parameterize(t, prefixes, hosts, _Tuning(maxima, platform.resources))
+        for t in [single, *steps]
+    ]
     templates.append(_provenance(platform, prefixes))
-    settings = _settings(platform, prefixes, hosts)
+    settings = {**_settings(platform, prefixes, hosts), "max_resources": maxima}
     return ClusterWorkflowTemplate(
         name=name,
         labels=dict(MANAGED),
@@ -295,8 +315,16 @@ def _settings(platform: BuildConfig, registries: list[str], hosts: list[str]) ->
     }
 
 
+@dataclass(frozen=True)
+class _Tuning:
+    """What an app may tune per template: its resources, up to the maxima."""
+
+    maxima: Maxima
+    resources: Resources
+
+
 def _parameterize(
-    template: Container | ContainerSet, registries: list[str], hosts: list[str]
+    template: Container | ContainerSet, registries: list[str], hosts: list[str], tuning: _Tuning
 ) -> Container | ContainerSet:
     """Swap the placeholder config's per-app values for ``{{inputs.parameters.*}}``, and fix
     where credentials may go."""
@@ -354,7 +382,13 @@ def _parameterize(
         for n in LIBRARY_INPUTS
         if n in used and n not in {p.name for p in own}
     ]
-    template.inputs = [*own, *per_app]
+    nodes: list[str | None] = (
+        [str(c.name) for c in containers] if isinstance(template, ContainerSet) else [None]
+    )
+    tunable, patch = resource_inputs(str(template.name), nodes, tuning.maxima, tuning.resources)
+    template.pod_spec_patch = resource_patch(template.pod_spec_patch, patch)
+    resource_params = [Parameter(name=n, default=v) for n, v in tunable.items()]
+    template.inputs = [*own, *per_app, *resource_params]
     return template
 
 

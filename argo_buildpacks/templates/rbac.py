@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from hera.workflows import ClusterWorkflowTemplate, WorkflowTemplate
+
 from argo_buildpacks._kits.yaml_emit import to_manifest
 from argo_buildpacks.components import _pod
 from argo_buildpacks.components.deploy import deploy_service_account
@@ -226,6 +228,7 @@ def release_manifests(
     config: BuildConfig,
     *,
     kind: Literal["WorkflowTemplate", "ClusterWorkflowTemplate"] = "WorkflowTemplate",
+    template: WorkflowTemplate | ClusterWorkflowTemplate | None = None,
     **options: Any,
 ) -> list[dict[str, Any]]:
     """Every object ``config`` implies, in ``kubectl apply`` order: the RBAC objects (the
@@ -239,6 +242,8 @@ def release_manifests(
         config: the app's build.
         kind: the template's kind; the release sections need a ``WorkflowTemplate`` (the
             Sensor's Role names one namespaced template).
+        template: the app's template, made already (library mode's thin template,
+            `argo_buildpacks.templates.app.app_manifests`); default: `workflow_template`.
         options: further `argo_buildpacks.templates.pipeline.workflow_template` options.
 
     Raises:
@@ -251,7 +256,8 @@ def release_manifests(
             f"kind {kind!r} with trigger, schedule or rebase is not supported: the Sensor and "
             "CronWorkflow reference a namespaced WorkflowTemplate; use kind WorkflowTemplate"
         )
-    template = workflow_template(config, kind=kind, **options)
+    if template is None:
+        template = workflow_template(config, kind=kind, **options)
     # Always: the template's executor account is the app's own unless configured.
     docs = [*rbac_objects(config), to_manifest(template)]
     if config.trigger is not None:

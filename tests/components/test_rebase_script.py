@@ -76,6 +76,7 @@ def config(**extra: Any) -> BuildConfig:
         "source": {"url": "https://github.com/acme/app.git"},
         "image": "ghcr.io/acme/app",
         "registry_secret": "regcred",
+        "tag": {"latest": True},
         "rebase": {"schedule": "0 4 * * *"},
     }
     data.update(extra)

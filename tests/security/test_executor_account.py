@@ -30,7 +30,7 @@ BASE: dict[str, Any] = {
     "registry_secret": "regcred",
 }
 RELEASE: dict[str, Any] = {
-    "tag": {"from_git": True},
+    "tag": {"from_git": True, "latest": True},
     "trigger": {"provider": "github", "webhook_secret": "hook", "branches": ["main"]},
     "schedule": "0 3 * * 1",
     "deploy": {"kubernetes": {"namespace": "apps", "deployment": "shop", "container": "app"}},
@@ -43,7 +43,7 @@ SHAPES = {
     "steps": {"layout": "steps"},
     "gitops": {
         "deploy": {"gitops": {"repo": "https://g.example.com/d.git", "path": "kustomization.yaml"}},
-        "rebase": {},
+        "rebase": {"tag": "1"},
     },
 }
 
@@ -89,5 +89,7 @@ def test_a_configured_account_is_the_executor_and_gets_its_token() -> None:
 
 
 def test_a_fleet_and_its_apps_name_only_accounts_they_render(tmp_path: Path) -> None:
-    apps = [BuildConfig.from_dict({**BASE, "name": n}) for n in ("api", "web")]
+    apps = [
+        BuildConfig.from_dict({**BASE, "name": n, "tag": {"latest": True}}) for n in ("api", "web")
+    ]
     assert _check_stream(fleet_manifests(apps)) == {"api-executor", "web-executor", "fleet"}

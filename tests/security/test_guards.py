@@ -90,7 +90,7 @@ def manifests_of(layout: str, mode: str) -> list[dict[str, Any]]:
         layout=layout,
         mode=mode,
         creation_time="commit" if mode == "daemonless" else "now",
-        rebase={"schedule": "0 4 * * *"} if mode == "daemonless" else None,
+        rebase={"schedule": "0 4 * * *", "tag": "1"} if mode == "daemonless" else None,
         sign={"cosign_key_secret": "cosign-key"},
         sbom=mode == "daemonless",
     )

@@ -280,13 +280,14 @@ def test_every_factory_honours_images_resources_retries_and_log_level() -> None:
     )
     check, version, clone, build = _all_factories(config)
     assert check.image == version.image == f"{mirror}/busybox:1.37.0"
-    assert quantities(check.resources.limits) == {"cpu": "100m"}
+    # Merged over the defaults per key (tests/templates/test_composition_traps.py).
+    assert quantities(check.resources.limits) == {"cpu": "100m", "memory": "64Mi"}
     assert clone.image == f"{mirror}/alpine/git:v2.49.1"
-    assert quantities(clone.resources.requests) == {"memory": "1Gi"}
+    assert quantities(clone.resources.requests) == {"cpu": "100m", "memory": "1Gi"}
     clone_env = {e.name: e.value for e in clone.env}
     assert (clone_env["RETRIES"], clone_env["LOG_LEVEL"]) == ("5", "debug")
     for node in build.containers:
-        assert quantities(node.resources.requests) == {"memory": "8Gi"}
+        assert quantities(node.resources.requests) == {"cpu": "1", "memory": "8Gi"}
         assert ("LOG_LEVEL", "debug") in [(e.name, e.value) for e in node.env]
     # The registry phases retry in their script (4 more attempts); no in-pod retry of the
     # set, which would re-run a refused input too.

@@ -36,6 +36,7 @@ APP = """name: {name}
 source: {{url: https://github.com/acme/{name}.git}}
 image: ghcr.io/acme/{name}
 registry_secret: regcred
+tag: {{latest: true}}
 rebase: {{schedule: "0 4 * * *"}}
 """
 

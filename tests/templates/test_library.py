@@ -522,7 +522,7 @@ SETTINGS: dict[str, tuple[dict[str, Any], str]] = {
     "executor_security": ({"executor_security": "controller"}, "REFUSED:executor_security"),
     "trigger": ({"trigger": {"provider": "github", "webhook_secret": "hook"}}, "REFUSED:trigger"),
     "schedule": ({"schedule": "0 3 * * 1", "tag": {"from_git": True}}, "REFUSED:schedule"),
-    "rebase": ({"rebase": {"schedule": "0 4 * * *"}}, "REFUSED:rebase"),
+    "rebase": ({"rebase": {"schedule": "0 4 * * *", "tag": "1"}}, "REFUSED:rebase"),
     "sbom": ({"sbom": True}, "REFUSED:sbom is set"),
     "sign": ({"sign": {"cosign_key_secret": "cosign-key"}}, "REFUSED:sign is set"),
     "deploy": (

@@ -261,7 +261,7 @@ def test_pod_settings_from_config() -> None:
     build = templates(m)["build"]
     assert "retryStrategy" not in build["containerSet"]
     assert build["containerSet"]["containers"][-1]["resources"] == {
-        "requests": {"cpu": "2"},
+        "requests": {"cpu": "2", "memory": "2Gi"},  # merged over the defaults per key
         "limits": {"memory": "8Gi"},
     }
 

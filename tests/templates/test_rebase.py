@@ -50,7 +50,7 @@ def test_the_cron_workflow_runs_the_rebase_template_on_its_schedule() -> None:
     assert cron["spec"]["workflowSpec"]["arguments"]["parameters"] == [
         {"name": "tag", "value": "1.4.2"}
     ]
-    no_schedule = config(rebase={"tag": "latest"})
+    no_schedule = config(rebase={"tag": "1.4"})
     assert [d["kind"] for d in release_manifests(no_schedule)][-1] == "WorkflowTemplate"
     with pytest.raises(ConfigError, match=r"no rebase\.schedule"):
         rebase_cron_workflow(no_schedule)

@@ -364,15 +364,6 @@ def test_lint_bundled_schema_is_the_tests_copy_without_descriptions() -> None:
             assert ours["properties"][prop].get("type") == schema.get("type"), (name, prop)
 
 
-def test_render_library_mode_refuses_release_sections(tmp_path: Path) -> None:
-    config = tmp_path / "app.yaml"
-    config.write_text(yaml.safe_dump(APP))
-    result = CliRunner().invoke(cli, ["render", "-f", str(config), "--library", "lib"])
-    assert result.exit_code == 2
-    assert "--library renders the build only" in result.stderr
-    assert result.stdout == ""
-
-
 def test_the_release_example_renders_lints_and_validates() -> None:
     example = Path(__file__).resolve().parents[2] / "examples" / "my-python-app-release.yaml"
     docs = release_manifests(BuildConfig.from_file(example))
