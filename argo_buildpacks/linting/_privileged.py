@@ -12,8 +12,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from argo_buildpacks._kits import yaml_io
+from argo_buildpacks._kits.quantity import QUANTITY_INPUT
 from argo_buildpacks.linting._base import Issue, entries, mapping
-from argo_buildpacks.templates._resources import QUANTITY_INPUT
 
 __all__ = ["privileged_issues"]
 

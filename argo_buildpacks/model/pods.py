@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from argo_buildpacks._kits import names
+from argo_buildpacks._kits.quantity import QUANTITY_PATTERN
 from argo_buildpacks.model._base import Model
 from argo_buildpacks.model.images import ImageRef
 
@@ -29,7 +30,6 @@ __all__ = [
 #: A Kubernetes quantity (resource.Quantity's grammar), read alike by Python's ``re`` and Go's
 #: RE2, and free of backslashes and colons: library mode puts it into an Argo expression.
 #: ASCII digits only: Python's \d also matches the digits of other scripts.
-QUANTITY_PATTERN = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i?|[mun]|k)?"
 _QUANTITY = re.compile(QUANTITY_PATTERN)
 _SUFFIX = {
     "": 1,

@@ -24,8 +24,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from argo_buildpacks._kits.quantity import QUANTITY_INPUT, quantity_input
 from argo_buildpacks.errors import ConfigError
-from argo_buildpacks.model.pods import QUANTITY_PATTERN, Resources, quantity_value
+from argo_buildpacks.model.pods import Resources, quantity_value
 
 __all__ = [
     "PHASES",
@@ -58,17 +59,8 @@ PHASE_OF_CONTAINER = {
     "buildpacks-export": "build",
 }
 _KEY = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
-_PREFIX = "{{=sprig.regexFind('^(" + QUANTITY_PATTERN + ")$', inputs.parameters['"
-_SUFFIX = "'])}}"
-#: A value `quantity_input` wrote (group 1: the input's name), and nothing else.
-QUANTITY_INPUT = re.compile(re.escape(_PREFIX) + r"(resources-[a-z0-9-]+)" + re.escape(_SUFFIX))
 
 Maxima = dict[str, dict[str, dict[str, str]]]
-
-
-def quantity_input(name: str) -> str:
-    """The expression that passes the input ``name`` on only if it is one whole quantity."""
-    return _PREFIX + name + _SUFFIX
 
 
 def input_name(phase: str, part: str, key: str) -> str:

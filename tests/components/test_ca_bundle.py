@@ -176,7 +176,7 @@ def test_without_the_settings_nothing_is_rendered() -> None:
 def test_sign_and_rebase_containers_get_the_registry_trust() -> None:
     config = cfg(
         sign={"cosign_key_secret": "cosign"},
-        rebase={"schedule": "0 4 * * *"},
+        rebase={"schedule": "0 4 * * *", "tag": "1"},
     )
     sign = sign_template(config).container
     assert sign is not None
