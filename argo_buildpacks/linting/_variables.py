@@ -282,6 +282,14 @@ def check_reference(tag: str, scope: Scope) -> tuple[str, str] | None:
 
 def _check_item(tag: str, scope: Scope) -> tuple[str, str] | None:
     keys = scope.items
+    if keys is None and tag == "item":
+        # Argo checks only tags under "item." (common.GlobalVarValidWorkflowVariablePrefix,
+        # validate.go resolveAllVariables): a bare {{item}} passes and stays as text.
+        message = (
+            "it is only defined in a step or task with withItems, withParam or withSequence; "
+            "Argo does not check a bare {{item}} and leaves it as the text {{item}}"
+        )
+        return message, "warning"
     if keys is None:
         message = "it is only defined in a step or task with withItems, withParam or withSequence"
         return message, "error"
