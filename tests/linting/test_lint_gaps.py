@@ -210,7 +210,7 @@ def cluster_library() -> dict[str, Any]:
 
 
 def test_a_template_ref_to_a_cluster_template_without_cluster_scope_is_an_error() -> None:
-    call = {"name": "p", "templateRef": {"name": "printer", "template": "print"}}
+    call: dict[str, Any] = {"name": "p", "templateRef": {"name": "printer", "template": "print"}}
     doc = workflow([{"name": "main", "steps": [[call]]}])
     finding = at(lint([cluster_library(), doc]), "spec.templates[0].steps[0][0].templateRef.name")
     assert "a ClusterWorkflowTemplate in the set, without clusterScope: true" in finding.message
@@ -223,14 +223,14 @@ def test_a_template_ref_to_a_cluster_template_without_cluster_scope_is_an_error(
 
 
 def sensor(**changes: Any) -> dict[str, Any]:
-    dep = {
+    dep: dict[str, Any] = {
         "name": "push",
         "eventSourceName": "app",
         "eventName": "push",
         "filters": {"data": [{"path": "body.ref", "type": "string", "value": ["^refs/tags/"]}]},
     }
-    trigger = {"template": {"name": "log", "conditions": "push", "log": {}}}
-    spec = {"dependencies": [dep], "triggers": [trigger]}
+    trigger: dict[str, Any] = {"template": {"name": "log", "conditions": "push", "log": {}}}
+    spec: dict[str, Any] = {"dependencies": [dep], "triggers": [trigger]}
     doc = {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Sensor",
