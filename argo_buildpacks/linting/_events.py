@@ -5,12 +5,16 @@ rendered release stream carries (``ServiceAccount``, its token ``Secret``, ``Rol
 - Strict decoding against Argo Events v1.9.11's JSON Schema (``argo_events_schema.json``,
   the definitions reachable from EventSource and Sensor), unknown fields refused.
 - EventSource: what the v1.9.11 sources check when they start (GitHub needs repositories or
-  organizations, a webhook needs an endpoint and a numeric port, GitLab an access token and
-  a base URL), and a warning where a GitLab webhook token would not be checked.
+  organizations, not both, and ``events`` only when it creates the hook itself; a webhook
+  needs an endpoint and a numeric port, GitLab an access token and a base URL), and a
+  warning where a GitLab webhook token would not be checked.
 - Sensor: dependency names, trigger conditions and parameter sources agree; an
   ``argoWorkflow`` trigger's Workflow is linted like any Workflow, refers to a template in
   the linted set and supplies its required parameters; a parameter's ``dest`` exists.
-- RBAC kinds: identity only (they are Kubernetes' to check).
+- Sensor rules of Argo Events' reconciler and filters (trigger names, the EventBus, data and
+  expr filters): `argo_buildpacks.linting._sensors`.
+- RBAC kinds: identity only (they are Kubernetes' to check); whether a workflow's executor
+  account has its token Secret among them: `argo_buildpacks.linting._accounts`.
 """
 
 from __future__ import annotations

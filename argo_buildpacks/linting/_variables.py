@@ -5,7 +5,7 @@ Follows ``resolveAllVariables`` and the scopes of Argo's ``workflow/validate/val
 
 - only tags under ``item.``, ``steps.``, ``inputs.``, ``outputs.``, ``pod.``, ``workflow.``
   and ``tasks.`` are checked (``common.GlobalVarValidWorkflowVariablePrefix``), plus a bare
-  ``{{item}}`` outside a loop, which Argo only finds out at run time;
+  ``{{item}}`` outside a loop: a warning, since Argo accepts it and leaves it as text;
 - ``{{=expression}}`` tags are not evaluated (Argo skips them); only the
   ``inputs.parameters.x`` and ``workflow.parameters.x`` they name are looked up;
 - a step may use the outputs of steps in earlier step groups; a DAG task those of any task
