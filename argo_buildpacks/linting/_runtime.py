@@ -21,6 +21,8 @@ in lint mode), ported from Argo v4.1.2's source:
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -67,26 +69,52 @@ def check_runtime(doc: Mapping[str, Any], library: Library) -> Iterator[Issue]:
                     f'argument "{text(param.get("name"))}" has no value: Argo validates a '
                     "CronWorkflow as a submission (validate.go line 473), which needs one",
                 )
-    for where, strategy in _find(spec, "retryStrategy", spec_path):
-        yield from _backoff(mapping(mapping(strategy).get("backoff")), key_path(where, "backoff"))
+    holders = _holders(spec, spec_path)
+    for where, holder in holders:
+        backoff = mapping(mapping(holder.get("retryStrategy")).get("backoff"))
+        yield from _backoff(backoff, key_path(key_path(where, "retryStrategy"), "backoff"))
     yield from _automount(doc, spec, spec_path, library)
-    for where, patch in _find(spec, "podSpecPatch", spec_path):
-        yield from _pod_spec_patch(patch, where)
+    for where, holder in holders:
+        yield from _pod_spec_patch(holder.get("podSpecPatch"), key_path(where, "podSpecPatch"))
     yield from _caller_volumes(doc, spec, spec_path, library)
 
 
-def _find(value: Any, key: str, path: str) -> Iterator[tuple[str, Any]]:
-    """Every value under ``key`` at any depth, with its path."""
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            here = key_path(path, k)
-            if k == key:
-                yield here, v
-            else:
-                yield from _find(v, key, here)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _find(v, key, f"{path}[{i}]")
+def _holders(spec: Mapping[str, Any], spec_path: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """Where template fields live: the spec, ``templateDefaults``, each template and each
+    step's or task's ``inline`` template (known places, not a walk of the whole manifest:
+    lint runs on every template the client sends)."""
+    found = [(spec_path, spec)]
+    found.append((key_path(spec_path, "templateDefaults"), mapping(spec.get("templateDefaults"))))
+    for i, tmpl in enumerate(map(mapping, entries(spec.get("templates")))):
+        found.append((f"{spec_path}.templates[{i}]", tmpl))
+    found += [
+        (key_path(where, "inline"), mapping(node.get("inline")))
+        for where, node in _nodes(spec, spec_path)
+        if isinstance(node.get("inline"), Mapping)
+    ]
+    return found
+
+
+def _nodes(spec: Mapping[str, Any], spec_path: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Every step, task and hook, with its path."""
+    yield from _hooks(spec, spec_path)
+    for i, tmpl in enumerate(map(mapping, entries(spec.get("templates")))):
+        path = f"{spec_path}.templates[{i}]"
+        nodes = [
+            (f"{path}.steps[{g}][{k}]", mapping(step))
+            for g, group in enumerate(entries(tmpl.get("steps")))
+            for k, step in enumerate(entries(group))
+        ]
+        tasks = entries(mapping(tmpl.get("dag")).get("tasks"))
+        nodes += [(f"{path}.dag.tasks[{k}]", mapping(task)) for k, task in enumerate(tasks)]
+        for where, node in nodes:
+            yield where, node
+            yield from _hooks(node, where)
+
+
+def _hooks(holder: Mapping[str, Any], path: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    for event, hook in mapping(holder.get("hooks")).items():
+        yield key_path(key_path(path, "hooks"), event), mapping(hook)
 
 
 # --------------------------------------------------------------------------- arguments
@@ -220,19 +248,28 @@ def _automount(
 
 
 def _pod_spec_patch(patch: Any, where: str) -> Iterator[Issue]:
-    if not isinstance(patch, str) or "{{" in patch or not patch.strip():
-        return
-    documents = yaml_io.read_documents(patch)
-    if len(documents) != 1 or documents[0].problem:
-        return  # _privileged reports a patch it cannot read
-    parsed = documents[0].data
+    if isinstance(patch, str) and "{{" not in patch and patch.strip():
+        for _, message, severity in _patch_problems(patch):
+            yield Issue(where, message, severity)
+
+
+@functools.lru_cache(maxsize=256)
+def _patch_problems(patch: str) -> tuple[tuple[str, str, str], ...]:
+    """The problems of one patch text (the same patch is on many templates)."""
+    try:
+        parsed: Any = json.loads(patch)  # the usual form, and far quicker than YAML
+    except ValueError:
+        documents = yaml_io.read_documents(patch)
+        if len(documents) != 1 or documents[0].problem:
+            return ()  # _privileged reports a patch it cannot read
+        parsed = documents[0].data
     if not isinstance(parsed, Mapping):
-        yield Issue(
-            where,
+        message = (
             f"podSpecPatch is {describe(parsed)}, not a pod spec (a mapping of PodSpec fields): "
-            'Argo fails the pod with "invalid podSpecPatch" (workflow/util/util.go)',
+            'Argo fails the pod with "invalid podSpecPatch" (workflow/util/util.go)'
         )
-        return
+        return (("", message, "error"),)
+    found = []
     for issue in check_pod_spec(parsed, ""):
         if issue.message.startswith("missing required field"):
             continue  # a patch gives only what it changes
@@ -241,13 +278,14 @@ def _pod_spec_patch(patch: Any, where: str) -> Iterator[Issue]:
             message = (
                 f"podSpecPatch{inside}: {issue.message}; Argo ignores it, so it patches nothing"
             )
-            yield Issue(where, message, "warning")
+            found.append((issue.path, message, "warning"))
         else:
             message = (
                 f"podSpecPatch{inside}: {issue.message}, so it is not a pod spec: Argo fails the "
                 'pod with "invalid podSpecPatch" (workflow/util/util.go)'
             )
-            yield Issue(where, message)
+            found.append((issue.path, message, "error"))
+    return tuple(found)
 
 
 # --------------------------------------------------------------------------- libraries
@@ -268,9 +306,10 @@ def _reachable(
 
 
 def _calls(spec: Mapping[str, Any], spec_path: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    for path, ref in _find(spec.get("templates"), "templateRef", f"{spec_path}.templates"):
+    for path, node in _nodes(spec, spec_path):
+        ref = node.get("templateRef")
         if isinstance(ref, Mapping):
-            yield path, ref
+            yield key_path(path, "templateRef"), ref
 
 
 def _caller_volumes(

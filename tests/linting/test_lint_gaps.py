@@ -420,3 +420,16 @@ def test_github_events_are_needed_only_when_argo_events_creates_the_hook() -> No
 def test_github_repositories_and_organizations_are_exclusive() -> None:
     finding = at(lint(github(organizations=["acme"])), "spec.github.push")
     assert "only one of repositories and organizations is allowed" in finding.message
+
+
+def test_the_run_time_rules_reach_defaults_inline_templates_and_dag_tasks() -> None:
+    retry = {"limit": 2, "backoff": {"duration": "soon"}}
+    doc = workflow([main()], templateDefaults={"retryStrategy": retry})
+    at(lint(doc), "spec.templateDefaults.retryStrategy.backoff.duration")
+    inline = {"container": {"image": "alpine:3.20"}, "retryStrategy": retry}
+    doc = workflow([{"name": "main", "steps": [[{"name": "s", "inline": inline}]]}])
+    at(lint(doc), "spec.templates[0].steps[0][0].inline.retryStrategy.backoff.duration")
+    ref = {"name": "printer", "template": "clone", "clusterScope": True}
+    doc = workflow([{"name": "main", "dag": {"tasks": [{"name": "c", "templateRef": ref}]}}])
+    finding = at(lint([volume_library(), doc]), "spec.templates[0].dag.tasks[0].templateRef")
+    assert "mounts volume workspace" in finding.message
