@@ -72,6 +72,13 @@ def cron_expression(value: str, *, what: str = "schedule") -> str:
     return value
 
 
+def is_go_duration(text: str) -> bool:
+    """Whether Go's ``time.ParseDuration`` accepts ``text``: an optional sign, then ``0``
+    or number-and-unit pairs (``1h30m``, ``.5s``)."""
+    body = text[1:] if text.startswith(("+", "-")) else text
+    return body == "0" or _is_duration(body)
+
+
 def _is_duration(text: str) -> bool:
     pos = 0
     while pos < len(text):

@@ -230,15 +230,33 @@ class Library:
         """
         self.missing_severity = missing_severity
         self._by_key: dict[tuple[str, str], Mapping[str, Any]] = {}
+        self._objects: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
         for doc in documents:
             kind = doc.get("kind")
             name = text(mapping(doc.get("metadata")).get("name"))
             if kind in TEMPLATE_KINDS and name:
                 self._by_key.setdefault((str(kind), name), doc)
+            elif isinstance(kind, str) and name:
+                self._objects.setdefault((kind, name), []).append(doc)
 
     def find(self, name: str, *, cluster_scope: bool) -> Mapping[str, Any] | None:
         """The (Cluster)WorkflowTemplate called ``name``, if it is in the set."""
         return self._by_key.get((ref_kind(cluster_scope), name))
+
+    def has_kind(self, kind: str) -> bool:
+        """Whether any object of ``kind`` (not a template kind) is in the set."""
+        return any(k == kind for k, _ in self._objects)
+
+    def objects(self, kind: str, name: str, namespace: str = "") -> list[Mapping[str, Any]]:
+        """The other objects of ``kind`` called ``name`` (a ServiceAccount, a Secret, an
+        EventBus) in ``namespace``; an object or a ``namespace`` left unset matches any."""
+        return [
+            doc
+            for doc in self._objects.get((kind, name), [])
+            if not namespace
+            or not (ns := text(mapping(doc.get("metadata")).get("namespace")))
+            or ns == namespace
+        ]
 
 
 def ref_kind(cluster_scope: bool) -> str:

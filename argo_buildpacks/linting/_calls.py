@@ -112,13 +112,20 @@ def not_in_set(ref: Mapping[str, Any], path: str, library: Library, what: str) -
     """The warning that a reference's manifest is not among those linted."""
     name = text(ref.get("name"))
     cluster = ref.get("clusterScope") is True
-    hint = ""
     if library.find(name, cluster_scope=not cluster) is not None:
-        hint = f' (a {ref_kind(not cluster)} "{name}" is in the set: check clusterScope)'
+        # Argo looks the name up in one scope only (templateresolution: clusterScope picks
+        # the ClusterWorkflowTemplate getter), so the one in the set is never found.
+        fix = "without clusterScope: true" if not cluster else "with clusterScope: true"
+        return Issue(
+            path,
+            f'{what} names "{name}", a {ref_kind(not cluster)} in the set, {fix}: Argo looks '
+            f'for a {ref_kind(cluster)} "{name}" instead and fails ("template reference ... '
+            f'not found"); {"set" if not cluster else "remove"} clusterScope: true',
+        )
     return Issue(
         path,
         f'{ref_kind(cluster)} "{name}" is not among the linted manifests, so {what} could '
-        f"not be checked{hint}",
+        "not be checked",
         library.missing_severity,
     )
 

@@ -5,12 +5,16 @@ rendered release stream carries (``ServiceAccount``, its token ``Secret``, ``Rol
 - Strict decoding against Argo Events v1.9.11's JSON Schema (``argo_events_schema.json``,
   the definitions reachable from EventSource and Sensor), unknown fields refused.
 - EventSource: what the v1.9.11 sources check when they start (GitHub needs repositories or
-  organizations, a webhook needs an endpoint and a numeric port, GitLab an access token and
-  a base URL), and a warning where a GitLab webhook token would not be checked.
+  organizations, not both, and ``events`` only when it creates the hook itself; a webhook
+  needs an endpoint and a numeric port, GitLab an access token and a base URL), and a
+  warning where a GitLab webhook token would not be checked.
 - Sensor: dependency names, trigger conditions and parameter sources agree; an
   ``argoWorkflow`` trigger's Workflow is linted like any Workflow, refers to a template in
   the linted set and supplies its required parameters; a parameter's ``dest`` exists.
-- RBAC kinds: identity only (they are Kubernetes' to check).
+- Sensor rules of Argo Events' reconciler and filters (trigger names, the EventBus, data and
+  expr filters): `argo_buildpacks.linting._sensors`.
+- RBAC kinds: identity only (they are Kubernetes' to check); whether a workflow's executor
+  account has its token Secret among them: `argo_buildpacks.linting._accounts`.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from argo_buildpacks.linting._base import (
 )
 from argo_buildpacks.linting._rules import check_workflow
 from argo_buildpacks.linting._schema import check_strict
+from argo_buildpacks.linting._sensors import check_sensor_rules
 
 __all__ = ["KINDS", "check"]
 
@@ -88,6 +93,7 @@ def check(doc: Mapping[str, Any], library: Library) -> list[Issue]:
     else:
         namespace = text(mapping(doc.get("metadata")).get("namespace"))
         issues.extend(_sensor(spec, library, namespace))
+        issues.extend(check_sensor_rules(doc, library))
     return issues
 
 
@@ -134,10 +140,19 @@ def _strict(value: Any, definition: str, path: str) -> Iterator[Issue]:
     yield from _walk(value, {"$ref": "#/definitions/" + definition}, path)
 
 
+# Fields the schema lists as required (Go's ``json:"x"`` without omitempty) that Argo Events
+# does without: a GitHub source needs ``events`` only when it creates the hook itself
+# (pkg/eventsources/sources/github/validate.go, v1.9.11 line 39: NeedToCreateHooks).
+_OPTIONAL = {_PREFIX + "GithubEventSource": frozenset({"events"})}
+
+
 def _walk(value: Any, schema: Mapping[str, Any], path: str) -> Iterator[Issue]:
     ref = schema.get("$ref")
+    optional: frozenset[str] = frozenset()
     if isinstance(ref, str):
-        schema = _definitions()[ref.rsplit("/", 1)[-1]]
+        name = ref.rsplit("/", 1)[-1]
+        schema = _definitions()[name]
+        optional = _OPTIONAL.get(name, optional)
     types = _types(schema)
     if types and not any(_matches(value, t) for t in types):
         yield Issue(path, f"{describe(value)} is not {' or '.join(types)}")
@@ -148,7 +163,7 @@ def _walk(value: Any, schema: Mapping[str, Any], path: str) -> Iterator[Issue]:
         props = mapping(schema.get("properties"))
         extra = schema.get("additionalProperties")
         for key in schema.get("required", []):
-            if key not in value:
+            if key not in value and key not in optional:
                 yield Issue(key_path(path, key), f'"{key}" is required')
         for key, item in value.items():
             where = key_path(path, key)
@@ -182,8 +197,26 @@ def _event_source(spec: Mapping[str, Any]) -> Iterator[Issue]:
     for name, source in mapping(spec.get("github")).items():
         where = key_path("spec.github", name)
         src = mapping(source)
+        # pkg/eventsources/sources/github/validate.go (v1.9.11), in its order.
         if not src.get("repositories") and not src.get("organizations"):
             yield Issue(where, "either repositories or organizations is required")
+        elif src.get("repositories") and src.get("organizations") is not None:
+            yield Issue(where, "only one of repositories and organizations is allowed")
+        manages_hook = src.get("apiToken") is not None or (
+            mapping(src.get("githubApp")).get("privateKey") is not None
+        )
+        if manages_hook and text(mapping(src.get("webhook")).get("url")) and not src.get("events"):
+            yield Issue(
+                key_path(where, "events"),
+                "events must be defined to create a github webhook: with apiToken (or a "
+                "githubApp) and webhook.url Argo Events creates the hook, for these events",
+            )
+        content_type = src.get("contentType")
+        if content_type not in (None, "", "json", "form"):
+            yield Issue(
+                key_path(where, "contentType"),
+                f'content type {describe(content_type)} is not allowed; allowed: "json", "form"',
+            )
         yield from _webhook(src.get("webhook"), key_path(where, "webhook"))
         if src.get("webhookSecret") is None:
             yield Issue(

@@ -27,6 +27,7 @@ from typing import Any
 from argo_buildpacks._kits import yaml_io
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.linting import _events as events
+from argo_buildpacks.linting._accounts import check_executor_tokens
 from argo_buildpacks.linting._base import (
     Issue,
     Library,
@@ -228,6 +229,7 @@ def _lint_document(doc: object, number: int, library: Library, options: Options)
         if kind == "CronWorkflow":
             issues.extend(check_cron(mapping(doc.get("spec"))))
         issues.extend(check_workflow(doc, library, options))
+        issues.extend(check_executor_tokens(doc, library))
         issues.extend(_pod_security(doc, options.restricted))
         # Size: ARGO_TEMPLATE per pod template and etcd per object (warnings, _size.py).
         issues.extend(size_issues(doc))

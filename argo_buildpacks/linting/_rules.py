@@ -43,6 +43,7 @@ from argo_buildpacks.linting._calls import (
     not_in_set,
     resolve_call,
 )
+from argo_buildpacks.linting._runtime import check_runtime
 from argo_buildpacks.linting._templates import (
     artifact_locations,
     check_arguments,
@@ -116,6 +117,7 @@ def check_workflow(
         failures_ok=_exit_only_templates(spec),
     )
     yield from _check_spec(ctx)
+    yield from check_runtime(doc, library)
     arguments = mapping(spec.get("arguments"))
     for what in ("parameters", "artifacts"):
         where = key_path(key_path(spec_path, "arguments"), what)

@@ -165,6 +165,70 @@ def check_strict(
     return out
 
 
+def check_pod_spec(value: Mapping[str, Any], path: str) -> list[Issue]:
+    """Unknown fields, missing required fields and wrong types of a Kubernetes PodSpec
+    (a ``podSpecPatch``), as Go's decoder reads it. Hera has no PodSpec model (Argo's API
+    names none): its fields are listed here, with Hera's models of the parts it has."""
+    fields = _pod_spec_fields()
+    out: list[Issue] = []
+    for key, child in value.items():
+        shape = fields.get(key) if isinstance(key, str) else None
+        if shape is None:
+            hint = did_you_mean(str(key), fields)
+            out.append(Issue(key_path(path, key), f'unknown field "{key}" in PodSpec{hint}'))
+        else:
+            _walk(child, shape, key_path(path, key), out)
+    return out
+
+
+@functools.cache
+def _pod_spec_fields() -> dict[str, _Shape]:
+    from hera.workflows.models.io.k8s.api.core import v1
+
+    def many(model: type | None) -> _Shape:
+        return _Shape("list", item=_Shape("model", model=model) if model else _ANY)
+
+    simple = {
+        "bool": (
+            "automountServiceAccountToken enableServiceLinks hostIPC hostNetwork hostPID "
+            "hostUsers setHostnameAsFQDN shareProcessNamespace"
+        ),
+        "int": "activeDeadlineSeconds priority terminationGracePeriodSeconds",
+        "str": (
+            "dnsPolicy hostname hostnameOverride nodeName preemptionPolicy priorityClassName "
+            "restartPolicy runtimeClassName schedulerName serviceAccount serviceAccountName "
+            "subdomain"
+        ),
+    }
+    fields = {name: _Shape(kind) for kind, names in simple.items() for name in names.split()}
+    fields.update(
+        affinity=_Shape("model", model=v1.Affinity),
+        containers=many(v1.Container),
+        dnsConfig=_Shape("model", model=v1.PodDNSConfig),
+        hostAliases=many(v1.HostAlias),
+        imagePullSecrets=many(v1.LocalObjectReference),
+        initContainers=many(v1.Container),
+        nodeSelector=_Shape("map", item=_Shape("str")),
+        os=_Shape("map", item=_ANY),
+        overhead=_Shape("map", item=_Shape("quantity")),
+        resources=_Shape("model", model=v1.ResourceRequirements),
+        securityContext=_Shape("model", model=v1.PodSecurityContext),
+        tolerations=many(v1.Toleration),
+        volumes=many(v1.Volume),
+        **{
+            name: many(None)
+            for name in [
+                "ephemeralContainers",
+                "readinessGates",
+                "resourceClaims",
+                "schedulingGates",
+                "topologySpreadConstraints",
+            ]
+        },
+    )
+    return fields
+
+
 def _release_problem(schema_name: str, key: str, target: tuple[int, int]) -> str:
     releases = _FIELD_RELEASES.get((schema_name, key))
     if releases is None or releases[0] <= target <= releases[1]:

@@ -5,7 +5,7 @@ Follows ``resolveAllVariables`` and the scopes of Argo's ``workflow/validate/val
 
 - only tags under ``item.``, ``steps.``, ``inputs.``, ``outputs.``, ``pod.``, ``workflow.``
   and ``tasks.`` are checked (``common.GlobalVarValidWorkflowVariablePrefix``), plus a bare
-  ``{{item}}`` outside a loop, which Argo only finds out at run time;
+  ``{{item}}`` outside a loop: a warning, since Argo accepts it and leaves it as text;
 - ``{{=expression}}`` tags are not evaluated (Argo skips them); only the
   ``inputs.parameters.x`` and ``workflow.parameters.x`` they name are looked up;
 - a step may use the outputs of steps in earlier step groups; a DAG task those of any task
@@ -282,6 +282,14 @@ def check_reference(tag: str, scope: Scope) -> tuple[str, str] | None:
 
 def _check_item(tag: str, scope: Scope) -> tuple[str, str] | None:
     keys = scope.items
+    if keys is None and tag == "item":
+        # Argo checks only tags under "item." (common.GlobalVarValidWorkflowVariablePrefix,
+        # validate.go resolveAllVariables): a bare {{item}} passes and stays as text.
+        message = (
+            "it is only defined in a step or task with withItems, withParam or withSequence; "
+            "Argo does not check a bare {{item}} and leaves it as the text {{item}}"
+        )
+        return message, "warning"
     if keys is None:
         message = "it is only defined in a step or task with withItems, withParam or withSequence"
         return message, "error"

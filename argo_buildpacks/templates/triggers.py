@@ -7,8 +7,10 @@
   repository: the tag name (``refs/tags/`` removed) becomes ``tag``, the full ref
   (``refs/tags/NAME``: never a branch of that name) ``revision``, and on GitHub and GitLab
   the pushed SHA (``body.after``) ``expected-commit``, which the clone checks. Optionally a
-  push to one of ``trigger.branches`` builds that branch (``refs/heads/NAME``) with the
-  version from git.
+  push to one of ``trigger.branches`` builds that branch (``refs/heads/NAME``, at the
+  pushed SHA) with the version from git. Tags and branches share one dependency and one
+  trigger, so every EventBus accepts the Sensor (NATS Streaming refuses two dependencies on
+  one event).
 - `cron_workflow`: a ``CronWorkflow`` that rebuilds the configured revision with the
   version from git, so images pick up patched run images and buildpacks.
 - `release_workflow`: the Workflow a Sensor submits: a ``workflowTemplateRef`` with the
@@ -189,28 +191,29 @@ def _string(path: str, *patterns: str, negate: bool = False) -> dict[str, Any]:
     return filt
 
 
-def _filters(config: BuildConfig, ref_pattern: str, *, branch: bool) -> list[dict[str, Any]]:
-    """Data filters: this repository, a push (not a deletion) of a matching ref."""
+def _filters(config: BuildConfig, ref_patterns: list[str], *, branch: bool) -> list[dict[str, Any]]:
+    """Data filters: this repository, a push (not a deletion) of a matching ref; with
+    ``branch``, a GitLab branch push (``push``) as well as a tag push."""
     trig = _trigger(config)
     if trig.provider == "github":
         repo = repository_path(config.source.url)
         return [
             _string("body.X-GitHub-Event", "^push$"),
             _string("body.repository.full_name", "(?i)^" + _go_literal(repo) + "$"),
-            _string("body.ref", ref_pattern),
+            _string("body.ref", *ref_patterns),
             {"path": "body.deleted", "type": "bool", "value": ["false"]},
         ]
     if trig.provider == "gitlab":
         repo = repository_path(config.source.url)
         return [
-            _string("body.object_kind", "^push$" if branch else "^tag_push$"),
+            _string("body.object_kind", "^(tag_push|push)$" if branch else "^tag_push$"),
             _string("body.project.path_with_namespace", "(?i)^" + _go_literal(repo) + "$"),
-            _string("body.ref", ref_pattern),
+            _string("body.ref", *ref_patterns),
             _string("body.after", _NULL_SHA, negate=True),
         ]
     return [
         _string("body.repository", "^" + _go_literal(config.source.url) + "$"),
-        _string("body.ref", ref_pattern),
+        _string("body.ref", *ref_patterns),
     ]
 
 
@@ -244,6 +247,64 @@ def _ref_params(dependency: str, pattern: str, prefix: str) -> list[dict[str, An
     return params
 
 
+def _dependency(
+    name: str, config: BuildConfig, ref_patterns: list[str], *, branch: bool
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "eventSourceName": config.name,
+        "eventName": EVENT_NAME,
+        "filters": {"data": _filters(config, ref_patterns, branch=branch)},
+    }
+
+
+def _submit(
+    name: str, dependency: str, workflow: dict[str, Any], params: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "template": {
+            "name": name,
+            "conditions": dependency,
+            "argoWorkflow": {
+                "operation": "submit",
+                "source": {"resource": workflow},
+                "parameters": params,
+            },
+        }
+    }
+
+
+def _push_and_branches(
+    config: BuildConfig, workflow: dict[str, Any], tag_refs: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Tags and branches through ONE dependency and ONE trigger.
+
+    A NATS Streaming EventBus (Argo Events' quick-start bus) refuses a Sensor in which two
+    dependencies name the same EventSource and event (pkg/reconciler/sensor/validate.go,
+    v1.9.11 line 524); Jetstream and Kafka accept it. So the dependency accepts a tag ref or
+    a branch ref, and the one trigger tells them apart in its templates: ``revision`` is
+    either ref (no fallback: any other fails the trigger), ``tag`` the name of a tag ref and
+    for a branch ref the fallback ``""`` (the version from git; a template that yields
+    nothing falls back to ``value``, pkg/sensors/triggers/params.go ``ResolveParamValue``).
+    Since ``revision`` admits only the two patterns, the fallback is taken only for a branch
+    ref. The pushed SHA is ``expected-commit`` for branches too (GitHub, GitLab), so a branch
+    build is of the commit pushed or fails."""
+    trig = _trigger(config)
+    names = "^(" + "|".join(_go_literal(b) for b in trig.branches) + ")$"
+    branch_refs = _ref_regex("refs/heads/", names)
+    either = f"{tag_refs}|{branch_refs}"
+    ref = "{{ .Input.body.ref }}"
+    name = '{{ trimPrefix "refs/tags/" .Input.body.ref }}'
+    tag = _param("push", "tag", _guarded(tag_refs, "body.ref", name))
+    tag["src"]["value"] = ""
+    params = [tag, _param("push", "revision", _guarded(either, "body.ref", ref))]
+    if trig.provider in ("github", "gitlab"):
+        after = "{{ .Input.body.after }}"
+        params.append(_param("push", "expected-commit", _guarded(_SHA, "body.after", after)))
+    dependency = _dependency("push", config, [either], branch=True)
+    return [dependency], [_submit("build", "push", workflow, params)]
+
+
 def sensor_service_account(config: BuildConfig) -> str:
     """The Sensor's ServiceAccount: ``trigger.service_account`` or ``<name>-sensor``."""
     trig = _trigger(config)
@@ -273,52 +334,11 @@ def sensor(
         tag_params.append(
             _param("tag-push", "expected-commit", _guarded(_SHA, "body.after", after))
         )
-    dependencies = [
-        {
-            "name": "tag-push",
-            "eventSourceName": config.name,
-            "eventName": EVENT_NAME,
-            "filters": {"data": _filters(config, tag_refs, branch=False)},
-        }
-    ]
-    triggers = [
-        {
-            "template": {
-                "name": "build-tag",
-                "conditions": "tag-push",
-                "argoWorkflow": {
-                    "operation": "submit",
-                    "source": {"resource": workflow},
-                    "parameters": tag_params,
-                },
-            }
-        }
-    ]
     if trig.branches:
-        names = "^(" + "|".join(_go_literal(b) for b in trig.branches) + ")$"
-        branch_refs = _ref_regex("refs/heads/", names)
-        dependencies.append(
-            {
-                "name": "branch-push",
-                "eventSourceName": config.name,
-                "eventName": EVENT_NAME,
-                "filters": {"data": _filters(config, branch_refs, branch=True)},
-            }
-        )
-        triggers.append(
-            {
-                "template": {
-                    "name": "build-branch",
-                    "conditions": "branch-push",
-                    "argoWorkflow": {
-                        "operation": "submit",
-                        # tag "" (from git): only the revision comes from the event.
-                        "source": {"resource": workflow},
-                        "parameters": _ref_params("branch-push", branch_refs, "refs/heads/"),
-                    },
-                }
-            }
-        )
+        dependencies, triggers = _push_and_branches(config, workflow, tag_refs)
+    else:
+        dependencies = [_dependency("tag-push", config, [tag_refs], branch=False)]
+        triggers = [_submit("build-tag", "tag-push", workflow, tag_params)]
     return {
         "apiVersion": API_VERSION,
         "kind": "Sensor",

@@ -347,7 +347,8 @@ def test_workflow_template_ref() -> None:
         lint([template, manifest(templates=[], workflowTemplateRef=cluster)]),
         "spec.workflowTemplateRef.name",
     )
-    assert "check clusterScope" in hinted.message
+    assert "remove clusterScope: true" in hinted.message
+    assert hinted.severity == "error"
 
 
 # --------------------------------------------------------------------------- rule 3: templates
@@ -444,7 +445,8 @@ def test_template_ref_outside_the_set_is_a_warning() -> None:
         lint([cwt_print(), manifest([steps([to_cluster])])]),
         "spec.templates[0].steps[0][0].templateRef.name",
     )
-    assert "check clusterScope" in hint.message
+    assert "set clusterScope: true" in hint.message
+    assert hint.severity == "error"
 
 
 def test_template_ref_needs_name_and_template() -> None:
@@ -588,7 +590,6 @@ def variable_findings(text: str, **extra: Any) -> list[Finding]:
         ("{{workflow.labels.team}}", 'no label "team"'),
         ("{{workflow.nmae}}", 'did you mean "workflow.name"?'),
         ("{{workflow.priority}}", "spec.priority"),
-        ("{{item}}", "withItems, withParam or withSequence"),
         ("{{item.a}}", "withItems, withParam or withSequence"),
         ("{{steps.a.outputs.result}}", "only defined in a steps template"),
         ("{{tasks.a.outputs.result}}", "only defined in a DAG template"),

@@ -152,6 +152,8 @@ def submitted(sensor_doc: dict[str, Any], event: dict[str, Any] | str) -> list[d
         resolved = True
         for param in tmpl["argoWorkflow"]["parameters"]:
             value = template_value(param["src"]["dataTemplate"], data)
+            if value is None:  # params.go ResolveParamValue: the fallback ``value``, if any
+                value = param["src"].get("value")
             if value is None:  # params.go: "unable to resolve ... parameter value"
                 resolved = False
                 break
@@ -297,7 +299,8 @@ def test_tag_pattern_is_a_glob() -> None:
 def test_branch_builds_use_the_version_from_git() -> None:
     doc = sensor(make({**GITHUB, "branches": ["main", "release/1.x"]}, from_git=True))
     [wf] = submitted(doc, github_push("refs/heads/release/1.x"))
-    assert args(wf) == {"tag": "", "revision": "refs/heads/release/1.x", "expected-commit": ""}
+    # The pushed SHA too: the clone builds the commit pushed, or nothing.
+    assert args(wf) == {"tag": "", "revision": "refs/heads/release/1.x", "expected-commit": SHA}
     assert submitted(doc, github_push("refs/heads/feature")) == []
     assert submitted(doc, github_push("refs/heads/mainline")) == []
     [tagged] = submitted(doc, github_push("refs/tags/v1.5.0"))
@@ -331,7 +334,7 @@ def test_gitlab_tag_push() -> None:
 def test_gitlab_branch_push() -> None:
     doc = sensor(make({**GITLAB, "branches": ["main"]}, from_git=True))
     [wf] = submitted(doc, gitlab_push("refs/heads/main", kind="push"))
-    assert args(wf) == {"tag": "", "revision": "refs/heads/main", "expected-commit": ""}
+    assert args(wf) == {"tag": "", "revision": "refs/heads/main", "expected-commit": SHA}
     source = event_source(make({**GITLAB, "branches": ["main"]}, from_git=True))
     assert source["spec"]["gitlab"]["push"]["events"] == ["TagPushEvents", "PushEvents"]
 
@@ -458,7 +461,10 @@ def test_every_sensor_template_rechecks_the_filter_pattern() -> None:
             for param in trig["template"]["argoWorkflow"]["parameters"]:
                 guard = _GUARDED.fullmatch(param["src"]["dataTemplate"])
                 assert guard, param
-                if guard.group(2) == "body.ref":
+                if guard.group(2) == "body.ref" and "value" in param["src"]:
+                    # tag, with its fallback "" (a branch): one alternative of the filter's
+                    assert ref_filter["value"][0].startswith(guard.group(1) + "|"), param
+                elif guard.group(2) == "body.ref":
                     assert [guard.group(1)] == ref_filter["value"]
                 else:
                     assert guard.group(2) == "body.after"
