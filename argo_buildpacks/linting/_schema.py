@@ -183,9 +183,9 @@ def check_pod_spec(value: Mapping[str, Any], path: str) -> list[Issue]:
 
 @functools.cache
 def _pod_spec_fields() -> dict[str, _Shape]:
-    from hera.workflows.models.io.k8s.api.core import v1
+    v1 = "io.k8s.api.core.v1."  # the table's names of Hera's models of the parts
 
-    def many(model: type | None) -> _Shape:
+    def many(model: str | None) -> _Shape:
         return _Shape("list", item=_Shape("model", model=model) if model else _ANY)
 
     simple = {
@@ -202,19 +202,19 @@ def _pod_spec_fields() -> dict[str, _Shape]:
     }
     fields = {name: _Shape(kind) for kind, names in simple.items() for name in names.split()}
     fields.update(
-        affinity=_Shape("model", model=v1.Affinity),
-        containers=many(v1.Container),
-        dnsConfig=_Shape("model", model=v1.PodDNSConfig),
-        hostAliases=many(v1.HostAlias),
-        imagePullSecrets=many(v1.LocalObjectReference),
-        initContainers=many(v1.Container),
+        affinity=_Shape("model", model=v1 + "Affinity"),
+        containers=many(v1 + "Container"),
+        dnsConfig=_Shape("model", model=v1 + "PodDNSConfig"),
+        hostAliases=many(v1 + "HostAlias"),
+        imagePullSecrets=many(v1 + "LocalObjectReference"),
+        initContainers=many(v1 + "Container"),
         nodeSelector=_Shape("map", item=_Shape("str")),
         os=_Shape("map", item=_ANY),
         overhead=_Shape("map", item=_Shape("quantity")),
-        resources=_Shape("model", model=v1.ResourceRequirements),
-        securityContext=_Shape("model", model=v1.PodSecurityContext),
-        tolerations=many(v1.Toleration),
-        volumes=many(v1.Volume),
+        resources=_Shape("model", model=v1 + "ResourceRequirements"),
+        securityContext=_Shape("model", model=v1 + "PodSecurityContext"),
+        tolerations=many(v1 + "Toleration"),
+        volumes=many(v1 + "Volume"),
         **{
             name: many(None)
             for name in [
