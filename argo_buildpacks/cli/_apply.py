@@ -46,6 +46,7 @@ def load_objects(
     """
     from argo_buildpacks._kits import yaml_io as _yaml
     from argo_buildpacks._kits.yaml_emit import to_manifest
+    from argo_buildpacks.client._install import INSTALLED_KINDS
     from argo_buildpacks.linting._lint import lint
     from argo_buildpacks.linting._privileged import privileged_problems
     from argo_buildpacks.model.config import BuildConfig
@@ -66,10 +67,13 @@ def load_objects(
         ) == "List":  # fmt: skip
             documents = list(documents[0].get("items") or [])
         for number, doc in enumerate(documents, start=1):
-            if not isinstance(doc, dict) or not isinstance(doc.get("kind"), str):
+            kind = doc.get("kind") if isinstance(doc, dict) else None
+            if not isinstance(doc, dict) or kind not in INSTALLED_KINDS:
                 raise ConfigError(
-                    f"{source}: document {number} is not a manifest; apply takes build "
-                    "configs and the manifests render writes"
+                    f"{source}: document {number} is "
+                    f"{'a ' + kind if isinstance(kind, str) else 'not a manifest'}; apply "
+                    f"takes build configs and manifests of {', '.join(INSTALLED_KINDS)} (run "
+                    "a Workflow with submit)"
                 )
             items.append((source, doc))
     if not options.get("allow_privileged"):

@@ -33,13 +33,15 @@ if TYPE_CHECKING:
 
     from argo_buildpacks.client._client import ArgoClient
 
-__all__ = ["ARGO_KINDS", "InstallRefusedError", "install", "split_objects"]
+__all__ = ["ARGO_KINDS", "INSTALLED_KINDS", "InstallRefusedError", "install", "split_objects"]
 
 #: The kinds argo-server stores (through `ArgoClient.apply`).
 ARGO_KINDS = ("WorkflowTemplate", "ClusterWorkflowTemplate")
-# Applied in this order: identities and their rights before the templates that run as them,
-# the templates before the CronWorkflows and Sensors that start them.
-_ORDER = ("ServiceAccount", "Secret", "Role", "RoleBinding", *ARGO_KINDS, "CronWorkflow",
+#: Everything `install` installs, in the order it does: identities and their rights before
+#: the templates that run as them, the templates before the CronWorkflows and Sensors that
+#: start them.
+INSTALLED_KINDS = ("ServiceAccount", "Secret", "Role", "RoleBinding", "ClusterWorkflowTemplate",
+          "WorkflowTemplate", "CronWorkflow",
           "EventSource", "Sensor")  # fmt: skip
 _TOKEN_SECRET = "kubernetes.io/service-account-token"
 
@@ -49,9 +51,7 @@ class InstallRefusedError(ConfigError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        super().__init__(
-            "nothing was applied:\n" + "\n".join(f"  - {p}" for p in problems)
-        )
+        super().__init__("nothing was applied:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 def _describe(obj: Mapping[str, Any]) -> str:
@@ -75,14 +75,14 @@ def split_objects(
         ConfigError: an object is not a manifest, of a kind this does not install, without
             a name, a Secret with data, or in the wrong namespace.
     """
-    allowed = ", ".join(_ORDER)
+    allowed = ", ".join(INSTALLED_KINDS)
     out: list[dict[str, Any]] = []
     for number, found in enumerate(objects, start=1):
         if not isinstance(found, Mapping) or not isinstance(found.get("kind"), str):
             raise ConfigError(f"object {number} is not a Kubernetes manifest (no kind)")
         obj = dict(found)
         kind = obj["kind"]
-        if kind not in _ORDER:
+        if kind not in INSTALLED_KINDS:
             raise ConfigError(
                 f"object {number} is a {kind}; apply installs {allowed} (run a Workflow with "
                 "submit)"
@@ -114,7 +114,7 @@ def split_objects(
                 "to it by name"
             )
         out.append(obj)
-    return sorted(out, key=lambda o: _ORDER.index(o["kind"]))
+    return sorted(out, key=lambda o: INSTALLED_KINDS.index(o["kind"]))
 
 
 def _kube_problem(obj: Mapping[str, Any], exc: ServerError, source: str) -> str:
@@ -201,6 +201,15 @@ def install(
             "service account, ~/.kube/config); give some, or have someone who has them run: "
             f"kubectl apply --server-side -f {source}"
         )
+    if argo is not None and templates:
+        try:
+            # One read tells whether the token is good and may read there, before anything
+            # is written to Kubernetes; the verdicts still come from ArgoClient.apply.
+            argo.read_template(templates[0])
+        except NotFoundError:
+            pass  # not there yet: apply creates it
+        except (AuthenticationError, PermissionDeniedError) as exc:
+            problems.append(f"{_describe(templates[0])}: {exc}")
     if kube is not None:
         for obj in others:
             try:
@@ -214,12 +223,13 @@ def install(
         raise InstallRefusedError(problems)
     results: list[ApplyResult] = []
     for obj in ordered:
-        if obj["kind"] in ARGO_KINDS:
-            assert argo is not None
+        # The checks above refused a stream whose kinds had no client.
+        if argo is not None and obj["kind"] in ARGO_KINDS:
             result = argo.apply(checked[id(obj)], allow_privileged=allow_privileged)
-        else:
-            assert kube is not None
+        elif kube is not None:
             result = apply_kube(kube, obj, force=force_conflicts)
+        else:  # pragma: no cover - refused above
+            continue
         results.append(result)
         if on_result is not None:
             on_result(result)

@@ -30,7 +30,7 @@ from argo_buildpacks.errors import (
     ServerUnavailableError,
     TransportError,
 )
-from argo_buildpacks.model.runs import ApplyResult
+from argo_buildpacks.model.runs import ApplyAction, ApplyResult
 
 if TYPE_CHECKING:
     from lightkube import Client
@@ -58,8 +58,8 @@ class KubeKind(NamedTuple):
     installed_by: str
 
 
-_EVENTS = "Argo Events' CRDs (kubectl apply --server-side -f https://github.com/argoproj/argo-events/releases/download/v1.9.11/install.yaml)"  # noqa: E501
-_WORKFLOWS = "Argo Workflows' CRDs (kubectl apply --server-side -f https://github.com/argoproj/argo-workflows/releases/download/v4.1.2/install.yaml)"  # noqa: E501
+_EVENTS = "Argo Events' CRDs (kubectl apply --server-side -f https://github.com/argoproj/argo-events/releases/download/v1.9.11/install.yaml)"
+_WORKFLOWS = "Argo Workflows' CRDs (kubectl apply --server-side -f https://github.com/argoproj/argo-workflows/releases/download/v4.1.2/install.yaml)"
 
 #: The kinds installed through the Kubernetes API; every one is namespaced.
 KUBE_KINDS: dict[str, KubeKind] = {
@@ -131,7 +131,7 @@ def _resource(obj: Mapping[str, Any]) -> Any:
 
     kind = str(obj["kind"])
     spec = KUBE_KINDS[kind]
-    found = get_generic_resource(spec.api_version, kind)
+    found = get_generic_resource(spec.api_version, kind)  # type: ignore[no-untyped-call]
     if found is not None:
         return found
     group, _, version = spec.api_version.rpartition("/")
@@ -182,8 +182,7 @@ def _apply(client: Client, obj: Mapping[str, Any], *, force: bool, dry_run: bool
     what = f"{obj['kind']} {meta['namespace']}/{meta['name']}"
     try:
         return client.apply(
-            resource(_body(obj)),
-            namespace=meta["namespace"],
+            resource(_body(obj)),  # its metadata.namespace says where
             field_manager=FIELD_MANAGER,
             force=force,
             dry_run=dry_run,
@@ -229,5 +228,5 @@ def apply_kube(client: Client, obj: Mapping[str, Any], *, force: bool = False) -
         raise kube_error(exc, "GET", f"{kind} {namespace}/{name}") from None
     after = _apply(client, obj, force=force, dry_run=False)
     version = str(after.metadata.resourceVersion or "")
-    action = "created" if before is None else "unchanged" if version == before else "updated"
+    action: ApplyAction = "created" if before is None else "unchanged" if version == before else "updated"
     return ApplyResult(kind, name, namespace, action, version)
