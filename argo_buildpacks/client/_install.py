@@ -203,13 +203,11 @@ def install(
         )
     if argo is not None and templates:
         try:
-            # One read tells whether the token is good and may read there, before anything
-            # is written to Kubernetes; the verdicts still come from ArgoClient.apply.
+            # One read fails on a bad token or an unreachable server (raised as it is)
+            # before anything is written to Kubernetes; the verdicts come from apply.
             argo.read_template(templates[0])
         except NotFoundError:
             pass  # not there yet: apply creates it
-        except (AuthenticationError, PermissionDeniedError) as exc:
-            problems.append(f"{_describe(templates[0])}: {exc}")
     if kube is not None:
         for obj in others:
             try:

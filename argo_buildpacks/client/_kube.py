@@ -228,5 +228,7 @@ def apply_kube(client: Client, obj: Mapping[str, Any], *, force: bool = False) -
         raise kube_error(exc, "GET", f"{kind} {namespace}/{name}") from None
     after = _apply(client, obj, force=force, dry_run=False)
     version = str(after.metadata.resourceVersion or "")
-    action: ApplyAction = "created" if before is None else "unchanged" if version == before else "updated"
+    action: ApplyAction = (
+        "created" if before is None else "unchanged" if version == before else "updated"
+    )
     return ApplyResult(kind, name, namespace, action, version)

@@ -841,7 +841,7 @@ def test_logs_error_in_the_stream(argo_fake: FakeArgo, applied: dict[str, str]) 
 def test_server_flags_instead_of_variables(argo_fake: FakeArgo) -> None:
     done = invoke(
         "apply", str(EXAMPLE), "-s", argo_fake.address, "--no-secure",
-        "--token", f"Bearer {argo_fake.token}", "--request-timeout", "5",
+        "--token", f"Bearer {argo_fake.token}", "--request-timeout", "5", env=dict(_KUBE),
     )  # fmt: skip
     assert done.exit_code == 0, done.output
     url = invoke("status", "x", "-s", f"http://{argo_fake.address}", "--token", "t")
