@@ -13,6 +13,7 @@ install again finishes it.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -202,12 +203,10 @@ def install(
             f"kubectl apply --server-side -f {source}"
         )
     if argo is not None and templates:
-        try:
-            # One read fails on a bad token or an unreachable server (raised as it is)
-            # before anything is written to Kubernetes; the verdicts come from apply.
+        # One read fails on a bad token or an unreachable server (raised as it is) before
+        # anything is written to Kubernetes; absent is fine (apply creates it).
+        with contextlib.suppress(NotFoundError):
             argo.read_template(templates[0])
-        except NotFoundError:
-            pass  # not there yet: apply creates it
     if kube is not None:
         for obj in others:
             try:
