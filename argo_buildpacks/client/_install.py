@@ -202,7 +202,7 @@ def install(
             "service account, ~/.kube/config); give some, or have someone who has them run: "
             f"kubectl apply --server-side -f {source}"
         )
-    if argo is not None and templates:
+    if argo is not None and templates and not problems:
         # One read fails on a bad token or an unreachable server (raised as it is) before
         # anything is written to Kubernetes; absent is fine (apply creates it).
         with contextlib.suppress(NotFoundError):
