@@ -91,6 +91,7 @@ def connect_kube(
     Raises:
         ConfigError: the kubeconfig cannot be read, or has no such context.
     """
+    import yaml
     from lightkube import Client, KubeConfig
     from lightkube import ConfigError as KubeConfigError
 
@@ -112,7 +113,14 @@ def connect_kube(
         else:
             return None
         single = config.get(context_name=context)
-    except (KubeConfigError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (
+        KubeConfigError,
+        yaml.YAMLError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+    ) as exc:
         where = f"kubeconfig {path!r}" if path else "the in-cluster service account"
         detail = f"no context {context!r}" if context else str(exc) or type(exc).__name__
         raise ConfigError(f"{where} is not usable: {detail}") from None
