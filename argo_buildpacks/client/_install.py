@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from argo_buildpacks.client._kube import KUBE_KINDS, apply_kube, dry_run_kube
-from argo_buildpacks.client._templates import checked_manifest
+from argo_buildpacks.client._templates import apply_manifest, checked_manifest
 from argo_buildpacks.errors import (
     AuthenticationError,
     ConfigError,
@@ -222,7 +222,10 @@ def install(
     for obj in ordered:
         # The checks above refused a stream whose kinds had no client.
         if argo is not None and obj["kind"] in ARGO_KINDS:
-            result = argo.apply(checked[id(obj)], allow_privileged=allow_privileged)
+            # Checked above (as ArgoClient.apply checks): sent as ArgoClient.apply sends it.
+            result = apply_manifest(
+                argo._http, argo.sleep, checked[id(obj)], argo.namespace, argo._known
+            )
         elif kube is not None:
             result = apply_kube(kube, obj, force=force_conflicts)
         else:  # pragma: no cover - refused above
