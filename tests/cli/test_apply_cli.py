@@ -8,6 +8,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -238,3 +240,17 @@ def test_the_token_the_cluster_puts_in_the_secret_is_never_printed(
         token = stored["data"]["token"]
         assert token not in done.output
         assert base64.b64decode(token).decode() not in done.output
+
+
+def test_apply_help_does_not_import_the_kubernetes_client() -> None:
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from argo_buildpacks.cli._main import cli\n"
+        "assert CliRunner().invoke(cli, ['apply', '--help']).exit_code == 0\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('lightkube', 'httpx'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]"
