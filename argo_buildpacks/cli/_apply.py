@@ -161,7 +161,8 @@ def apply(
     from contextlib import ExitStack
 
     from argo_buildpacks.client._install import ARGO_KINDS, install
-    from argo_buildpacks.client._kube import connect_kube
+    from argo_buildpacks.client._kube import connect_kube, is_kube_error
+    from argo_buildpacks.errors import ServerError
     from argo_buildpacks.model.runs import ApplyResult
 
     objects = [m for _, m in items]
@@ -180,23 +181,32 @@ def apply(
     kube = None
     if any(m["kind"] not in ARGO_KINDS for m in objects):
         kube = connect_kube(kubeconfig, context=kube_context, timeout=server.request_timeout)
+    kube_failure: ServerError | None = None
     with ExitStack() as stack:
         argo = None
         if any(m["kind"] in ARGO_KINDS for m in objects):
             argo = stack.enter_context(server.connect())
         if kube is not None:
             stack.callback(kube.close)
-        results = install(
-            objects,
-            argo=argo,
-            kube=kube,
-            namespace=server.namespace,
-            strict_namespace=explicit,
-            allow_privileged=template_options["allow_privileged"],
-            force_conflicts=force_conflicts,
-            source=source,
-            on_result=report,
-        )
+        try:
+            results = install(
+                objects,
+                argo=argo,
+                kube=kube,
+                namespace=server.namespace,
+                strict_namespace=explicit,
+                allow_privileged=template_options["allow_privileged"],
+                force_conflicts=force_conflicts,
+                source=source,
+                on_result=report,
+            )
+        except ServerError as exc:
+            if not is_kube_error(exc):
+                raise
+            # Raised outside server.connect(), whose hints speak of the Argo server.
+            kube_failure = exc
+    if kube_failure is not None:
+        raise kube_failure
     if output in ("json", "yaml"):
         import dataclasses
 

@@ -42,6 +42,7 @@ __all__ = [
     "apply_kube",
     "connect_kube",
     "dry_run_kube",
+    "is_kube_error",
     "kube_error",
 ]
 
@@ -156,8 +157,20 @@ def kube_error(exc: Exception, method: str, what: str) -> ServerError:
     """The library's error for lightkube's ``ApiError`` or httpx's transport errors."""
     from lightkube import ApiError
 
+    try:
+        url = str(exc.request.url)  # type: ignore[attr-defined]
+    except (AttributeError, RuntimeError):  # httpx raises RuntimeError for "no request"
+        url = ""
+    method = method if url else ""
     if not isinstance(exc, ApiError):
-        return TransportError(f"{what}: {type(exc).__name__}: {exc}", method=method)
+        failed = TransportError(
+            f"{what}: cannot reach the Kubernetes API: {type(exc).__name__}: {exc}",
+            method=method,
+            url=url,
+            hint="check the kubeconfig's server (--kubeconfig, --context, $KUBECONFIG)",
+        )
+        failed.kubernetes = True  # type: ignore[attr-defined]
+        return failed
     status = exc.status
     code = int(status.code or exc.response.status_code)
     message = f"{what}: {status.message or status.reason or 'no message'}"
@@ -168,10 +181,16 @@ def kube_error(exc: Exception, method: str, what: str) -> ServerError:
         404: NotFoundError,
         409: ConflictError,
     }.get(code, ServerUnavailableError if code >= 500 else InvalidRequestError)
-    error = cls(message, status=code, method=method)
+    error = cls(message, status=code, method=method, url=url)
     error.reason = reason  # type: ignore[attr-defined]
     error.details = status.details  # type: ignore[attr-defined]
+    error.kubernetes = True  # type: ignore[attr-defined]
     return error
+
+
+def is_kube_error(exc: BaseException) -> bool:
+    """Whether ``exc`` came from the Kubernetes API (`kube_error`), not from argo-server."""
+    return isinstance(exc, ServerError) and bool(getattr(exc, "kubernetes", False))
 
 
 def _body(obj: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -254,3 +255,28 @@ def test_apply_help_does_not_import_the_kubernetes_client() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_an_unreachable_kubernetes_api_is_named_as_such(
+    argo_fake: FakeArgo, env: dict[str, str], tmp_path: Path
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = yaml.safe_dump(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{port}"}}],
+            "users": [{"name": "u", "user": {"token": "t"}}],
+            "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+            "current-context": "x",
+        }
+    )
+    (tmp_path / "closed").write_text(config, encoding="utf-8")
+    env["KUBECONFIG"] = str(tmp_path / "closed")
+    done = invoke("apply", "-f", str(RELEASE), env=env)
+    assert done.exit_code == 1
+    assert "cannot reach the Kubernetes API" in done.stderr
+    assert "Argo server" not in done.stderr and "Traceback" not in done.stderr
+    assert argo_fake.templates == {}
