@@ -112,7 +112,6 @@ def _resource(kind: str) -> str:
 @click.option(
     "--kubeconfig",
     metavar="PATH",
-    envvar="KUBECONFIG",
     help="The kubeconfig for the Kubernetes objects (default: $KUBECONFIG, the pod's "
     "service account, ~/.kube/config).",
 )

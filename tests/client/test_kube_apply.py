@@ -50,6 +50,12 @@ def test_connect_kube_reads_only_what_it_is_given(
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     assert connect_kube(environ={}) is None  # no path, no $KUBECONFIG, no pod, no ~/.kube
+    with FakeKube() as fake:
+        first = fake.write_kubeconfig(tmp_path / "first")
+        # $KUBECONFIG as kubectl reads it: a list of paths; the first one is used.
+        listed = connect_kube(environ={"KUBECONFIG": f"{first}:{tmp_path / 'absent'}"})
+        assert listed is not None
+        assert str(listed.config.cluster.server) == fake.url
     broken = tmp_path / "broken"
     broken.write_text("clusters: [", encoding="utf-8")
     with pytest.raises(ConfigError, match=f"kubeconfig '{broken}' is not usable"):
