@@ -11,12 +11,21 @@ from argo_buildpacks.client._client import ArgoClient
 # ---- BEGIN fixtures for the local Argo API (owner: client; tests/support/argo_fake.py) ---
 from tests.support.argo_fake import FakeArgo
 from tests.support.clock import FakeClock
+from tests.support.kube_fake import FakeKube
 
 
 @pytest.fixture
 def argo_fake() -> Iterator[FakeArgo]:
     """A running local Argo API (token ``test-token``, namespace ``argo``)."""
     with FakeArgo() as fake:
+        yield fake
+
+
+@pytest.fixture
+def kube_fake() -> Iterator[FakeKube]:
+    """A running local Kubernetes API (namespaces ``argo``, ``ci``, ``apps``; Argo Events'
+    CRDs installed)."""
+    with FakeKube(namespaces=("argo", "ci", "apps")) as fake:
         yield fake
 
 

@@ -52,7 +52,7 @@ def fleet_group() -> None:
 
     \b
     Examples:
-      argo-buildpacks fleet render apps/ | kubectl apply -f -
+      argo-buildpacks fleet render apps/ | argo-buildpacks apply -f -
       argo-buildpacks fleet submit apps/
       argo-buildpacks fleet status apps/
     """
@@ -84,11 +84,11 @@ def fleet_render(
     output_file: str | None,
 ) -> None:
     """Write every object of the fleet (each app's build and rebase templates and RBAC, the
-    fleet's RBAC, template and CronWorkflow) as one stream for 'kubectl apply -f -'.
+    fleet's RBAC, template and CronWorkflow) as one stream that apply installs.
 
     \b
     Examples:
-      argo-buildpacks fleet render apps/ | kubectl apply -f -
+      argo-buildpacks fleet render apps/ | argo-buildpacks apply -f -
       argo-buildpacks fleet render apps/ --parallelism 10 --schedule "0 4 * * *"
     """
     import json
@@ -114,7 +114,7 @@ def fleet_render(
 @server_options
 @output_option("text", "json", "name", default="text")
 def fleet_submit(directory: str, name: str, server: ServerSettings, output: str) -> None:
-    """Start a run of the fleet (its template applied first with 'fleet render').
+    """Start a run of the fleet (install it first: 'fleet render' piped into 'apply -f -').
 
     -o name prints the run as kubectl does (workflow.argoproj.io/NAME), which 'fleet
     status --run' takes.

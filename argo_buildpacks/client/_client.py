@@ -1,10 +1,9 @@
 """Talk to an Argo Workflows server: apply templates, submit runs, wait, read status and logs.
 
-`ArgoClient` reads and lists workflows through Hera's ``WorkflowsService``, built with
-every setting passed explicitly (never Hera's ``global_config``) and with its requests routed
-through `Http`, which gives each call a timeout, typed errors
-that keep the server's message (Hera's own exceptions drop the status of 502/503/504, the gRPC
-code and the URL) and bounded retries. It makes the other calls itself, on the same session:
+`ArgoClient` reads and lists workflows through Hera's ``WorkflowsService`` (every setting
+explicit, never Hera's ``global_config``), its requests routed through `Http`: a timeout,
+typed errors that keep the server's message, status, gRPC code and URL (Hera's drop some),
+and bounded retries. It makes the other calls itself, on the same session:
 
 - templates are sent and compared as plain JSON, because Hera 7.1's models lack fields that
   Argo v4.1.2 has (``Template.pendingTimeout``, ``WorkflowSpec.podResources``...) and a round
@@ -22,7 +21,6 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,6 +37,7 @@ from argo_buildpacks.client._http import (
     check_seconds,
     env_bool,
     iter_log_lines,
+    manifest_of,
     seg,
     with_hint,
 )
@@ -52,9 +51,11 @@ from argo_buildpacks.client._submit import (
     submit_parameters,
 )
 from argo_buildpacks.client._templates import (
+    Known,
     apply_manifest,
     check_parameters,
     checked_manifest,
+    read_template,
 )
 from argo_buildpacks.errors import (
     ConfigError,
@@ -70,8 +71,8 @@ from argo_buildpacks.model.runs import ApplyResult, LogLine, Run, RunStatus
 
 __all__ = ["DEFAULT_NAMESPACE", "SUBMISSION_LABEL", "ArgoClient", "RetryPolicy"]
 
-#: Used when neither ``namespace=`` nor ``ARGO_NAMESPACE`` is given. (The argo CLI falls
-#: back to the kube context's namespace; this library does not read kubeconfig.)
+#: Used when neither ``namespace=`` nor ``ARGO_NAMESPACE`` is given (the argo CLI uses the
+#: kube context's; this client does not read kubeconfig).
 DEFAULT_NAMESPACE = "argo"
 
 
@@ -143,6 +144,7 @@ class ArgoClient:
             session=session or requests.Session(),
         )
         self._hera = HeraService(self._http, namespace)
+        self._known: Known = {}  # templates this client wrote or read (_templates.Known)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> ArgoClient:
@@ -203,12 +205,7 @@ class ArgoClient:
     def __enter__(self) -> ArgoClient:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
         self.close()
 
     # -- templates -----------------------------------------------------------------------
@@ -244,7 +241,15 @@ class ArgoClient:
             ServerError: the server failed the request (a subclass per failure).
         """
         manifest = checked_manifest(template, allow_privileged=allow_privileged)
-        return apply_manifest(self._http, self.sleep, manifest, self.namespace)
+        return apply_manifest(self._http, self.sleep, manifest, self.namespace, self._known)
+
+    def read_template(self, template: Any) -> dict[str, Any]:
+        """The server's copy of a template (manifest or Hera object), as this client last
+        wrote or read it. Raises `NotFoundError`, or `ServerError` when the server fails."""
+        m = manifest_of(template)
+        meta, kind = m.get("metadata") or {}, str(m.get("kind"))
+        ns = None if kind == "ClusterWorkflowTemplate" else meta.get("namespace") or self.namespace
+        return read_template(self._http, kind, str(meta.get("name")), ns, self._known)
 
     # -- runs ----------------------------------------------------------------------------
 
@@ -298,7 +303,7 @@ class ArgoClient:
         label_text = submit_labels(labels, sid)
         ns = namespace or self.namespace
         kind = "ClusterWorkflowTemplate" if cluster else "WorkflowTemplate"
-        check_parameters(self._http, kind, name, None if cluster else ns, params or [])
+        check_parameters(self._http, kind, name, None if cluster else ns, params or [], self._known)
         url = self._http.url(f"api/v1/workflows/{seg(ns)}/submit")
         wf_name = generate_name(name)
         attempt = 0
@@ -314,6 +319,7 @@ class ArgoClient:
                 resp = self._http.request("POST", url, data=data)
                 return run_from(resp.json(), sid)
             except NotFoundError as exc:
+                self._known.pop((kind, None if cluster else ns, name), None)
                 where = "the cluster" if cluster else f"namespace {ns!r}"
                 hint = f"no {kind} named {name!r} in {where}; apply it first or check the name"
                 raise with_hint(exc, hint) from exc
@@ -491,6 +497,3 @@ class ArgoClient:
         if isinstance(run, str) and run:
             return run, self.namespace
         raise ConfigError(f"run must be a Run or a workflow name, not {run!r}")
-
-
-# -- helpers ---------------------------------------------------------------------------------

@@ -33,15 +33,22 @@ _SERVER_METADATA = (
 
 __all__ = [
     "UPDATE_ATTEMPTS",
+    "Known",
     "applied",
     "apply_manifest",
     "check_parameters",
     "checked_manifest",
     "put_template",
+    "read_template",
 ]
 
 #: How often an update re-reads and retries when someone else changed the template.
 UPDATE_ATTEMPTS = 5
+
+#: The templates one client wrote or read, as the server returned them, by (kind, namespace,
+#: name): a submit right after an apply checks its parameters against what the apply got
+#: back instead of reading the template again. Per client object, never shared.
+Known = dict[tuple[str, "str | None", str], dict[str, Any]]
 
 
 def checked_manifest(template: Any, *, allow_privileged: bool) -> dict[str, Any]:
@@ -85,7 +92,11 @@ def checked_manifest(template: Any, *, allow_privileged: bool) -> dict[str, Any]
 
 
 def apply_manifest(
-    http: Http, sleep: Callable[[float], None], manifest: dict[str, Any], default_namespace: str
+    http: Http,
+    sleep: Callable[[float], None],
+    manifest: dict[str, Any],
+    default_namespace: str,
+    known: Known | None = None,
 ) -> ApplyResult:
     """Create or update the checked template ``manifest`` (in its namespace, else
     ``default_namespace``; a ClusterWorkflowTemplate in the cluster)."""
@@ -96,7 +107,10 @@ def apply_manifest(
     namespace = None if cluster else (metadata.get("namespace") or default_namespace)
     if namespace is not None:
         metadata["namespace"] = namespace
-    return put_template(http, sleep, kind, name, namespace, manifest)
+    result, stored = put_template(http, sleep, kind, name, namespace, manifest)
+    if known is not None:
+        known[(kind, namespace, name)] = stored
+    return result
 
 
 def put_template(
@@ -106,7 +120,8 @@ def put_template(
     name: str,
     namespace: str | None,
     desired: dict[str, Any],
-) -> ApplyResult:
+) -> tuple[ApplyResult, dict[str, Any]]:
+    """Create or update one template; what was done, and the template as the server has it."""
     where = f"namespace {namespace!r}" if namespace else "the cluster"
     if namespace is None:
         collection = http.url("api/v1/cluster-workflow-templates")
@@ -117,14 +132,14 @@ def put_template(
     item = f"{collection}/{seg(name)}"
     created = _create(http, sleep, collection, {**envelope, "template": desired}, where)
     if created is not None:
-        return applied(kind, name, namespace, "created", created)
+        return applied(kind, name, namespace, "created", created), created
     attempt = 0
     while True:
         attempt += 1
         current = http.request("GET", item, idempotent=True).json()
         if same_template(current, desired):
             action = "updated" if attempt > 1 else "unchanged"
-            return applied(kind, name, namespace, action, current)
+            return applied(kind, name, namespace, action, current), current
         body = copy.deepcopy(desired)
         body["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
         try:
@@ -132,7 +147,8 @@ def put_template(
             resp = http.request(
                 "PUT", item, body={**envelope, "name": name, "template": body}, idempotent=True
             )
-            return applied(kind, name, namespace, "updated", resp.json())
+            stored = resp.json()
+            return applied(kind, name, namespace, "updated", stored), stored
         except ConflictError as exc:
             # Someone else wrote it, or our own PUT landed before a retry: re-read.
             if attempt >= UPDATE_ATTEMPTS:
@@ -174,15 +190,19 @@ def _create(
         sleep(http.retry.delay(attempt - 1))
 
 
-def check_parameters(
-    http: Http, kind: str, name: str, namespace: str | None, params: list[str]
-) -> None:
-    """Refuse parameters the template does not declare, and a missing required tag.
+def read_template(
+    http: Http, kind: str, name: str, namespace: str | None, known: Known | None = None
+) -> dict[str, Any]:
+    """The template as the server has it (or as this client last wrote or read it, when
+    ``known`` holds it).
 
-    The server would accept an undeclared parameter (``revison=main``, a typo) and run
-    with the default; ``workflow_for`` refuses it offline, and so does this, by reading
-    the template first.
+    Raises:
+        NotFoundError: no such template (with a hint to apply it).
+        ServerError: the server failed the request.
     """
+    key = (kind, namespace, name)
+    if known is not None and key in known:
+        return known[key]
     if namespace is None:
         url = http.url(f"api/v1/cluster-workflow-templates/{seg(name)}")
         where = "the cluster"
@@ -190,10 +210,30 @@ def check_parameters(
         url = http.url(f"api/v1/workflow-templates/{seg(namespace)}/{seg(name)}")
         where = f"namespace {namespace!r}"
     try:
-        template = http.request("GET", url, idempotent=True).json()
+        template: dict[str, Any] = http.request("GET", url, idempotent=True).json()
     except NotFoundError as exc:
         hint = f"no {kind} named {name!r} in {where}; apply it first or check the name"
         raise with_hint(exc, hint) from exc
+    if known is not None:
+        known[key] = template
+    return template
+
+
+def check_parameters(
+    http: Http,
+    kind: str,
+    name: str,
+    namespace: str | None,
+    params: list[str],
+    known: Known | None = None,
+) -> None:
+    """Refuse parameters the template does not declare, and a missing required tag.
+
+    The server would accept an undeclared parameter (``revison=main``, a typo) and run
+    with the default; ``workflow_for`` refuses it offline, and so does this, by reading
+    the template first (or taking it from ``known``).
+    """
+    template = read_template(http, kind, name, namespace, known)
     spec = template.get("spec") if isinstance(template, dict) else None
     arguments = (spec or {}).get("arguments") or {}
     declared = {

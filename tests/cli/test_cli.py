@@ -13,7 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from argo_buildpacks.cli._main import cli
 from argo_buildpacks.cli._progress import LiveProgress, PlainProgress, progress_for
 from argo_buildpacks.model.runs import NodeStatus, RunStatus
 from tests.support.argo_fake import FakeArgo
+from tests.support.kube_fake import FakeKube
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "my-python-app.yaml"
@@ -81,8 +82,24 @@ def invoke(*args: str, env: Mapping[str, str] | None = None, stdin: str | None =
     return CliRunner().invoke(cli, list(args), env={**unset, **(env or {})}, input=stdin)
 
 
+_KUBE: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _kube_api(kube_fake: FakeKube, tmp_path: Path) -> Iterator[FakeKube]:
+    """apply installs the Kubernetes objects a config implies: a local API for them."""
+    _KUBE["KUBECONFIG"] = str(kube_fake.write_kubeconfig(tmp_path / "kubeconfig"))
+    yield kube_fake
+    _KUBE.clear()
+
+
 def server_env(fake: FakeArgo) -> dict[str, str]:
-    return {"ARGO_SERVER": fake.address, "ARGO_SECURE": "false", "ARGO_TOKEN": fake.token or ""}
+    return {
+        "ARGO_SERVER": fake.address,
+        "ARGO_SECURE": "false",
+        "ARGO_TOKEN": fake.token or "",
+        **_KUBE,
+    }
 
 
 def closed_port() -> int:
@@ -186,7 +203,7 @@ def test_server_commands_through_the_console_script(argo_fake: FakeArgo) -> None
     env = server_env(argo_fake)
     applied = run_cli("apply", "-f", str(EXAMPLE), env=env)
     assert applied.returncode == 0, applied.stderr
-    assert applied.stdout.startswith("WorkflowTemplate argo/my-python-app created")
+    assert "\nWorkflowTemplate argo/my-python-app created" in applied.stdout
     submitted = run_cli(
         "submit", "my-python-app", "--tag", "v1.4.2", "--wait", "--poll-interval", "0.05", env=env
     )
@@ -244,7 +261,9 @@ def test_unknown_config_key_through_the_console_script(tmp_path: Path) -> None:
 
 
 def test_server_failures_through_the_console_script(argo_fake: FakeArgo) -> None:
-    unreachable = run_cli("apply", str(EXAMPLE), "-s", f"127.0.0.1:{closed_port()}", "--no-secure")
+    unreachable = run_cli(
+        "apply", str(EXAMPLE), "-s", f"127.0.0.1:{closed_port()}", "--no-secure", env=_KUBE
+    )
     assert unreachable.returncode == 1
     assert_clean_error(unreachable.stderr, "cannot reach the Argo server", "--argo-server")
     wrong = run_cli(
@@ -550,12 +569,13 @@ def test_apply_a_config_is_create_then_unchanged_then_updated(
     env = server_env(argo_fake)
     first = invoke("apply", str(EXAMPLE), env=env)
     assert first.exit_code == 0, first.output
-    assert first.stdout.startswith("WorkflowTemplate argo/my-python-app created (resourceVersion ")
+    assert "\nWorkflowTemplate argo/my-python-app created (resourceVersion " in first.stdout
     again = invoke("apply", str(EXAMPLE), "--output", "json", env=env)
-    assert [r["action"] for r in json.loads(again.stdout)] == ["unchanged"]
+    # The executor's account, token, Role and binding, then the template: all unchanged.
+    assert [r["action"] for r in json.loads(again.stdout)] == ["unchanged"] * 5
     changed = write(tmp_path / "app.yaml", EXAMPLE.read_text().replace('"3.12"', '"3.13"'))
     third = invoke("apply", changed, env=env)
-    assert " updated " in third.stdout
+    assert "WorkflowTemplate argo/my-python-app updated " in third.stdout
     assert argo_fake.count("PUT") == 1
 
 
@@ -567,8 +587,9 @@ def test_apply_rendered_manifests_several_documents(argo_fake: FakeArgo, tmp_pat
     path = write(tmp_path / "all.yaml", namespaced + "---\n" + cluster)
     done = invoke("apply", path, env=server_env(argo_fake))
     assert done.exit_code == 0, done.output
-    assert done.stdout.splitlines()[0].startswith("WorkflowTemplate argo/my-python-app created")
-    assert done.stdout.splitlines()[1].startswith("ClusterWorkflowTemplate shared-build created")
+    lines = [line for line in done.stdout.splitlines() if "WorkflowTemplate" in line]
+    assert lines[0].startswith("ClusterWorkflowTemplate shared-build created")
+    assert lines[1].startswith("WorkflowTemplate argo/my-python-app created")
     assert "shared-build" in argo_fake.cluster_templates
 
 
@@ -823,7 +844,7 @@ def test_logs_error_in_the_stream(argo_fake: FakeArgo, applied: dict[str, str]) 
 def test_server_flags_instead_of_variables(argo_fake: FakeArgo) -> None:
     done = invoke(
         "apply", str(EXAMPLE), "-s", argo_fake.address, "--no-secure",
-        "--token", f"Bearer {argo_fake.token}", "--request-timeout", "5",
+        "--token", f"Bearer {argo_fake.token}", "--request-timeout", "5", env=dict(_KUBE),
     )  # fmt: skip
     assert done.exit_code == 0, done.output
     url = invoke("status", "x", "-s", f"http://{argo_fake.address}", "--token", "t")
@@ -838,7 +859,7 @@ def test_argo_base_href_and_namespace_variables() -> None:
         done = invoke("apply", "-", env=env, stdin=config)
         assert done.exit_code == 0, done.output
         # A config that names no namespace goes to the client's.
-        assert done.stdout.startswith("WorkflowTemplate ci/my-python-app created")
+        assert "\nWorkflowTemplate ci/my-python-app created" in done.stdout
         assert ("ci", "my-python-app") in fake.templates
         assert all(r.path.startswith("/api/v1/") for r in fake.requests)
         # One that names another is refused when -n says otherwise.
@@ -1105,11 +1126,15 @@ def test_apply_takes_every_file_and_prints_names(argo_fake: FakeArgo, tmp_path: 
     )
     assert (done.exit_code, done.stdout) == (
         0,
+        "serviceaccount/my-python-app-executor\n"
+        "secret/my-python-app-executor.service-account-token\n"
+        "role.rbac.authorization.k8s.io/my-python-app-executor\n"
+        "rolebinding.rbac.authorization.k8s.io/my-python-app-executor\n"
         "clusterworkflowtemplate.argoproj.io/argo-buildpacks\n"
         "workflowtemplate.argoproj.io/my-python-app\n",
     )
     again = invoke("apply", str(lib), "-f", str(EXAMPLE), "-o", "yaml", env=server_env(argo_fake))
-    assert [r["action"] for r in yaml.safe_load(again.stdout)] == ["unchanged", "unchanged"]
+    assert [r["action"] for r in yaml.safe_load(again.stdout)] == ["unchanged"] * 6
 
 
 def test_apply_refuses_a_privileged_manifest_and_sends_nothing(

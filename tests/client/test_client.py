@@ -234,7 +234,9 @@ def test_one_session_for_every_call_and_closed_by_the_context_manager(
         run = client.submit("app-build", tag="1.2.3")
         client.status(run)
         list(client.logs(run))
-    assert len(spy.calls) == len(argo_fake.requests) == 6  # submit and logs read first
+    # apply's POST; submit (the template's parameters checked against what apply got back:
+    # no second read); status; logs read the status, then stream.
+    assert len(spy.calls) == len(argo_fake.requests) == 5
     assert spy.closed == 1
 
 
@@ -707,10 +709,9 @@ def test_submit_5xx_burst_checks_before_each_retry(
     run = argo_client.submit(applied, tag="1.0.0")
     assert list(argo_fake.workflows) == [("argo", run.name)]
     calls = [(r.method, r.path.rsplit("/", 1)[-1]) for r in argo_fake.requests[1:]]
-    # read the template; submit, look up (by label, then by name), submit again... never
-    # two submits in a row
+    # (the template this client applied is not read again) submit, look up (by label, then by
+    # name), submit again... never two submits in a row
     assert calls == [
-        ("GET", applied),
         ("POST", "submit"),
         ("GET", "argo"),
         ("GET", run.name),

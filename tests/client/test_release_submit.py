@@ -17,6 +17,7 @@ from argo_buildpacks.errors import ConfigError, TagError
 from argo_buildpacks.model.config import BuildConfig
 from argo_buildpacks.model.release import release_arguments
 from tests.support.argo_fake import FakeArgo
+from tests.support.kube_fake import FakeKube
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "my-python-app.yaml"
 
@@ -93,8 +94,8 @@ def _env(fake: FakeArgo) -> dict[str, str | None]:
     }
 
 
-def test_cli_submit_release(argo_fake: FakeArgo) -> None:
-    env = _env(argo_fake)
+def test_cli_submit_release(argo_fake: FakeArgo, kube_fake: FakeKube, tmp_path: Path) -> None:
+    env = {**_env(argo_fake), "KUBECONFIG": str(kube_fake.write_kubeconfig(tmp_path / "kc"))}
     runner = CliRunner()
     assert runner.invoke(cli, ["apply", str(EXAMPLE)], env=env).exit_code == 0
     done = runner.invoke(cli, ["submit", "my-python-app", "--release", "v1.4.2"], env=env)

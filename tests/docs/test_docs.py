@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.support.argo_fake import FakeArgo
+from tests.support.kube_fake import FakeKube
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC_PAGES = sorted(p for p in (ROOT / "docs").rglob("*.md") if ">>>" in p.read_text())
@@ -63,11 +64,14 @@ def test_python_blocks_in_docs_run(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     argo_fake: FakeArgo,
+    kube_fake: FakeKube,
+    tmp_path: Path,
     page: str,
     index: int,
     code: str,
 ) -> None:
-    # Examples that talk to Argo talk to the local Argo API.
+    # Examples that talk to Argo talk to the local Argo API, and to Kubernetes the local one.
+    monkeypatch.setenv("KUBECONFIG", str(kube_fake.write_kubeconfig(tmp_path / "kubeconfig")))
     monkeypatch.setenv("ARGO_SERVER", argo_fake.address)
     monkeypatch.setenv("ARGO_SECURE", "false")
     monkeypatch.setenv("ARGO_TOKEN", argo_fake.token or "")
