@@ -49,6 +49,7 @@ from argo_buildpacks.linting._privileged import privileged_issues
 from argo_buildpacks.linting._restricted import restricted_issues
 from argo_buildpacks.linting._rules import check_workflow
 from argo_buildpacks.linting._schema import check_strict
+from argo_buildpacks.linting._workspace import workspace_issues
 
 __all__ = ["API_VERSION", "KINDS", "MAX_DEPTH", "MAX_TEXT", "MAX_VALUES", "Finding", "lint"]
 
@@ -226,6 +227,8 @@ def _lint_document(doc: object, number: int, library: Library, options: Options)
         if kind == "CronWorkflow":
             issues.extend(check_cron(mapping(doc.get("spec"))))
         issues.extend(check_workflow(doc, library, options))
+        # Clone and build paths, one image per build (argo_buildpacks/linting/_workspace.py).
+        issues.extend(workspace_issues(doc))
         issues.extend(_pod_security(doc, options.restricted))
     return [Finding(i.path, i.message, label, i.severity) for i in _in_document_order(doc, issues)]
 

@@ -223,3 +223,15 @@ run_key=argo-buildpacks-run
 is_run_id() {
   matches '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' "$1"
 }
+
+#@section repo_path
+## repo_path WHAT VALUE: a directory inside the repository, as `_kits.git.relative_path`
+## accepts it: relative, one line, no empty, '.' or '..' component, none starting with '-'.
+## Needs fail, one_line.
+repo_path() {
+  one_line "$1" "$2"
+  case "$2" in /*) fail "$1 '$2' must be relative to the repository root" ;; esac
+  case "/$2/" in
+    */../* | */./* | *//*/* | */-*) fail "$1 '$2' must be a plain relative path" ;;
+  esac
+}
