@@ -148,7 +148,8 @@ def _reader_issues(
 ) -> list[Issue]:
     issues = []
     written = "; ".join(
-        f"{s.template!r} writes {p.path} (volume {p.volume[-1]!r})" for p, s in clones
+        f"{s.template!r} writes {s.env['WORKSPACE']}/src (volume {p.volume[-1]!r})"
+        for p, s in clones
     )
     for s in scripts:
         if s.name == _BUILD and s.phase == "detect":
