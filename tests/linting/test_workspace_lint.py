@@ -95,6 +95,7 @@ def test_one_clone_two_builds_fails_at_run_time_and_lint_says_where(
     lifecycle = tmp_path / "lifecycle"
     write_executable(lifecycle / "detector", FAKE_LIFECYCLE)
     results = {}
+    ran = {}
     for name in ("build-shop-api", "build-shop-web"):
         build = wf.pod(templates[name])
         detect = build.container("detect")
@@ -106,13 +107,13 @@ def test_one_clone_two_builds_fails_at_run_time_and_lint_says_where(
             env=build.env(detect, {"LIFECYCLE": str(lifecycle), "FAKE_DIR": str(fake)}),
             cwd=tmp_path / "cwd",
         )
-        results[name + "-ran"] = (fake / "detector.argv").exists()  # type: ignore[assignment]
+        ran[name] = (fake / "detector.argv").exists()
     assert results["build-shop-api"].returncode == 0, results["build-shop-api"].stderr
     web_run = results["build-shop-web"]
     assert web_run.returncode == 1
     assert "app directory '" in web_run.stderr
     assert "/workspace/shop-web/src/web' does not exist (is the subpath right?)" in web_run.stderr
-    assert results["build-shop-web-ran"] is False  # the lifecycle never ran
+    assert ran == {"build-shop-api": True, "build-shop-web": False}  # web's lifecycle never ran
     # Argo's own rules and the rest of lint pass it; the workspace rule names the build.
     found = workspace_errors(to_manifest(wt))
     assert len(found) == 1, found

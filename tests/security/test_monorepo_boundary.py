@@ -110,7 +110,7 @@ def test_one_apps_code_cannot_change_what_the_next_app_builds(
     api, web = (monorepo_build(app, m.shared) for app in m.apps)
     # Every container of a build pod sees the clone read-only (the kernel enforces it).
     for build in (api, web):
-        claim = [v for v in build.volume_mounts if v.name == "workspace"]
+        claim = [v for v in build.volume_mounts or [] if v.name == "workspace"]
         assert [(v.mount_path, v.read_only) for v in claim] == [(SOURCE_MOUNT, True)]
         assert all(
             not any(v.name == "workspace" for v in c.volume_mounts or []) for c in build.containers
