@@ -225,13 +225,17 @@ is_run_id() {
 }
 
 #@section repo_path
-## repo_path WHAT VALUE: a directory inside the repository, as `_kits.git.relative_path`
-## accepts it: relative, one line, no empty, '.' or '..' component, none starting with '-'.
-## Needs fail, one_line.
+## repo_path WHAT VALUE: a directory inside the repository in the form
+## `_kits.git.relative_path` gives it (empty: the root): relative, no empty, '.' or '..'
+## component, none starting with '-', no control character. Needs fail, one_line.
 repo_path() {
   one_line "$1" "$2"
-  case "$2" in /*) fail "$1 '$2' must be relative to the repository root" ;; esac
+  [ -n "$2" ] || return 0
+  case "$2" in
+    /*) fail "$1 '$2' must be relative to the repository root" ;;
+    *[[:cntrl:]]*) fail "$1 '$2' contains control characters" ;;
+  esac
   case "/$2/" in
-    */../* | */./* | *//*/* | */-*) fail "$1 '$2' must be a plain relative path" ;;
+    *//* | */./* | */../* | */-*) fail "$1 '$2' must be a plain relative path" ;;
   esac
 }
