@@ -60,6 +60,9 @@ UNSUPPORTED_KEYS = {
 }
 
 
+_STAND_IN = "registry.invalid/argo-buildpacks-monorepo"
+
+
 def is_monorepo(data: object) -> bool:
     """Whether parsed config data is a monorepo config (it has an ``apps`` key)."""
     return isinstance(data, Mapping) and "apps" in data
@@ -136,10 +139,11 @@ class Monorepo:
             raise ConfigError("\n".join(problems))
         base.pop("image", None)
         base["layout"] = "steps"
-        first_image = raw_apps[0].get("image") if isinstance(raw_apps[0], Mapping) else None
-        shared = BuildConfig.from_dict({**base, "image": first_image or "invalid"}, source=source)
+        # The shared settings alone first (their problems reported once, at the top level),
+        # on a stand-in image that nothing sees: it becomes the first app's below.
+        shared = BuildConfig.from_dict({**base, "image": _STAND_IN}, source=source)
         apps = _apps(base, raw_apps, source)
-        return cls(shared=shared, apps=tuple(apps))
+        return cls(shared=shared.model_copy(update={"image": apps[0].image}), apps=tuple(apps))
 
     @classmethod
     def from_yaml(cls, text: str, *, source: str = "<yaml>") -> Monorepo:

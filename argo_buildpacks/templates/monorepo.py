@@ -54,6 +54,8 @@ __all__ = [
     "APP_VOLUME",
     "SOURCE_MOUNT",
     "app_outputs",
+    "image_mutexes",
+    "image_parameters",
     "monorepo_build",
     "monorepo_manifests",
     "monorepo_template",
@@ -100,11 +102,8 @@ def monorepo_build(app: BuildConfig, shared: BuildConfig) -> ContainerSet:
         resources=_pod.resources(app.resources.clone),
     )
     nodes = list(build.containers or [])
-    first = nodes[0]
-    if isinstance(first, ModelContainerNode):
-        first.dependencies = [SOURCE_NODE]
-    else:
-        first.dependencies = [SOURCE_NODE]
+    # analyze, the first phase, runs once the copy is there.
+    nodes[0].dependencies = [SOURCE_NODE]
     build.containers = [copy, *nodes]
     build.volumes = [
         Volume(name=APP_VOLUME, empty_dir=EmptyDirVolumeSource()),
@@ -206,28 +205,48 @@ def monorepo_template(
         volume_claims=[workspace_claim(shared)],
         labels={f"{LABEL_PREFIX}/monorepo": "true"},
     )
+    notes = {k: v for k, v in (template.annotations or {}).items() if k != f"{LABEL_PREFIX}/image"}
     template.annotations = {
-        **(template.annotations or {}),
-        f"{LABEL_PREFIX}/image": ",".join(str(a.image) for a in mono.apps),
+        **notes,
+        f"{LABEL_PREFIX}/images": ",".join(str(a.image) for a in mono.apps),
     }
     declared = template.arguments if isinstance(template.arguments, list) else []
-    params: list[Any] = [p for p in declared if getattr(p, "name", None) != "image"]
-    for app in mono.apps:
-        image = str(app.image)
-        params.append(
-            Parameter(
-                name=f"image-{app.name}",
-                value=image,
-                enum=[image],
-                description=f"Image repository of app {app.name} (no tag); fixed when the "
-                "template was installed",
-            )
-        )
-    template.arguments = params
-    if shared.mutex:
-        names = sorted({mutex_name(app) for app in mono.apps})
-        template.synchronization = Synchronization(mutexes=[Mutex(name=n) for n in names])
+    template.arguments = [
+        *(p for p in declared if getattr(p, "name", None) != "image"),
+        *image_parameters(mono),
+    ]
+    template.synchronization = image_mutexes(mono)
     return template
+
+
+def image_parameters(mono: Monorepo) -> list[Parameter]:
+    """The workflow parameter ``image-<app>`` of each app, fixed (``enum``) to its image: what
+    the single-app ``image`` parameter is, per image."""
+    return [
+        Parameter(
+            name=f"image-{app.name}",
+            value=str(app.image),
+            enum=[str(app.image)],
+            description=f"Image repository of app {app.name} (no tag); fixed when the "
+            "template was installed",
+        )
+        for app in mono.apps
+    ]
+
+
+def image_mutexes(mono: Monorepo) -> Synchronization | None:
+    """One mutex per app image, each the one a single-app template of that image takes
+    (`argo_buildpacks.templates._workflow.mutex_name`); ``None`` without ``mutex``.
+
+    Not one combined name: it would not exclude a single-app build of one of the images.
+    Argo takes a workflow's mutexes all or none (``workflow/sync/sync_manager.go``,
+    ``tryAcquireImpl`` checks every lock before taking any), so overlapping sets cannot
+    deadlock; several mutexes need Argo 3.6 (``synchronization.mutexes``).
+    """
+    if not mono.shared.mutex:
+        return None
+    names = sorted({mutex_name(app) for app in mono.apps})
+    return Synchronization(mutexes=[Mutex(name=n) for n in names])
 
 
 def monorepo_manifests(mono: Monorepo, *, kind: Kind = "WorkflowTemplate") -> list[Any]:

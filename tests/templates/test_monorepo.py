@@ -12,12 +12,15 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hera.workflows import Steps, WorkflowTemplate
 
-from argo_buildpacks import BuildConfig, ConfigError, to_manifest, workflow_template
+from argo_buildpacks import BuildConfig, ConfigError, lint, to_manifest, workflow_template
 from argo_buildpacks.cli._main import cli
+from argo_buildpacks.components import git_clone
 from argo_buildpacks.model.monorepo import Monorepo
 from argo_buildpacks.templates._workflow import mutex_name
-from argo_buildpacks.templates.monorepo import monorepo_template
+from argo_buildpacks.templates.compose import compose
+from argo_buildpacks.templates.monorepo import monorepo_build, monorepo_template
 from tests.support.gitrepos import make_repo
 from tests.support.lifecycle import FAKE_LIFECYCLE
 from tests.support.podfs import Workflow
@@ -244,3 +247,25 @@ def test_the_command_line_renders_a_monorepo_config(tmp_path: Path) -> None:
     )
     assert flags.exit_code != 0
     assert "a monorepo config (it has 'apps') takes no config flags (--image)" in flags.output
+
+
+def test_compose_given_the_monorepo_covers_every_image() -> None:
+    mono = Monorepo.from_dict(data())
+    with WorkflowTemplate(name="shop-ci", namespace="argo", entrypoint="main") as wt:
+        clone = git_clone(mono.shared)
+        builds = [monorepo_build(app, mono.shared) for app in mono.apps]
+        with Steps(name="main"):
+            clone(arguments={"revision": "{{workflow.parameters.revision}}"})
+            for build in builds:
+                build(arguments={"tags": "1.0.0", "commit-epoch": "1", "commit": ""})
+    m = to_manifest(compose(wt, mono))
+    params = {p["name"]: p for p in m["spec"]["arguments"]["parameters"]}
+    assert "image" not in params
+    assert [params[f"image-{a['name']}"]["enum"] for a in (API, WEB)] == [
+        [API["image"]],
+        [WEB["image"]],
+    ]
+    assert [x["name"] for x in m["spec"]["synchronization"]["mutexes"]] == sorted(
+        mutex_name(a) for a in mono.apps
+    )
+    assert [f.message for f in lint(m) if f.severity == "error"] == []
