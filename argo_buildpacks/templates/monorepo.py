@@ -86,6 +86,7 @@ def monorepo_build(app: BuildConfig, shared: BuildConfig) -> ContainerSet:
     every container; ``/workspace`` is an emptyDir of the pod. The ``source`` container copies
     the clone there before analyze; the phases then read ``/workspace/<app>/src/<path>``.
     """
+    app = _member(app, shared)
     build = buildpacks_build(app, name=f"build-{app.name}")
     paths = _pod.build_paths(app)
     copy = ModelContainerNode(
@@ -116,7 +117,13 @@ def monorepo_build(app: BuildConfig, shared: BuildConfig) -> ContainerSet:
     return build
 
 
-def _provenance(app: BuildConfig) -> Template:
+def _member(app: BuildConfig, shared: BuildConfig) -> BuildConfig:
+    """``app`` with the monorepo's executor account: the one its RBAC objects render."""
+    return app.model_copy(update={"executor_service_account": _pod.executor_account(shared)})
+
+
+def _provenance(app: BuildConfig, shared: BuildConfig) -> Template:
+    app = _member(app, shared)
     template = provenance_template(app, name=f"provenance-{app.name}")
     outputs = app_outputs(app)
     for param in (template.outputs.parameters if template.outputs else None) or []:
@@ -186,7 +193,7 @@ def monorepo_template(
             "commit": args["commit"],
         }
         _, _, prov_args = provenance_call(claims, app)
-        proof = _provenance(app)
+        proof = _provenance(app, shared)
         proofs.append(
             WorkflowStep(name=str(proof.name), template=str(proof.name), arguments=prov_args)
         )

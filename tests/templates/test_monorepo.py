@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from hera.workflows import Steps, WorkflowTemplate
 
@@ -269,3 +270,26 @@ def test_compose_given_the_monorepo_covers_every_image() -> None:
         mutex_name(a) for a in mono.apps
     )
     assert [f.message for f in lint(m) if f.severity == "error"] == []
+
+
+def test_every_account_the_template_names_is_one_the_stream_renders() -> None:
+    result = CliRunner().invoke(cli, ["render", "-f", str(ROOT / "examples" / "monorepo.yaml")])
+    assert result.exit_code == 0, result.output
+    docs = list(yaml.safe_load_all(result.stdout))
+    rendered = {d["metadata"]["name"] for d in docs if d["kind"] == "ServiceAccount"}
+    template = next(d for d in docs if d["kind"] == "WorkflowTemplate")
+    named = {v for k, v in _walk(template) if k == "serviceAccountName"}
+    assert named == {"shop-executor"}
+    assert named <= rendered
+
+
+def _walk(value: Any) -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found.append((k, v))
+            found += _walk(v)
+    elif isinstance(value, list):
+        for v in value:
+            found += _walk(v)
+    return found
