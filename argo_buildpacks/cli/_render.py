@@ -22,7 +22,13 @@ from argo_buildpacks.cli._common import (
     summary,
     write,
 )
-from argo_buildpacks.cli._config import build_flag_options, config_from, template_options
+from argo_buildpacks.cli._config import (
+    BUILD_FLAGS,
+    build_flag_options,
+    config_from,
+    read_text,
+    template_options,
+)
 from argo_buildpacks.errors import ConfigError
 
 __all__ = ["format_manifests", "library_command", "render", "schema", "tags"]
@@ -105,9 +111,20 @@ def render(
           --image ghcr.io/acme/my-app -o json
       argo-buildpacks render -f app.yaml --library argo-buildpacks --library-file lib.yaml
     """
+    from argo_buildpacks.model.monorepo import Monorepo
+
     paths = gather_files(file_options, files)
-    # Bad input fails before Hera is imported.
-    configs = [config_from(path, flags) for path in paths] or [config_from(None, flags)]
+    # Bad input fails before Hera is imported. A file with `apps` is a monorepo's.
+    loaded = [_load(path, flags) for path in paths] or [config_from(None, flags)]
+    configs = [c for c in loaded if not isinstance(c, Monorepo)]
+    monorepos = [c for c in loaded if isinstance(c, Monorepo)]
+    if monorepos and (
+        library is not None or template_options["layout"] or template_options["mode"]
+    ):
+        raise ConfigError(
+            f"{monorepos[0].name}: a monorepo config renders its own layout, daemonless; drop "
+            "--library, --layout and --mode"
+        )
     if library_file is not None and library is None:
         raise ConfigError("--library-file needs --library NAME: the library to call")
     made: list[Any] = []
@@ -118,6 +135,11 @@ def render(
 
         for config in configs:
             made += release_manifests(config, **template_options)
+        if monorepos:
+            from argo_buildpacks.templates.monorepo import monorepo_manifests
+
+            for mono in monorepos:
+                made += monorepo_manifests(mono, kind=template_options["kind"])
     else:
         from argo_buildpacks.templates.app import app_manifests
 
@@ -141,6 +163,27 @@ def render(
             made += app_manifests(config, lib, kind=template_options["kind"])
     write(format_manifests(made, output), output_file)
     _wrote(output_file, made)
+
+
+def _load(path: str, flags: dict[str, Any]) -> Any:
+    """The config of ``path``: a `Monorepo` when the file has ``apps``, else as `config_from`
+    reads it (standard input is read once, so it is always a build config)."""
+    from argo_buildpacks._kits import yaml_io
+    from argo_buildpacks.model.monorepo import Monorepo, is_monorepo
+
+    if path == "-":
+        return config_from(path, flags)
+    data = yaml_io.load(read_text(path), source=path)
+    if not is_monorepo(data):
+        return config_from(path, flags)
+    given = [f.flag for f in BUILD_FLAGS if flags.get(f.dest) not in (None, ())]
+    if given:
+        raise ConfigError(
+            f"{path}: a monorepo config (it has 'apps') takes no config flags "
+            f"({', '.join(given)}); "
+            "set them in the file"
+        )
+    return Monorepo.from_dict(data, source=path)
 
 
 def _wrote(output_file: str | None, objs: Sequence[Any]) -> None:

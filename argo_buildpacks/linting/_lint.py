@@ -52,6 +52,7 @@ from argo_buildpacks.linting._restricted import restricted_issues
 from argo_buildpacks.linting._rules import check_workflow
 from argo_buildpacks.linting._schema import check_strict
 from argo_buildpacks.linting._size import size_issues
+from argo_buildpacks.linting._workspace import workspace_issues
 
 __all__ = ["API_VERSION", "KINDS", "MAX_DEPTH", "MAX_TEXT", "MAX_VALUES", "Finding", "lint"]
 
@@ -230,6 +231,8 @@ def _lint_document(doc: object, number: int, library: Library, options: Options)
             issues.extend(check_cron(mapping(doc.get("spec"))))
         issues.extend(check_workflow(doc, library, options))
         issues.extend(check_executor_tokens(doc, library))
+        # Clone and build paths, one image per build (argo_buildpacks/linting/_workspace.py).
+        issues.extend(workspace_issues(doc))
         issues.extend(_pod_security(doc, options.restricted))
         # Size: ARGO_TEMPLATE per pod template and etcd per object (warnings, _size.py).
         issues.extend(size_issues(doc))

@@ -252,6 +252,13 @@ class BuildConfig(Model):
             raise ConfigError(
                 f"{source}: expected a mapping of config keys, got {type(data).__name__}"
             )
+        if "apps" in data:
+            # argo_buildpacks.model.monorepo reads these; say so instead of "unknown key".
+            raise ConfigError(
+                f"{source}: apps: a monorepo config (several apps of one repository) is read by "
+                "Monorepo.from_file (argo_buildpacks.model.monorepo); 'argo-buildpacks render' "
+                "takes it as it is"
+            )
         return cls._validated(dict(data), source=source)
 
     @classmethod

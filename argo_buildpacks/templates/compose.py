@@ -40,11 +40,13 @@ from argo_buildpacks.components._pod import (
 )
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig
+from argo_buildpacks.model.monorepo import Monorepo
 from argo_buildpacks.templates._workflow import (
     workflow_defaults,
     workflow_parameters,
     workspace_claim,
 )
+from argo_buildpacks.templates.monorepo import image_mutexes, image_parameters
 
 __all__ = [
     "WORKSPACE",
@@ -106,7 +108,7 @@ def restricted_security(config: BuildConfig) -> SecurityContext:
 
 def compose(
     workflow: T,
-    config: BuildConfig,
+    config: BuildConfig | Monorepo,
     *,
     workspace: Literal["claim", "none"] = "claim",
     parameters: bool = True,
@@ -122,7 +124,9 @@ def compose(
     Args:
         workflow: a Hera ``Workflow``, ``WorkflowTemplate`` or ``ClusterWorkflowTemplate``.
         config: the build whose components it runs (for several builds, the one whose
-            builder's uid/gid the pods run as; give each build its own config name).
+            builder's uid/gid the pods run as; give each build its own config name), or a
+            `argo_buildpacks.model.monorepo.Monorepo`: its shared settings, with a parameter
+            ``image-<app>`` and a mutex per app image instead of one ``image``.
         workspace: ``claim``: a per-run volume claim named ``workspace`` from
             ``config.workspace`` (what components in separate pods share); ``none``: the
             workflow declares no workspace (every template brings its own, as the
@@ -146,6 +150,9 @@ def compose(
     """
     if workspace not in ("claim", "none"):
         raise ConfigError(f"compose: workspace {workspace!r} is not allowed; use 'claim' or 'none'")
+    mono = None
+    if isinstance(config, Monorepo):
+        mono, config = config, config.shared
     current = list(getattr(workflow, "templates", None) or [])
     _check_extra(current, list(templates), getattr(workflow, "name", None) or "workflow")
     current += list(templates)
@@ -175,8 +182,14 @@ def compose(
     # Per pod template: a workflow-wide podSpecPatch would reach the resource pods too,
     # which have no wait container (a patch naming one adds an image-less container).
     restrict_executors(current, config)
+    wanted = workflow_parameters(config)
+    if mono is not None:
+        # Every image, not the shared settings' one (docs/monorepo.md).
+        wanted = [p for p in wanted if p.name != "image"] + image_parameters(mono)
+        if getattr(workflow, "synchronization", None) is None:
+            workflow.synchronization = image_mutexes(mono)  # type: ignore[attr-defined]
     if parameters:
-        _add_parameters(workflow, workflow_parameters(config))
+        _add_parameters(workflow, wanted)
     _add_production_defaults(workflow, config)
     return workflow
 

@@ -240,3 +240,19 @@ run_key=argo-buildpacks-run
 is_run_id() {
   matches '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' "$1"
 }
+
+#@section repo_path
+## repo_path WHAT VALUE: a directory inside the repository in the form
+## `_kits.git.relative_path` gives it (empty: the root): relative, no empty, '.' or '..'
+## component, none starting with '-', no control character. Needs fail, one_line.
+repo_path() {
+  one_line "$1" "$2"
+  [ -n "$2" ] || return 0
+  case "$2" in
+    /*) fail "$1 '$2' must be relative to the repository root" ;;
+    *[[:cntrl:]]*) fail "$1 '$2' contains control characters" ;;
+  esac
+  case "/$2/" in
+    *//* | */./* | */../* | */-*) fail "$1 '$2' must be a plain relative path" ;;
+  esac
+}
