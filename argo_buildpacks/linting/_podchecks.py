@@ -60,8 +60,8 @@ def issues_by_pod(
         tmpl = mapping(entries(spec.get("templates"))[int(path.rsplit("[", 1)[1][:-1])])
         for error in pod.errors:
             yield path, Issue(path, f"template {pod.template!r}: {error}")
-        if pod.account_error and doc.get("kind") in ("Workflow", "CronWorkflow"):
-            yield path, Issue(path, f"template {pod.template!r}: {pod.account_error}")
+        # pod.account_error (automount off, no executor account) is the lint's in
+        # _runtime.py, which also follows the templates a Workflow calls; `pods` shows it.
         for added in pod.added:
             where = _patch_naming(added, tmpl, spec, path, spec_path)
             yield path, Issue(where, _added_message(pod, added, argo_version, controller))

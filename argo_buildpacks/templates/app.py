@@ -22,6 +22,7 @@ from hera.workflows.models import Parameter as ModelParameter
 
 from argo_buildpacks._kits.contract import LABEL_PREFIX
 from argo_buildpacks._kits.git import credential_host
+from argo_buildpacks.components._pod import restrict_executors
 from argo_buildpacks.components.deploy import add_deploy
 from argo_buildpacks.components.provenance import CLAIMS, PROVENANCE_TEMPLATE
 from argo_buildpacks.errors import ConfigError
@@ -185,7 +186,9 @@ def _thin_template(
     )
     # The deploy is the app's own template (literal target, its own ServiceAccount), after
     # the library's build; it reads the build's workflow outputs.
-    return add_deploy(template, config)
+    template = add_deploy(template, config)
+    restrict_executors(template.templates or [], config)  # the deploy's pod too
+    return template
 
 
 def _input_names(template: object) -> list[str]:

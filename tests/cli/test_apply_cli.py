@@ -28,7 +28,7 @@ FLEET_APP = """name: {name}
 source: {{url: https://github.com/acme/{name}.git}}
 image: ghcr.io/acme/{name}
 registry_secret: regcred
-rebase: {{schedule: "0 4 * * *"}}
+rebase: {{schedule: "0 4 * * *", tag: "1"}}
 """
 
 

@@ -17,7 +17,13 @@ import yaml
 from argo_buildpacks.cli._common import resource_name, run_argument
 from argo_buildpacks.cli._progress import PlainProgress, format_status, status_json
 from argo_buildpacks.model.runs import RunStatus
-from tests.cli.test_cli import EXAMPLE, LIBRARY_FLAGS, invoke, server_env
+from tests.cli.test_cli import (
+    EXAMPLE,
+    LIBRARY_FLAGS,
+    _kube_api,  # noqa: F401  (autouse: apply installs RBAC too)
+    invoke,
+    server_env,
+)
 from tests.support.argo_fake import FakeArgo
 from tests.templates.test_fleet import NEW, OLD, fleet_dir
 
