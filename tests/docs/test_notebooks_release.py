@@ -20,7 +20,8 @@ def test_tag_to_production_notebook_runs_offline(
     text = shown(book)
     assert "build -> provenance -> sign -> deploy" in text
     assert "deploy  inputs: none" in text  # the digest comes from the registry, not a caller
-    assert "body.ref                   ['^refs/tags/v[^/]*$']" in text
+    # One dependency for tags and branches (every EventBus accepts it: docs/lint.md).
+    assert "body.ref                   ['^refs/tags/v[^/]*$|^refs/heads/(main)$']" in text
     assert "lint: clean (14 objects)" in text
     assert 'dest "spec.arguments.parameters.7.value" names no argument' in text
     page = shown(book, "text/html")
