@@ -45,7 +45,7 @@ from argo_buildpacks.components.scripts import load
 
 TAG_CHECK, GIT_CLONE, PROVENANCE = (
     load("tag_check.sh", "check"),
-    load("git_clone.sh"),
+    load("git_clone.sh", ()),
     load("provenance.sh"),
 )
 WS = VolumeMount(name="workspace", mount_path="/workspace")

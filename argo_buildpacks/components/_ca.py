@@ -124,6 +124,11 @@ def git_mounts(source: GitSource) -> list[VolumeMount]:
     return [VolumeMount(name=GIT_CA_VOLUME, mount_path=GIT_CA_DIR, read_only=True)]
 
 
+def git_parts(source: GitSource) -> tuple[str, ...]:
+    """The clone script's parts (``#@part``) for ``source``: its CA block with ``source.ca``."""
+    return () if source.ca is None else ("ca",)
+
+
 def git_env(source: GitSource) -> dict[str, str]:
     """The clone's ``GIT_CA_FILE`` (with ``source.ca``): the bundle its script adds to the
     image's roots for git."""

@@ -171,7 +171,8 @@ def git_clone(
         name=name or "git-clone",
         image=_pod.image(image or Images().git),
         image_pull_policy="IfNotPresent",
-        command=["/bin/sh", "-c", load("git_clone.sh"), "git-clone"],
+        # The CA block only where source.ca is set: every byte is in each pod's spec.
+        command=["/bin/sh", "-c", load("git_clone.sh", _ca.git_parts(source)), "git-clone"],
         env=_pod.env(values),
         inputs=[
             *([Parameter(name="repo", default=source.url)] if repo_overridable else []),

@@ -623,7 +623,10 @@ class TestCredentials:
 def test_the_component_runs_the_packaged_script() -> None:
     component = git_clone(GitSource(url="https://example.invalid/a.git"), builder=BUILDER)
     rendered = render(component)
-    assert rendered.script == load("git_clone.sh")
+    assert rendered.script == load("git_clone.sh", ())
+    assert "GIT_CA_FILE" not in rendered.script  # the CA block is source.ca's part only
+    with_ca = GitSource(url="https://example.invalid/a.git", ca={"config_map": "corp-ca"})
+    assert render(git_clone(with_ca, builder=BUILDER)).script == load("git_clone.sh", "ca")
     assert rendered.name == "git-clone"
     assert rendered.args == ()
 

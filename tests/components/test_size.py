@@ -165,7 +165,7 @@ def _containers(template: dict[str, Any]) -> list[dict[str, Any]]:
 def test_every_script_is_the_packaged_text_in_the_containers_own_command(example: str) -> None:
     config = BuildConfig.from_file(EXAMPLES / f"{example}.yaml")
     manifest = to_manifest(workflow_template(config))
-    packaged = {load(n, p) for n in names() for p in [None, *parts(n)]}
+    packaged = {load(n, p) for n in names() for p in [None, (), *parts(n)]}
     shells = 0
     for template in manifest["spec"]["templates"]:
         for container in _containers(template):
@@ -179,3 +179,15 @@ def test_every_script_is_the_packaged_text_in_the_containers_own_command(example
                 r"(^|;|&&|\bthen|\bdo|\belse)\s*(\.|source)\s+[^|\s]", command[2], flags=re.M
             )
     assert shells >= 7
+
+
+def test_a_container_takes_several_parts_or_none() -> None:
+    """``load(name, (a, b))`` keeps the blocks of either part, ``()`` none of them: the clone
+    carries its CA block only when ``source.ca`` is set."""
+    whole, bare, ca = load("git_clone.sh"), load("git_clone.sh", ()), load("git_clone.sh", "ca")
+    assert "GIT_SSL_CAINFO" in whole and "GIT_SSL_CAINFO" in ca
+    assert "GIT_SSL_CAINFO" not in bare
+    assert load("git_clone.sh", ("ca",)) == ca
+    assert len(bare) < len(ca) <= len(whole)
+    with pytest.raises(ConfigError, match="has no part 'nope'"):
+        load("git_clone.sh", ("ca", "nope"))

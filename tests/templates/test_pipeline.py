@@ -220,7 +220,7 @@ def test_no_user_value_in_script_text() -> None:
     scripts = {
         load(n, p)
         for n in ("tag_check.sh", "git_clone.sh", "buildpacks_build.sh")
-        for p in [None, *parts(n)]
+        for p in [None, (), *parts(n)]
     }
     for c in all_containers(m):
         cmd = c["command"]

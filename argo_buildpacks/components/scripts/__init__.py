@@ -13,8 +13,8 @@ What a container carries is paid for in every pod spec (Argo's ``ARGO_TEMPLATE``
 Workflow's stored templates and etcd, so `load` keeps only what the shell reads: the prelude
 sections the text uses, without comments, blank lines or indentation (`_compact`). A script
 may mark blocks that only some of its containers run, ``#@part NAME...`` to ``#@end``;
-``load(name, part)`` keeps those of ``part`` (and the unmarked text), ``load(name)`` all of
-them. The text stays the platform's constant either way: nothing is read at run time from a
+``load(name, part)`` keeps those of ``part`` (and the unmarked text), ``load(name, (a, b))``
+those of either, ``load(name, ())`` none, ``load(name)`` all of them. The text stays the platform's constant either way: nothing is read at run time from a
 volume.
 """
 
@@ -51,7 +51,7 @@ def names() -> list[str]:
 
 
 @functools.cache
-def load(name: str, part: str | None = None) -> str:
+def load(name: str, part: str | tuple[str, ...] | None = None) -> str:
     """Return the text of the packaged script ``name`` (a file name such as ``tag_check.sh``),
     with the prelude sections it uses joined in where its ``#@prelude`` line stands, as a
     container runs it (compacted: `argo_buildpacks.components.scripts._compact`).
@@ -59,7 +59,9 @@ def load(name: str, part: str | None = None) -> str:
     Args:
         name: the script.
         part: keep only the ``#@part`` blocks that name ``part`` (with the unmarked text);
-            ``None`` keeps every block, for a container that may run any of them.
+            a tuple: the blocks that name any of its parts (``()``: no block, for a
+            container whose settings need none of them); ``None`` keeps every block, for a
+            container that may run any of them.
 
     The scripts are constants of the installed package, so each is read once.
 
@@ -70,11 +72,13 @@ def load(name: str, part: str | None = None) -> str:
     """
     if name not in names():
         raise ConfigError(f"script {name!r} is not packaged; available: {', '.join(names())}")
-    if part is not None and part not in parts(name):
-        raise ConfigError(
-            f"script {name!r} has no part {part!r}; it has {', '.join(parts(name)) or 'none'}"
-        )
-    lines = _select(name, part)
+    wanted = None if part is None else (part,) if isinstance(part, str) else part
+    for one in wanted or ():
+        if one not in parts(name):
+            raise ConfigError(
+                f"script {name!r} has no part {one!r}; it has {', '.join(parts(name)) or 'none'}"
+            )
+    lines = _select(name, wanted)
     uses = [i for i, line in enumerate(lines) if line.split()[:1] == [_USE]]
     if len(uses) > 1:
         raise ConfigError(f"script {name!r} has more than one {_USE} line")
@@ -102,8 +106,8 @@ def parts(name: str) -> list[str]:
     return sorted(found)
 
 
-def _select(name: str, part: str | None) -> list[str]:
-    """The lines of ``name`` without the blocks ``part`` does not run, and without the
+def _select(name: str, wanted: tuple[str, ...] | None) -> list[str]:
+    """The lines of ``name`` without the blocks none of ``wanted`` runs, and without the
     block markers."""
     kept: list[str] = []
     block: list[str] | None = None
@@ -117,7 +121,7 @@ def _select(name: str, part: str | None) -> list[str]:
             if block is None:
                 raise ConfigError(f"script {name!r}: line {number}: {_END} without {_PART}")
             block = None
-        elif block is None or part is None or part in block:
+        elif block is None or wanted is None or any(p in block for p in wanted):
             kept.append(line)
     if block is not None:
         raise ConfigError(f"script {name!r}: a {_PART} block is not closed with {_END}")

@@ -111,6 +111,7 @@ export HOME
 export GIT_TERMINAL_PROMPT=0
 trap 'rm -rf "$HOME"' EXIT
 trap 'exit 143' TERM INT HUP # run the EXIT trap when the pod is stopped, too
+#@part ca
 # source.ca: git reads one CA bundle (GIT_SSL_CAINFO replaces libcurl's), so the private CA
 # goes after the image's roots in a bundle of this run's own, never in their place.
 if [ -n "${GIT_CA_FILE:-}" ]; then
@@ -126,6 +127,7 @@ if [ -n "${GIT_CA_FILE:-}" ]; then
   } >"$HOME/ca.crt"
   export GIT_SSL_CAINFO="$HOME/ca.crt"
 fi
+#@end
 
 # Credentials go only where the template says: the one configured repository (AUTH_URL), or
 # a repository on one of GIT_HOSTS. They reach git through its environment only: nothing in a
