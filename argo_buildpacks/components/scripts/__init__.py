@@ -14,8 +14,8 @@ Workflow's stored templates and etcd, so `load` keeps only what the shell reads:
 sections the text uses, without comments, blank lines or indentation (`_compact`). A script
 may mark blocks that only some of its containers run, ``#@part NAME...`` to ``#@end``;
 ``load(name, part)`` keeps those of ``part`` (and the unmarked text), ``load(name, (a, b))``
-those of either, ``load(name, ())`` none, ``load(name)`` all of them. The text stays the platform's constant either way: nothing is read at run time from a
-volume.
+those of either, ``load(name, ())`` none, ``load(name)`` all of them. The text stays the
+platform's constant either way: nothing is read at run time from a volume.
 """
 
 from __future__ import annotations
