@@ -3,10 +3,10 @@
 Twenty app configs (some with rebase and deploy, triggers, schedules, one that needs more
 memory than the library's default) are rendered by the command line against one library
 into one stream, linted ``--strict --restricted`` with the library, and installed with one
-``apply`` against the local Argo API (`tests.support.argo_fake`). The Argo server takes the
-templates; the rest of the stream (RBAC, token Secrets, EventSources, Sensors,
-CronWorkflows) is Kubernetes' (``kubectl apply``), so here it is checked to be whole:
-every name a template, Sensor, CronWorkflow or binding uses is in the stream.
+``apply`` against the local Argo API (`tests.support.argo_fake`, the templates) and the local
+Kubernetes API (`tests.support.kube_fake`: RBAC, token Secrets, EventSources, Sensors,
+CronWorkflows, by server-side apply). The stream is also checked to be whole: every name a
+template, Sensor, CronWorkflow or binding uses is in the stream.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from click.testing import CliRunner, Result
 
 from argo_buildpacks.cli._main import cli
 from tests.support.argo_fake import FakeArgo
+from tests.support.kube_fake import FakeKube
 
 REGISTRY = "registry.example.com/acme"
 LIBRARY = ("library", "--registry", REGISTRY, "--git-host", "github.com")
@@ -220,19 +221,44 @@ def test_an_app_above_the_library_maximum_is_refused_and_nothing_is_written(
     assert not out.exists()
 
 
-def test_the_trial_installs_with_one_apply(trial: dict[str, Any], argo_fake: FakeArgo) -> None:
-    # The Argo server's part of the stream: the library and every template, in one apply.
-    # (The Kubernetes objects are kubectl's: apply names them and sends none.)
-    argo_kinds = [d for d in trial["docs"] if d["kind"] in ("WorkflowTemplate",)]
-    others = trial["tmp"] / "argo.yaml"
-    others.write_text(yaml.safe_dump_all(argo_kinds, sort_keys=False))
-    env = {"ARGO_SERVER": argo_fake.address, "ARGO_SECURE": "false", "ARGO_TOKEN": "test-token"}
-    applied = invoke("apply", "-f", str(trial["library"]), "-f", str(others), env=env)
+def test_the_trial_installs_with_one_apply(
+    trial: dict[str, Any], argo_fake: FakeArgo, kube_fake: FakeKube
+) -> None:
+    # Everything: the library and every template through the Argo server, the rest through
+    # the Kubernetes API, in one apply of the library file and the rendered stream.
+    kubeconfig = kube_fake.write_kubeconfig(trial["tmp"] / "kubeconfig")
+    env = {
+        "ARGO_SERVER": argo_fake.address,
+        "ARGO_SECURE": "false",
+        "ARGO_TOKEN": "test-token",
+        "KUBECONFIG": str(kubeconfig),
+    }
+    files = ("-f", str(trial["library"]), "-f", str(trial["stream"]))
+    applied = invoke("apply", *files, env=env)
     assert applied.exit_code == 0, applied.output
+    argo_kinds = [d for d in trial["docs"] if d["kind"] == "WorkflowTemplate"]
     assert set(argo_fake.cluster_templates) == {"argo-buildpacks"}
     assert {name for _, name in argo_fake.templates} == {d["metadata"]["name"] for d in argo_kinds}
     assert len(argo_fake.templates) == 20 + 12  # every app, and every app's rebase
-    # Applying the same again changes nothing.
-    again = invoke("apply", "-f", str(trial["library"]), "-f", str(others), env=env)
+    plural = {
+        "ServiceAccount": "serviceaccounts",
+        "Secret": "secrets",
+        "Role": "roles",
+        "RoleBinding": "rolebindings",
+        "CronWorkflow": "cronworkflows",
+        "EventSource": "eventsources",
+        "Sensor": "sensors",
+    }
+    kube_docs = [d for d in trial["docs"] if d["kind"] in plural]
+    assert {d["kind"] for d in kube_docs} == set(plural)  # the trial has every kind
+    for doc in kube_docs:
+        meta = doc["metadata"]
+        stored = kube_fake.get(plural[doc["kind"]], meta.get("namespace", "argo"), meta["name"])
+        assert stored is not None, f"{doc['kind']}/{meta['name']} was not installed"
+    assert len(applied.stdout.splitlines()) == 1 + len(trial["docs"])  # + the library
+    # Applying the same again changes nothing, on either server.
+    versions = {k: o["metadata"]["resourceVersion"] for k, o in kube_fake.objects.items()}
+    again = invoke("apply", *files, env=env)
     assert again.exit_code == 0, again.output
     assert "created" not in again.output and "updated" not in again.output
+    assert {k: o["metadata"]["resourceVersion"] for k, o in kube_fake.objects.items()} == versions
