@@ -30,7 +30,8 @@ tools:
 
 # The demo drives the command line, offline, whatever ARGO_SERVER holds: render the example
 # app, lint it, show the tags a version pushes and how to run it. Talking to a server is the
-# separate, explicit `make demo-apply` (ARGO_SERVER and ARGO_TOKEN must be set).
+# separate, explicit `make demo-apply` (ARGO_SERVER and ARGO_TOKEN must be set, and a
+# kubeconfig for the ServiceAccount, token Secret and RBAC that apply installs too).
 DEMO_CONFIG := examples/my-python-app.yaml
 DEMO_OUT    := build/my-python-app.workflowtemplate.yaml
 DEMO_TAG    ?= 1.4.2
@@ -40,7 +41,7 @@ demo: $(STAMP)
 	$(ABP) render -f $(DEMO_CONFIG) --output-file $(DEMO_OUT)
 	$(ABP) lint $(DEMO_OUT)
 	$(ABP) tags $(DEMO_TAG) --image registry.example.com:5000/acme/my-python-app
-	@echo "to run it on an Argo server (ARGO_SERVER, ARGO_TOKEN): make demo-apply, or"
+	@echo "to run it on a cluster (ARGO_SERVER, ARGO_TOKEN, a kubeconfig): make demo-apply, or"
 	@echo "  argo-buildpacks apply -f $(DEMO_OUT)"
 	@echo "  argo-buildpacks submit my-python-app --tag $(DEMO_TAG) --wait"
 
