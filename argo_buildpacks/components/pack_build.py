@@ -95,8 +95,12 @@ def pack_build(
             single-pod layout's) mounted over the build's outputs directory.
 
     Like every component it honours ``config.images`` (pack, dind, shell),
-    ``resources.build``, ``retries.push`` (in-pod retries) and ``log_level`` (``debug``:
-    ``--verbose``, ``warn``/``error``: ``--quiet``), and carries its pod securityContext.
+    ``resources.build``, ``retries.push`` and ``log_level`` (``debug``: ``--verbose``,
+    ``warn``/``error``: ``--quiet``), and carries its pod securityContext. On its own, its
+    containers (the daemon wait, pack, the report) are retried in the pod
+    (``containerSet.retryStrategy``): the pack image has no shell to retry its push in. The
+    layouts replace that: ``steps`` retries the pod (a new pod per attempt), ``single-pod``
+    does not retry, as its checks share the pod (docs/pipelines.md).
 
     Inputs: ``tag``, ``image`` (and ``commit-epoch`` when given as an input). Outputs:
     ``image``, ``digest``.

@@ -40,7 +40,6 @@ from argo_buildpacks.components.buildpacks_build import (
     phase_node,
     pod_phases,
     registry_secret_volume,
-    retry_strategy,
     sbom_artifact,
 )
 from argo_buildpacks.components.git_clone import git_clone
@@ -170,12 +169,12 @@ def single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
             *_output_params({name: f"{paths.out}/{name}" for name in WORKFLOW_OUTPUTS}),
             *([sbom_artifact(config, global_name=True)] if config.sbom else []),
         ],
-        # Argo's in-pod retries re-run any failed container of the set (a refused tag too),
-        # 30 s apart: only for pack, which cannot retry its own push. The daemonless phases
-        # and the clone retry in their scripts, after their checks.
-        container_set_retry_strategy=retry_strategy(config)
-        if config.mode != "daemonless"
-        else None,
+        # No in-pod retries: argoexec re-runs any failed container of the set (a refused tag,
+        # the clone's whole fetch loop), 30 s apart. The daemonless phases and the clone retry
+        # in their scripts, after their checks. pack (no shell in its image) cannot, and no
+        # template retryStrategy can tell its failed push from a refusal here: the controller
+        # sees only `main`'s exit, 64 after any failed container (docs/pipelines.md).
+        container_set_retry_strategy=None,
         # Self-contained: the same pod security when another workflow calls it by
         # templateRef (fsGroup: the Secret volumes are 0440).
         **_pod.template_pod(config.builder, config, non_root=config.mode == "daemonless"),
@@ -276,7 +275,8 @@ def steps(config: BuildConfig, allow_privileged: bool) -> list[Any]:
             creation_epoch=epoch,
             claim_workspace=True,
         )
-        # A template retryStrategy (a new pod per attempt), not the in-pod one.
+        # A template retryStrategy (a new pod per attempt), not the in-pod one: the tag and
+        # the revision were checked in pods of their own, which no retry repeats.
         pack.container_set_retry_strategy = None
         pack.retry_strategy = retry
         args = _workflow_args(["tag", *image_args])

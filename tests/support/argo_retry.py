@@ -14,6 +14,16 @@
   exit) only for ``Always`` and ``OnFailure``, an ``Error`` node (the pod itself failed:
   evicted, deleted) only for ``Always`` and ``OnError``.
 
+- **A containerSet's dependencies.** A container waits for each dependency's
+  ``/var/run/argo/ctr/NAME/exitcode`` in turn and, at the first non-zero one, never runs its
+  command: it returns a plain error (``emissary.go`` 186-207), so its file repeats the
+  dependency's code (the deferred write, 62-69, of ``exitCode = code``, 201) while the
+  container itself exits 64 (``cmd/argoexec/main.go`` 24-44: an error that is not an
+  ``Exited`` one).
+- **What a template ``expression`` sees of a pod.** ``lastRetry.exitCode`` is the node's
+  ``outputs.exitCode`` (``operator.go`` 2160-2164), which is the terminated exit code of the
+  container named ``main`` (``getExitCode``, 1711-1717), whichever container failed.
+
 The model counts attempts and adds up the waits instead of sleeping.
 """
 
@@ -22,9 +32,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-__all__ = ["Attempts", "container_set_backoff", "emissary_attempts", "template_retries"]
+__all__ = [
+    "Attempts",
+    "Ran",
+    "container_set_backoff",
+    "emissary_attempts",
+    "last_retry_exit_code",
+    "run_container_set",
+    "template_retries",
+]
 
 _GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _GO_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
@@ -81,3 +100,41 @@ def template_retries(strategy: Mapping[str, Any] | None, phase: str) -> bool:
     on_failed = policy in ("Always", "OnFailure")
     on_error = policy in ("Always", "OnError")
     return on_failed if phase == "Failed" else on_error if phase == "Error" else False
+
+
+@dataclass
+class Ran:
+    """One container of a containerSet pod: its command's attempts (none: a dependency
+    failed), the code in its ``exitcode`` file and the container's own exit code."""
+
+    attempts: Attempts
+    exitcode_file: int
+    exit_code: int
+
+
+def run_container_set(template: Mapping[str, Any], run: Callable[[str], int]) -> dict[str, Ran]:
+    """Run every container of a containerSet ``template`` as its emissary does: in
+    dependency order, each under the set's backoff (``run(name)`` is one attempt), or not
+    at all after a failed dependency (emissary.go 186-207)."""
+    graph = {
+        c["name"]: list(c.get("dependencies") or []) for c in template["containerSet"]["containers"]
+    }
+    done: dict[str, Ran] = {}
+    while len(done) < len(graph):
+        ready = [n for n, deps in graph.items() if n not in done and set(deps) <= set(done)]
+        if not ready:
+            raise ValueError(f"a dependency cycle or unknown dependency in {graph}")
+        for name in ready:
+            failed = next((d for d in graph[name] if done[d].exitcode_file != 0), None)
+            if failed is not None:
+                done[name] = Ran(Attempts(), done[failed].exitcode_file, 64)
+                continue
+            attempts = emissary_attempts(template, partial(run, name))
+            done[name] = Ran(attempts, attempts.codes[-1], attempts.codes[-1])
+    return done
+
+
+def last_retry_exit_code(pod: Mapping[str, Ran]) -> str:
+    """``lastRetry.exitCode`` for a template ``expression`` after this pod (operator.go
+    2160-2164, 1711-1717): ``main``'s exit code, ``-1`` without a ``main``."""
+    return str(pod["main"].exit_code) if "main" in pod else "-1"
