@@ -234,7 +234,8 @@ def _field(path: str) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> dict[str, Any]:
-    return tree_copy(dict(mapping(value)))
+    copied: dict[str, Any] = tree_copy(dict(mapping(value)))
+    return copied
 
 
 def _user(value: Any, main: Mapping[str, Any] | None) -> dict[str, Any]:
