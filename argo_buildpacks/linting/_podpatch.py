@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from argo_buildpacks.linting._base import LEAVES
+
 __all__ = ["MERGE_KEYS", "PatchError", "apply_patch", "read_patch", "tree_copy"]
 
 #: List fields merged by key, by where they occur: the pod spec and a container.
@@ -58,7 +60,10 @@ def tree_copy(value: Any) -> Any:
 
 
 def _tree(value: Any) -> Any:
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind in LEAVES:  # most values: no ABC instance check for them
+        return value
+    if kind is dict or isinstance(value, Mapping):
         return {k: _tree(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_tree(v) for v in value]

@@ -13,7 +13,6 @@ Not modelled: artifact plugins, Windows UNC paths, the image-index lookup of a m
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +30,7 @@ from argo_buildpacks.linting._podsource import (
     template_kind,
     token_secret_name,
 )
+from argo_buildpacks.linting._size import template_json
 
 __all__ = [
     "DEFAULT",
@@ -395,13 +395,12 @@ def _mirror_main_mounts(containers: list[dict[str, Any]]) -> None:
 
 def _template_env_size(tmpl: Mapping[str, Any]) -> int:
     """``ARGO_TEMPLATE``: the template as JSON without its input parameters; Go's encoder
-    writes ``<``, ``>`` and ``&`` as six-byte escapes."""
-    simplified = dict(tmpl)
-    artifacts = mapping(tmpl.get("inputs")).get("artifacts")
-    simplified["inputs"] = {"artifacts": artifacts} if artifacts else {}
-    encoded = json.dumps(simplified, separators=(",", ":"), ensure_ascii=False)
-    size = len(encoded.encode())
-    return size + 5 * sum(encoded.count(ch) for ch in "<>&")
+    writes ``<``, ``>`` and ``&`` as six-byte escapes. The same text `pod_template_size`
+    measures (serialised once per lint: `template_json`)."""
+    size, html, _, not_json = template_json(tmpl)
+    if not_json:
+        raise TypeError("the template holds a value that is not JSON")
+    return size + 5 * html
 
 
 def _add_env(
