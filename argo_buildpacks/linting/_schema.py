@@ -275,7 +275,7 @@ def _walk(
             if sub is None:
                 hint = did_you_mean(str(key), fields)
                 out.append(Issue(spell(child_path), f'unknown field "{key}" in {model_name}{hint}'))
-            elif type(child) is not str or sub.kind not in _STRING_FITS:
+            elif (type(child), sub.kind) not in _FITS:
                 _walk(child, sub, child_path, out, target)
         if schema_name == f"{_WF}CronWorkflowSpec" and "schedule" in value and target < (4, 0):
             required = required - {"schedules"}
@@ -305,8 +305,15 @@ def _walk(
         out.append(Issue(spell(path), message))
 
 
-# Shapes any string fits (`_scalar_fits`): a string under one needs no call to check.
-_STRING_FITS = frozenset({"str", "intstr", "anystring", "scalar", "any"})
+# (type of a scalar, shape kind) pairs that `_scalar_fits` (or `_walk`'s first test) always
+# accepts, whatever the value: such a field needs no call to check (most fields are these).
+_FITS = frozenset(
+    {(kind, "any") for kind in (str, int, float, bool)}
+    | {(kind, shape) for kind in (str, int, float, bool) for shape in ("anystring", "scalar")}
+    | {(str, "str"), (str, "intstr"), (int, "intstr"), (int, "int"), (bool, "bool")}
+    | {(int, "float"), (float, "float"), (int, "quantity"), (float, "quantity")}
+    | {(type(None), shape) for shape in _EXPECTED.keys() | {"any"}}
+)
 
 
 def _scalar_fits(value: Any, kind: str) -> bool:
