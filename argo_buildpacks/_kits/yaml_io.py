@@ -330,8 +330,8 @@ def _within(item: Any, seen: set[int], level: int) -> int:
             if _BAD_CHARACTER.search(child):
                 return -1
             count += 1
-        elif kind in _SCALARS or _children(child) is None:
-            count += 1
+        elif kind in _SCALARS or not (kind is dict or kind is list or isinstance(child, Mapping)):
+            count += 1  # a leaf, as `_children` tells them
         else:
             inside = _within(child, seen, level + 1)
             if inside < 0:
