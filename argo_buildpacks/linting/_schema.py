@@ -289,12 +289,16 @@ def _walk(
         value, list if shape.kind == "list" else Mapping
     ):
         item = shape.item or _ANY
+        if item.kind == "any":
+            return
         if isinstance(value, list):
             for i, child in enumerate(value):
-                _walk(child, item, (path, i, True), out, target)
+                if (type(child), item.kind) not in _FITS:
+                    _walk(child, item, (path, i, True), out, target)
         else:
             for key, child in value.items():
-                _walk(child, item, (path, key, False), out, target)
+                if (type(child), item.kind) not in _FITS:
+                    _walk(child, item, (path, key, False), out, target)
     elif not _scalar_fits(value, shape.kind):
         message = f"expected {_EXPECTED[shape.kind]}, got {describe(value)}"
         if shape.kind == "quantity" and isinstance(value, str) and "{{" in value:
