@@ -162,15 +162,46 @@ def names_of(value: Any) -> list[str]:
 
 def find_key(value: Any, key: str) -> Iterator[Any]:
     """Every value stored under ``key`` at any depth (not looking inside those values)."""
+    found: list[Any] = []
+    _find_key(value, key, found)
+    # Collected by a plain recursion: nested generators cost a frame per level per value.
+    return iter(found)
+
+
+#: The types of a manifest's scalars: a walk skips them by type before an ``isinstance``
+#: against ``Mapping`` (an ABC check, several times slower), and most values are scalars.
+LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
+def _find_key(value: Any, key: str, found: list[Any]) -> None:
     if isinstance(value, Mapping):
         for k, v in value.items():
             if k == key:
-                yield v
-            else:
-                yield from find_key(v, key)
+                found.append(v)
+            elif type(v) not in LEAVES:
+                _find_key(v, key, found)
     elif isinstance(value, list):
         for v in value:
-            yield from find_key(v, key)
+            if type(v) not in LEAVES:
+                _find_key(v, key, found)
+
+
+#: A path not yet spelled out: a path, or ``(parent, key or index, is it an index?)``. Walks
+#: over every value pass these down and spell one only for a finding (`spell`): spelling
+#: each path was a large part of lint's time.
+Where = str | tuple["Where", object, bool]
+
+
+def spell(where: Where) -> str:
+    """The path ``where`` stands for, as `key_path` and ``[index]`` spell it."""
+    steps: list[tuple[object, bool]] = []
+    while not isinstance(where, str):
+        where, step, index = where
+        steps.append((step, index))
+    path = where
+    for step, index in reversed(steps):
+        path = f"{path}[{step}]" if index else key_path(path, step)
+    return path
 
 
 def workflow_spec(doc: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:

@@ -51,7 +51,7 @@ from argo_buildpacks.linting._privileged import privileged_issues
 from argo_buildpacks.linting._restricted import restricted_issues
 from argo_buildpacks.linting._rules import check_workflow
 from argo_buildpacks.linting._schema import check_strict
-from argo_buildpacks.linting._size import size_issues
+from argo_buildpacks.linting._size import shared_sizes, size_issues
 from argo_buildpacks.linting._workspace import workspace_issues
 
 __all__ = ["API_VERSION", "KINDS", "MAX_DEPTH", "MAX_TEXT", "MAX_VALUES", "Finding", "lint"]
@@ -219,6 +219,13 @@ def _lint_document(doc: object, number: int, library: Library, options: Options)
             Finding(i.path, i.message, _label(doc, number), i.severity)
             for i in events.check(doc, library)
         ]
+    with shared_sizes():
+        return _lint_workflow(doc, number, library, options)
+
+
+def _lint_workflow(
+    doc: Mapping[str, Any], number: int, library: Library, options: Options
+) -> list[Finding]:
     label = _label(doc, number)
     skipped = skip_note(doc)
     if skipped:

@@ -8,6 +8,7 @@ rendered manifest cannot slip past the ``allow_privileged`` gate that configs go
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -81,24 +82,37 @@ def _patch(patch: object, where: str) -> Iterator[Issue]:
     the one templated value allowed is a library's per-app quantity (`QUANTITY_INPUT`: only
     a whole quantity comes out of it) as a container's resource request or limit."""
     parsed: object = None
+    stray = False
     if isinstance(patch, str) and len(patch) <= 65_536:
         patch = QUANTITY_INPUT.sub(_QUANTITY_SENTINEL, patch)
     if isinstance(patch, str) and "{{" not in patch and len(patch) <= 65_536:
-        documents = yaml_io.read_documents(patch)
-        if problem := next((d.problem for d in documents if d.problem), ""):
+        problem, parsed, stray = _read(patch)
+        if problem:
             yield Issue(
                 where, f"a podSpecPatch that cannot be read ({problem}) could grant anything"
             )
             return
-        if len(documents) == 1:
-            parsed = documents[0].data
-    if not isinstance(parsed, Mapping) or _QUANTITY_SENTINEL in str(_without_quantities(parsed)):
+    if not isinstance(parsed, Mapping) or stray:
         yield Issue(where, "a podSpecPatch that is not a literal mapping could grant anything")
         return
     yield from _pod_level(parsed, where)
     for key in ("containers", "initContainers", "ephemeralContainers"):
         for j, c in enumerate(entries(parsed.get(key))):
             yield from _container(mapping(c), f"{where}.{key}[{j}]")
+
+
+@functools.lru_cache(maxsize=256)
+def _read(patch: str) -> tuple[str, object, bool]:
+    """Why ``patch`` cannot be read (or ``""``), what it holds when it is one document, and
+    whether a per-app quantity stands outside a container's resources. Cached: the gate
+    and lint read the same patch of every template of every apply (the parsed value is
+    shared, so it is only read, never changed)."""
+    documents = yaml_io.read_documents(patch)
+    if problem := next((d.problem for d in documents if d.problem), ""):
+        return problem, None, False
+    parsed = documents[0].data if len(documents) == 1 else None
+    stray = isinstance(parsed, Mapping) and _QUANTITY_SENTINEL in str(_without_quantities(parsed))
+    return "", parsed, stray
 
 
 def _without_quantities(patch: Mapping[str, Any]) -> Any:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from argo_buildpacks.linting._base import Issue, describe, did_you_mean, key_path
+from argo_buildpacks.linting._base import Issue, Where, describe, did_you_mean, key_path, spell
 from argo_buildpacks.linting._identity import KINDS
 
 # Fields of Argo v4.1.2 (api/jsonschema/schema.json) that Hera 7.1's generated models lack,
@@ -245,8 +245,9 @@ def _release_problem(schema_name: str, key: str, target: tuple[int, int]) -> str
 
 
 def _walk(
-    value: Any, shape: _Shape, path: str, out: list[Issue], target: tuple[int, int] = (4, 1)
+    value: Any, shape: _Shape, path: Where, out: list[Issue], target: tuple[int, int] = (4, 1)
 ) -> None:
+    # ``path`` is spelled only for a finding (`spell`): most values have none.
     if value is None or shape.kind == "any":
         return
     if shape.kind == "model" and isinstance(value, Mapping):
@@ -255,17 +256,17 @@ def _walk(
         schema_name = shape.model
         model_name = schema_name.rpartition(".")[2]
         for key, child in value.items():
-            child_path = key_path(path, key)
+            child_path: Where = (path, key, False)
             sub = fields.get(key) if isinstance(key, str) else None
             problem = _release_problem(schema_name, str(key), target)
             if problem:
-                out.append(Issue(child_path, problem))
+                out.append(Issue(spell(child_path), problem))
                 continue
             if (schema_name, key) in _REMOVED_TYPES:
                 last = _FIELD_RELEASES[(schema_name, key)][1]
                 out.append(
                     Issue(
-                        child_path,
+                        spell(child_path),
                         f'field "{key}" is deprecated: Argo {_NEXT_RELEASE[last]} removes it; '
                         f"use {_REPLACED_BY[key]}",
                         "warning",
@@ -273,25 +274,31 @@ def _walk(
                 )
             if sub is None:
                 hint = did_you_mean(str(key), fields)
-                out.append(Issue(child_path, f'unknown field "{key}" in {model_name}{hint}'))
-            else:
+                out.append(Issue(spell(child_path), f'unknown field "{key}" in {model_name}{hint}'))
+            elif (type(child), sub.kind) not in _FITS:
                 _walk(child, sub, child_path, out, target)
         if schema_name == f"{_WF}CronWorkflowSpec" and "schedule" in value and target < (4, 0):
             required = required - {"schedules"}
         for name in sorted(required - value.keys()):
             out.append(
-                Issue(key_path(path, name), f'missing required field "{name}" in {model_name}')
+                Issue(
+                    key_path(spell(path), name), f'missing required field "{name}" in {model_name}'
+                )
             )
     elif shape.kind in ("list", "map") and isinstance(
         value, list if shape.kind == "list" else Mapping
     ):
         item = shape.item or _ANY
+        if item.kind == "any":
+            return
         if isinstance(value, list):
             for i, child in enumerate(value):
-                _walk(child, item, f"{path}[{i}]", out, target)
+                if (type(child), item.kind) not in _FITS:
+                    _walk(child, item, (path, i, True), out, target)
         else:
             for key, child in value.items():
-                _walk(child, item, key_path(path, key), out, target)
+                if (type(child), item.kind) not in _FITS:
+                    _walk(child, item, (path, key, False), out, target)
     elif not _scalar_fits(value, shape.kind):
         message = f"expected {_EXPECTED[shape.kind]}, got {describe(value)}"
         if shape.kind == "quantity" and isinstance(value, str) and "{{" in value:
@@ -299,7 +306,18 @@ def _walk(
                 "; Argo decodes quantities before it substitutes variables: set a "
                 "parameterised quantity through podSpecPatch"
             )
-        out.append(Issue(path, message))
+        out.append(Issue(spell(path), message))
+
+
+# (type of a scalar, shape kind) pairs that `_scalar_fits` (or `_walk`'s first test) always
+# accepts, whatever the value: such a field needs no call to check (most fields are these).
+_FITS = frozenset(
+    {(kind, "any") for kind in (str, int, float, bool)}
+    | {(kind, shape) for kind in (str, int, float, bool) for shape in ("anystring", "scalar")}
+    | {(str, "str"), (str, "intstr"), (int, "intstr"), (int, "int"), (bool, "bool")}
+    | {(int, "float"), (float, "float"), (int, "quantity"), (float, "quantity")}
+    | {(type(None), shape) for shape in _EXPECTED.keys() | {"any"}}
+)
 
 
 def _scalar_fits(value: Any, kind: str) -> bool:

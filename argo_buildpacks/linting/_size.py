@@ -17,7 +17,9 @@ to be created.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from argo_buildpacks.linting._base import POD_TYPES, Issue, entries, mapping, workflow_spec
@@ -27,7 +29,9 @@ __all__ = [
     "OBJECT_LIMIT",
     "argo_json_size",
     "pod_template_size",
+    "shared_sizes",
     "size_issues",
+    "template_json",
 ]
 
 #: ``common.MaxEnvVarLen``: the largest ``ARGO_TEMPLATE`` Argo keeps in the pod spec.
@@ -53,10 +57,52 @@ def pod_template_size(template: Mapping[str, Any]) -> int:
     """What Argo puts in ``ARGO_TEMPLATE`` for a pod of ``template`` (before it substitutes
     parameters, which only lint cannot know): the template with ``inputs`` reduced to its
     artifacts (``workflowpod.go`` 636-641)."""
+    size, html, lines, _ = template_json(template)
+    return size + 5 * html + 3 * lines
+
+
+def template_json(template: Mapping[str, Any]) -> tuple[int, int, int, bool]:
+    """``template`` as `pod_template_size` serialises it: its UTF-8 bytes, how many ``&``,
+    ``<`` and ``>``, how many U+2028 and U+2029, and whether a value was not JSON (written
+    with ``str``). Within `shared_sizes` each template is serialised once: the size check
+    and the pod model (``_workflowpod.py``) both need it, and it is lint's largest text."""
+    memo = _MEMO.get()
+    if memo is not None and (hit := memo.get(id(template))) is not None and hit[0] is template:
+        return hit[1]
     artifacts = mapping(template.get("inputs")).get("artifacts")
     # Inputs is a struct field: Go writes it even when empty (omitempty skips no struct).
     simplified = {**template, "inputs": {"artifacts": artifacts} if artifacts else {}}
-    return argo_json_size(simplified)
+    not_json: list[object] = []
+
+    def default(value: object) -> str:
+        not_json.append(value)
+        return str(value)
+
+    text = json.dumps(simplified, separators=(",", ":"), ensure_ascii=False, default=default)
+    found = (
+        len(text.encode("utf-8")),
+        sum(text.count(c) for c in "&<>"),
+        sum(text.count(c) for c in "\u2028\u2029"),
+        bool(not_json),
+    )
+    if memo is not None:
+        memo[id(template)] = (template, found)
+    return found
+
+
+_MEMO: ContextVar[dict[int, tuple[Mapping[str, Any], tuple[int, int, int, bool]]] | None] = (
+    ContextVar("template_json", default=None)
+)
+
+
+@contextmanager
+def shared_sizes() -> Iterator[None]:
+    """Serialise each template once while lint reads one document (`template_json`)."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
 
 
 def size_issues(doc: Mapping[str, Any]) -> list[Issue]:

@@ -20,19 +20,21 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from argo_buildpacks.linting._base import (
+    LEAVES,
     POD_TYPES,
     RESULT_TYPES,
     TEMPLATE_KINDS,
     Issue,
     Library,
     Node,
+    Where,
     did_you_mean,
     entries,
     find_key,
-    key_path,
     listing,
     mapping,
     names_of,
+    spell,
     template_type,
     templates_by_name,
     text,
@@ -241,15 +243,24 @@ def _tags(string: str) -> Iterator[str]:
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    found: list[tuple[Where, str]] = []
+    _collect_strings(value, path, found)
+    return ((spell(where), string) for where, string in found)
+
+
+def _collect_strings(value: Any, where: Where, found: list[tuple[Where, str]]) -> None:
+    """The strings with a tag, each with its path unspelled (most strings have none)."""
     if isinstance(value, str):
         if "{{" in value:
-            yield path, value
+            found.append((where, value))
     elif isinstance(value, Mapping):
         for key, child in value.items():
-            yield from _strings(child, key_path(path, key))
+            if type(child) not in LEAVES or (type(child) is str and "{{" in child):
+                _collect_strings(child, (where, key, False), found)
     elif isinstance(value, list):
         for i, child in enumerate(value):
-            yield from _strings(child, f"{path}[{i}]")
+            if type(child) not in LEAVES or (type(child) is str and "{{" in child):
+                _collect_strings(child, (where, i, True), found)
 
 
 def expression_references(expression: str) -> list[str]:

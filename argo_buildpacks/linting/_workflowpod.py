@@ -13,14 +13,12 @@ Not modelled: artifact plugins, Windows UNC paths, the image-index lookup of a m
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from argo_buildpacks.linting._base import entries, mapping, text
-from argo_buildpacks.linting._podpatch import PatchError, apply_patch, read_patch
+from argo_buildpacks.linting._podpatch import PatchError, apply_patch, read_patch, tree_copy
 from argo_buildpacks.linting._podsource import (
     DEFAULT,
     EXECUTOR_SA_MOUNT,
@@ -32,6 +30,7 @@ from argo_buildpacks.linting._podsource import (
     template_kind,
     token_secret_name,
 )
+from argo_buildpacks.linting._size import template_json
 
 __all__ = [
     "DEFAULT",
@@ -235,7 +234,8 @@ def _field(path: str) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> dict[str, Any]:
-    return copy.deepcopy(dict(mapping(value)))
+    copied: dict[str, Any] = tree_copy(dict(mapping(value)))
+    return copied
 
 
 def _user(value: Any, main: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -296,7 +296,7 @@ def _main_containers(tmpl: Mapping[str, Any], kind: str, exec_ctr: Any) -> list[
         for c in map(_plain, entries(cset.get("containers"))):
             c.pop("dependencies", None)
             c["name"] = text(c.get("name")) or "main"
-            c["volumeMounts"] = [*entries(c.get("volumeMounts")), *copy.deepcopy(shared)]
+            c["volumeMounts"] = [*entries(c.get("volumeMounts")), *tree_copy(shared)]
             mains.append(c)
         return mains
     if kind in ("container", "script"):
@@ -395,13 +395,12 @@ def _mirror_main_mounts(containers: list[dict[str, Any]]) -> None:
 
 def _template_env_size(tmpl: Mapping[str, Any]) -> int:
     """``ARGO_TEMPLATE``: the template as JSON without its input parameters; Go's encoder
-    writes ``<``, ``>`` and ``&`` as six-byte escapes."""
-    simplified = dict(tmpl)
-    artifacts = mapping(tmpl.get("inputs")).get("artifacts")
-    simplified["inputs"] = {"artifacts": artifacts} if artifacts else {}
-    encoded = json.dumps(simplified, separators=(",", ":"), ensure_ascii=False)
-    size = len(encoded.encode())
-    return size + 5 * sum(encoded.count(ch) for ch in "<>&")
+    writes ``<``, ``>`` and ``&`` as six-byte escapes. The same text `pod_template_size`
+    measures (serialised once per lint: `template_json`)."""
+    size, html, _, not_json = template_json(tmpl)
+    if not_json:
+        raise TypeError("the template holds a value that is not JSON")
+    return size + 5 * html
 
 
 def _add_env(
@@ -423,13 +422,13 @@ def _add_env(
             *entries(c.get("env")),
             {"name": "ARGO_CONTAINER_NAME", "value": c.get("name")},
             dict(template),
-            *copy.deepcopy(common),
+            *tree_copy(common),
         ]
     for c in containers:
         c["env"] = [
             *entries(c.get("env")),
             {"name": "ARGO_CONTAINER_NAME", "value": c.get("name")},
-            *copy.deepcopy(common),
+            *tree_copy(common),
         ]
         if c.get("name") == "supervisor" or (initless and not has_aux and c.get("name") == "main"):
             c["env"].append(dict(template))
