@@ -30,13 +30,36 @@ from argo_buildpacks.model.config import (
 )
 from argo_buildpacks.model.images import ImageRef
 
-__all__ = ["CLONE_OUTPUT_NAMES", "GIT_SECRET_DIR", "git_clone", "git_secret_volume"]
+__all__ = [
+    "CLONE_OUTPUT_NAMES",
+    "GIT_SECRET_DIR",
+    "RUN_TIME_CREDENTIALS",
+    "clone_script",
+    "git_clone",
+    "git_secret_volume",
+]
 
 GIT_SECRET_DIR = "/var/run/secrets/argo-buildpacks/git"
 GIT_SECRET_VOLUME = "git-credentials"
 
 #: The outputs, each a file of the same name in the build's ``out`` directory.
 CLONE_OUTPUT_NAMES = ("commit", "commit-epoch")
+
+
+#: The clone script's parts where a run chooses the credential kind (the library's
+#: ``git-auth``): every kind, and the ``GIT_HOSTS`` check of where credentials may go.
+RUN_TIME_CREDENTIALS = ("https", "ssh", "hosts")
+
+
+def clone_script(source: GitSource, *, any_credentials: bool = False) -> str:
+    """The clone script a container for ``source`` runs: only the credential block of the
+    kind the template fixes (none for a public repository) and the CA block with
+    ``source.ca``; with ``any_credentials``, every kind and the ``GIT_HOSTS`` check
+    (`RUN_TIME_CREDENTIALS`). Every byte is in each pod's spec (``ARGO_TEMPLATE``)."""
+    kinds: tuple[str, ...] = RUN_TIME_CREDENTIALS if any_credentials else ()
+    if not any_credentials and source.credentials is not None:
+        kinds = (source.credentials.kind,)
+    return load("git_clone.sh", (*_ca.git_parts(source), *kinds))
 
 
 def git_secret_volume(source: GitSource) -> Volume | None:
@@ -64,6 +87,7 @@ def git_clone(
     retries: int | None = None,
     resources: ResourceSpec | None = None,
     repo_overridable: bool | None = None,
+    any_credentials: bool = False,
 ) -> Container:
     """A container template that fetches the source (or, where a run may override it,
     ``{{inputs.parameters.repo}}``) at ``{{inputs.parameters.revision}}`` into the build's
@@ -95,6 +119,10 @@ def git_clone(
         retries: overrides ``config.retries.clone`` (extra fetch attempts).
         resources: override ``config.resources.clone``.
         repo_overridable: overrides whether ``config.overridable`` lists ``repo``.
+        any_credentials: the script for a template whose run chooses the credential kind
+            and whose ``GIT_HOSTS`` says where credentials may go (the library's); by
+            default it carries only the kind ``source.credentials`` fixes, and refuses a
+            ``GIT_HOSTS`` it has no check for.
 
     Inputs: ``revision``, ``expected-commit`` (and ``repo`` when overridable). Outputs:
     ``commit`` (full SHA), ``commit-epoch`` (committer date, seconds), and ``describe``
@@ -171,8 +199,12 @@ def git_clone(
         name=name or "git-clone",
         image=_pod.image(image or Images().git),
         image_pull_policy="IfNotPresent",
-        # The CA block only where source.ca is set: every byte is in each pod's spec.
-        command=["/bin/sh", "-c", load("git_clone.sh", _ca.git_parts(source)), "git-clone"],
+        command=[
+            "/bin/sh",
+            "-c",
+            clone_script(source, any_credentials=any_credentials),
+            "git-clone",
+        ],
         env=_pod.env(values),
         inputs=[
             *([Parameter(name="repo", default=source.url)] if repo_overridable else []),

@@ -1,8 +1,9 @@
 """The two layouts of a build, as lists of templates: ``single-pod`` (one pod, an Argo
 containerSet on an emptyDir) and ``steps`` (one pod per step on a volume claim).
 
-Both run tag-check, then git-clone (then ``version`` when the tag may come from git), then
-the build: the lifecycle's phases (daemonless) or ``pack`` (the privileged modes), then
+Both run tag-check, then git-clone (then ``version`` when the tag may come from git; the
+daemonless single pod then skips the early tag-check: ``version`` checks the tag), then the
+build: the lifecycle's phases (daemonless) or ``pack`` (the privileged modes), then
 ``provenance``: a pod of its own that reads the pushed image back from the registry and alone
 publishes the run's outputs (``image``, ``digest``, ``tags``, ``commit``). The build's own
 outputs are claims (in one pod the app's code can write them through ``/var/run/argo``), so
@@ -109,12 +110,26 @@ def _run_args(config: BuildConfig) -> list[str]:
     ]
 
 
-def single_pod(config: BuildConfig, allow_privileged: bool) -> list[Any]:
+def single_pod(
+    config: BuildConfig, allow_privileged: bool, *, early_tag_check: bool | None = None
+) -> list[Any]:
     """One pod: a containerSet (tag-check -> git-clone [-> version] -> the lifecycle's
     phases) on an emptyDir workspace, with the provenance on an ``out`` volume that only the
-    containers running no app code mount."""
+    containers running no app code mount.
+
+    ``early_tag_check``: run ``tag-check`` before the clone also where ``version`` checks the
+    tag after it (the version may come from git). Default: only in the pack modes, whose
+    refused tag fails in seconds; the daemonless pod carries one copy of the tag rules. The
+    library passes ``True``: its run chooses ``from-git``."""
     paths = _pod.build_paths(config)
     parts = _prepare_parts(config, out_volume=True)
+    if early_tag_check is None:
+        early_tag_check = config.mode != "daemonless"
+    if config.tag.from_git and not early_tag_check:
+        # `version` checks a given tag by the same rules before any phase or push: a second
+        # copy of them ahead of the clone would cost ~6 KB of every pod's ARGO_TEMPLATE, and
+        # the clone fetches the same thing whatever the tag (docs/security.md).
+        parts = parts[1:]
     nodes: list[ContainerNode | ModelContainerNode] = []
     previous: str | None = None
     for part in parts:

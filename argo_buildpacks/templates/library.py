@@ -54,8 +54,9 @@ from argo_buildpacks._kits import names
 from argo_buildpacks._kits.contract import CALLER_PROVIDES, LABEL_PREFIX, MANAGED
 from argo_buildpacks.components import _pod
 from argo_buildpacks.components.buildpacks_build import REGISTRY_SECRET_VOLUME
-from argo_buildpacks.components.git_clone import GIT_SECRET_VOLUME
+from argo_buildpacks.components.git_clone import GIT_SECRET_VOLUME, RUN_TIME_CREDENTIALS
 from argo_buildpacks.components.provenance import provenance_template
+from argo_buildpacks.components.scripts import load
 from argo_buildpacks.errors import ConfigError
 from argo_buildpacks.model.config import BuildConfig, Builder, Images, Resources, Retries
 from argo_buildpacks.model.images import ImageRef
@@ -205,7 +206,8 @@ def library_template(
         name, builder, images, resources, retries, log_level, allow_any_sha, allow_pull_requests
     )
     maxima = library_maxima(platform.resources, max_resources)
-    single = layouts.single_pod(platform, allow_privileged=False)[1]
+    # A run chooses from-git: the tag is checked before the clone, as from-git=false needs.
+    single = layouts.single_pod(platform, allow_privileged=False, early_tag_check=True)[1]
     # [main, *parts, build, export, provenance]: the provenance step is the library's own.
     steps = layouts.steps(platform, allow_privileged=False)[1:-1]
     steps[-2].name, steps[-1].name = "buildpacks-build", "buildpacks-export"
@@ -337,6 +339,8 @@ def _parameterize(
             if env.name in _ENV_INPUT:
                 env.value = "{{inputs.parameters." + _ENV_INPUT[env.name] + "}}"
         if "AUTH" in names:  # the clone: both credential kinds, chosen by git-auth
+            # The script's blocks for every kind, and the GIT_HOSTS check.
+            c.command = [*c.command[:2], load("git_clone.sh", RUN_TIME_CREDENTIALS), *c.command[3:]]
             c.env = [
                 e
                 for e in c.env

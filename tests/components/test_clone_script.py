@@ -119,6 +119,8 @@ def do_clone(
         builder=BUILDER,
         describe=describe,
         repo_overridable=url != repo,
+        # GIT_HOSTS: the clone as the library runs it (every kind, the host check).
+        any_credentials=bool((env or {}).get("GIT_HOSTS")),
     )
     ws = tmp_path / "ws"
     tmp = tmp_path / "tmp"

@@ -53,10 +53,11 @@ def test_the_example_app_fits_the_target() -> None:
     assert size <= TARGET, f"the build pod's ARGO_TEMPLATE is {size} bytes"
 
 
-def test_the_release_example_stays_far_below_argos_limit() -> None:
-    # Tag-check, clone and version containers besides the five phases: not yet 48 KiB
-    # (docs/performance.md), but under half of what Argo keeps in the pod spec.
-    assert pod_template_size(build_template("my-python-app-release")) <= ARGO_TEMPLATE_LIMIT // 2
+def test_the_release_example_fits_the_target() -> None:
+    # The clone carries only the token's block; `version` is the pod's one copy of the tag
+    # rules (docs/performance.md, docs/security.md).
+    size = pod_template_size(build_template("my-python-app-release"))
+    assert size <= TARGET, f"the release's build pod's ARGO_TEMPLATE is {size} bytes"
 
 
 def test_each_phase_carries_only_its_part() -> None:

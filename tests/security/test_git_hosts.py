@@ -40,7 +40,7 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 HARNESS = (
     "set -euf\nexport LC_ALL=C\nme=t\n"
-    + prelude("fail", "matches", "git_url")
+    + prelude("fail", "matches", "redact_url", "git_url")
     + """
 kind=$1
 shift
@@ -233,6 +233,7 @@ def library_clone(
         GitSource(url=f"https://{TRUSTED}/acme/app.git", credentials={"https_token_secret": "t"}),
         builder=BUILDER,
         repo_overridable=True,
+        any_credentials=True,
     )
     (tmp_path / "tmp").mkdir(exist_ok=True)
     return run(
@@ -369,7 +370,10 @@ def test_a_credential_in_a_runs_repo_never_reaches_stderr(
     token = tmp_path / "token"
     token.write_text(TOKEN)
     component = git_clone(
-        GitSource(url=f"https://{TRUSTED}/acme/app.git"), builder=BUILDER, repo_overridable=True
+        GitSource(url=f"https://{TRUSTED}/acme/app.git"),
+        builder=BUILDER,
+        repo_overridable=True,
+        any_credentials=True,
     )
     (tmp_path / "tmp").mkdir()
     done = run(

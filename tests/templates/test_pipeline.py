@@ -126,10 +126,11 @@ def test_from_git_allows_empty_tag_and_derives_it_after_clone() -> None:
         assert params["tag"]["value"] == ""
         assert lint(m) == []
     build = templates(manifest(cfg))["build"]["containerSet"]["containers"]
+    # One pod: `version` is its tag check (docs/security.md, "One tag check in a release pod").
     assert [c["name"] for c in build] == [
-        "tag-check", "git-clone", "version", "analyze", "detect", "restore", "build", "main"
+        "git-clone", "version", "analyze", "detect", "restore", "build", "main"
     ]  # fmt: skip
-    clone_env = {e["name"]: e["value"] for e in build[1]["env"]}
+    clone_env = {e["name"]: e["value"] for e in build[0]["env"]}
     assert clone_env["DESCRIBE"] == "true"
 
 

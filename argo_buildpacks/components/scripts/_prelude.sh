@@ -131,7 +131,7 @@ is_insecure() {
   return 1
 }
 
-#@section git_url
+#@section redact_url
 ## The URL rules of _kits/git.py (redact, credential_url_problem), once for the scripts;
 ## tests/security/test_git_hosts.py holds the two in parity.
 ## redact_url URL: URL with everything from '://' to the last '@' before the first '/'
@@ -147,6 +147,7 @@ redact_url() {
   esac
   printf '%s' "$1"
 }
+#@section git_url
 ## credential_url KIND URL: whether credentials of KIND (https: a token, ssh: a key) may be
 ## sent for URL. Only one unambiguous form: https://HOST[:PORT]/PATH (ssh: also
 ## ssh://[USER@]HOST[:PORT]/PATH and [USER@]HOST:PATH) with a lower-case DNS host and plain

@@ -7,7 +7,7 @@
 #   REPO REVISION DEPTH SUBMODULES SUBPATH WORKSPACE OUT_DIR RETRIES [RETRY_DELAY]
 #   DESCRIBE (true: fetch tags and blob-less history for `git describe`)
 #   ALLOW_ANY_SHA ALLOW_PULL_REQUESTS (true|false: what a run's revision may name)
-#   AUTH (none|https|ssh) GIT_TOKEN_FILE GIT_USERNAME SSH_KEY_FILE KNOWN_HOSTS_FILE
+#   AUTH (none|https|ssh; a kind whose #@part the container lacks is refused) GIT_TOKEN_FILE GIT_USERNAME SSH_KEY_FILE KNOWN_HOSTS_FILE
 #   LOG_LEVEL (debug|info|warn|error; debug: GIT_TRACE, git's commands, never its HTTP
 #   headers or packets, which would show the token)
 #   AUTH_URL (https: the one repository URL the token is for) or GIT_HOSTS (one host a
@@ -20,12 +20,14 @@
 set -euf # -f: no pathname expansion; nothing here needs it and values must stay data
 export LC_ALL=C
 me=git-clone
-#@prelude fail one_line plain matches git_url
+#@prelude fail one_line plain matches redact_url git_url
 
+#@part ssh
 # shq VALUE: VALUE single-quoted for sh, for GIT_SSH_COMMAND, which git runs through a shell.
 shq() {
   printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
 }
+#@end
 
 [ -n "${REPO:-}" ] || fail "repo is empty"
 one_line repo "$REPO"
@@ -136,7 +138,11 @@ fi
 # '#' or '?', so a fragment holding '@github.com' would hide the host it connects to).
 case "${AUTH:-none}" in none | https | ssh) ;; *) fail "AUTH '${AUTH}' must be none, https or ssh" ;; esac
 # Without GIT_HOSTS the token's header is scoped to AUTH_URL by git's own URL matching, which
-# a run's repository cannot widen (tests/security/test_git_hosts.py tries).
+# a run's repository cannot widen (tests/security/test_git_hosts.py tries). A single app's
+# template knows its kind when rendered and carries only that block (#@part https, ssh); the
+# host check (#@part hosts) is for templates whose run chooses the kind (the library's).
+host_checked=false
+#@part hosts
 if [ "${AUTH:-none}" != none ] && [ -n "${GIT_HOSTS:-}" ]; then
   credential_url "$AUTH" "$REPO" || fail "repo '$shown' $_up"
   ok=false
@@ -145,13 +151,18 @@ if [ "${AUTH:-none}" != none ] && [ -n "${GIT_HOSTS:-}" ]; then
   IFS=$old_ifs
   [ "$ok" = true ] ||
     fail "repo '$shown' is not on a host this template sends credentials to ($(printf '%s' "$GIT_HOSTS" | tr '\n' ' '))"
+  host_checked=true
 fi
+#@end
+[ "${AUTH:-none}" = none ] || [ -z "${GIT_HOSTS:-}" ] || [ "$host_checked" = true ] ||
+  fail "GIT_HOSTS is set but this template's clone has no host check (its script part 'hosts')"
 n=0
 case "${AUTH:-none}" in
   none) ;;
+#@part https
   https)
     [ -r "${GIT_TOKEN_FILE:-}" ] || fail "the git token Secret is not mounted at '${GIT_TOKEN_FILE:-}'"
-    if [ -n "${GIT_HOSTS:-}" ]; then auth_url=$REPO; else auth_url=${AUTH_URL:-}; fi
+    if [ "$host_checked" = true ]; then auth_url=$REPO; else auth_url=${AUTH_URL:-}; fi
     case "$auth_url" in
       https://?*) ;;
       *) fail "AUTH_URL must be the https:// repository URL the token is for" ;;
@@ -170,6 +181,8 @@ case "${AUTH:-none}" in
     export GIT_CONFIG_VALUE_1="false"
     n=2
     ;;
+#@end
+#@part ssh
   ssh)
     [ -r "${SSH_KEY_FILE:-}" ] || fail "the SSH key Secret is not mounted at '${SSH_KEY_FILE:-}'"
     [ -r "${KNOWN_HOSTS_FILE:-}" ] || fail "known_hosts is not mounted at '${KNOWN_HOSTS_FILE:-}'"
@@ -180,7 +193,8 @@ case "${AUTH:-none}" in
     GIT_SSH_COMMAND="$GIT_SSH_COMMAND -o $(shq "UserKnownHostsFile=$KNOWN_HOSTS_FILE")"
     export GIT_SSH_COMMAND
     ;;
-  *) fail "AUTH '${AUTH}' must be none, https or ssh" ;;
+#@end
+  *) fail "AUTH '${AUTH}': this template's clone has no ${AUTH} credentials (its script part '${AUTH}')" ;;
 esac
 export GIT_CONFIG_COUNT=$n
 
