@@ -26,6 +26,7 @@ from argo_buildpacks.linting._size import (
     argo_json_size,
     pod_template_size,
 )
+from tests.support.packaged import packaged
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 #: The target of issue 20: an app's build pod template in at most 48 KiB.
@@ -166,7 +167,7 @@ def _containers(template: dict[str, Any]) -> list[dict[str, Any]]:
 def test_every_script_is_the_packaged_text_in_the_containers_own_command(example: str) -> None:
     config = BuildConfig.from_file(EXAMPLES / f"{example}.yaml")
     manifest = to_manifest(workflow_template(config))
-    packaged = {load(n, p) for n in names() for p in [None, (), *parts(n)]}
+    texts = packaged()
     shells = 0
     for template in manifest["spec"]["templates"]:
         for container in _containers(template):
@@ -175,7 +176,7 @@ def test_every_script_is_the_packaged_text_in_the_containers_own_command(example
                 continue
             shells += 1
             # The platform's constant text, whole, in the pod spec: nothing of it on a volume.
-            assert command[2] in packaged, container["name"]
+            assert command[2] in texts, container["name"]
             assert not re.search(
                 r"(^|;|&&|\bthen|\bdo|\belse)\s*(\.|source)\s+[^|\s]", command[2], flags=re.M
             )

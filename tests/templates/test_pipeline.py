@@ -20,8 +20,8 @@ from argo_buildpacks import (
     workflow_template,
 )
 from argo_buildpacks.components.deploy import DEPLOY_UID
-from argo_buildpacks.components.scripts import load, parts
 from argo_buildpacks.linting._lint import lint
+from tests.support.packaged import packaged
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = BuildConfig.from_file(ROOT / "examples" / "my-python-app.yaml")
@@ -218,11 +218,7 @@ def test_no_user_value_in_script_text() -> None:
     hostile = "$(touch /tmp/pwned)"
     cfg = config_for("daemonless", env={"EVIL": hostile, "BP_X": "`id`"})
     m = manifest(cfg)
-    scripts = {
-        load(n, p)
-        for n in ("tag_check.sh", "git_clone.sh", "buildpacks_build.sh")
-        for p in [None, (), *parts(n)]
-    }
+    scripts = packaged(("tag_check.sh", "git_clone.sh", "buildpacks_build.sh"))
     for c in all_containers(m):
         cmd = c["command"]
         if cmd[:2] == ["/bin/sh", "-c"]:
