@@ -537,7 +537,7 @@ Reading the table:
 - Client row, the baseline made fair: raw Hera was given dicts built before its clock
   started, while ours converts each Hera object inside it. Both now start from the same Hera
   objects (raw Hera builds each model and creates it, as `WorkflowTemplate.create()` does):
-  1.46x to 1.58x in the runs of that day (the table above is one). The rest is the check
+  1.42x to 1.58x in the runs of that day (the table above is one). The rest is the check
   (lint and the privileged gate, about half of our applies' time by cProfile), which raw
   Hera does not do: the strict decoder's walk, the template rules and the per-pod model.
 
