@@ -137,6 +137,24 @@ def retry_strategy(config: BuildConfig) -> ContainerSetRetryStrategy | None:
     return ContainerSetRetryStrategy(retries=config.retries.push + 1, duration="30s")
 
 
+def registry_access(config: BuildConfig) -> tuple[dict[str, str], list[Volume], list[VolumeMount]]:
+    """What a crane or cosign step needs to reach the registry: the push credential (read-only,
+    as ``DOCKER_CONFIG``) and the private CA and insecure registries (`_ca`), as environment,
+    volumes and mounts."""
+    env: dict[str, str] = {}
+    volumes: list[Volume] = []
+    mounts: list[VolumeMount] = []
+    registry = registry_secret_volume(config)
+    if registry is not None:
+        env["DOCKER_CONFIG"] = REGISTRY_SECRET_DIR
+        volumes.append(registry)
+        mounts.append(
+            VolumeMount(name=str(registry.name), mount_path=REGISTRY_SECRET_DIR, read_only=True)
+        )
+    env.update(_ca.registry_env(config))
+    return env, volumes + _ca.registry_volumes(config), mounts + _ca.registry_mounts(config)
+
+
 def registry_secret_volume(config: BuildConfig) -> Volume | None:
     """The push credentials as a Docker ``config.json``, or ``None`` without a secret."""
     if config.registry_secret is None:

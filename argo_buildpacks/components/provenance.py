@@ -33,11 +33,10 @@ from hera.workflows.models import (
     VolumeMount,
 )
 
-from argo_buildpacks.components import _ca, _pod
+from argo_buildpacks.components import _pod
 from argo_buildpacks.components.buildpacks_build import (
-    REGISTRY_SECRET_DIR,
     RUN_ID,
-    registry_secret_volume,
+    registry_access,
 )
 from argo_buildpacks.components.deploy import script_pod
 from argo_buildpacks.model.config import BuildConfig
@@ -98,16 +97,10 @@ def provenance_template(
         values["IMAGE_PREFIXES"] = "\n".join(image_prefixes)
     mounts = [VolumeMount(name="tmp", mount_path=_TMP_DIR)]
     volumes = [Volume(name="tmp", empty_dir=EmptyDirVolumeSource())]
-    registry = registry_secret_volume(config)
-    if registry is not None:
-        values["DOCKER_CONFIG"] = REGISTRY_SECRET_DIR
-        volumes.append(registry)
-        mounts.append(
-            VolumeMount(name=str(registry.name), mount_path=REGISTRY_SECRET_DIR, read_only=True)
-        )
-    values.update(_ca.registry_env(config))
-    mounts += _ca.registry_mounts(config)
-    volumes += _ca.registry_volumes(config)
+    env, access_volumes, access_mounts = registry_access(config)
+    values.update(env)
+    volumes += access_volumes
+    mounts += access_mounts
     claims = [
         Parameter(name=CLAIMS["image"]),
         Parameter(name=CLAIMS["tags"]),

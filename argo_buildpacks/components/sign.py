@@ -34,11 +34,9 @@ from hera.workflows.models import (
     WorkflowStep,
 )
 
-from argo_buildpacks.components import _ca
 from argo_buildpacks.components.buildpacks_build import (
-    REGISTRY_SECRET_DIR,
     SBOM_ARTIFACT,
-    registry_secret_volume,
+    registry_access,
 )
 from argo_buildpacks.components.deploy import script_pod
 from argo_buildpacks.errors import ConfigError
@@ -103,16 +101,10 @@ def sign_template(config: BuildConfig, *, name: str = "sign") -> Template:
             ),
         ),
     ]
-    registry = registry_secret_volume(config)
-    if registry is not None:
-        values["DOCKER_CONFIG"] = REGISTRY_SECRET_DIR
-        volumes.append(registry)
-        mounts.append(
-            VolumeMount(name=str(registry.name), mount_path=REGISTRY_SECRET_DIR, read_only=True)
-        )
-    values.update(_ca.registry_env(config))
-    mounts += _ca.registry_mounts(config)
-    volumes += _ca.registry_volumes(config)
+    env, access_volumes, access_mounts = registry_access(config)
+    values.update(env)
+    volumes += access_volumes
+    mounts += access_mounts
     inputs = None
     if config.sbom:
         values["SBOM_DIR"] = SBOM_INPUT_DIR

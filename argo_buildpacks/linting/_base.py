@@ -212,6 +212,22 @@ def workflow_spec(doc: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
     return "spec", spec
 
 
+def reachable(
+    templates: Mapping[str, Mapping[str, Any]], start: Iterable[str]
+) -> dict[str, Mapping[str, Any]]:
+    """The templates ``start`` names and every one they call (``template:`` at any depth),
+    by name; names that are not among ``templates`` are skipped."""
+    reached: dict[str, Mapping[str, Any]] = {}
+    pending = list(start)
+    while pending:
+        name = pending.pop()
+        if name in reached or name not in templates:
+            continue
+        reached[name] = templates[name]
+        pending.extend(text(t) for t in find_key(templates[name], "template"))
+    return reached
+
+
 def templates_by_name(spec: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     """A spec's templates by name (the first of duplicates wins, as in Argo)."""
     found: dict[str, Mapping[str, Any]] = {}

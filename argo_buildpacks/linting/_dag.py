@@ -150,12 +150,12 @@ def find_cycles(graph: Mapping[str, list[str]]) -> list[list[str]]:
 def ancestors(name: str, graph: Mapping[str, list[str]]) -> frozenset[str]:
     """Every task ``name`` depends on, directly or not."""
     seen: set[str] = set()
-    todo = list(graph.get(name, ()))
-    while todo:
-        dep = todo.pop()
+    pending = list(graph.get(name, ()))
+    while pending:
+        dep = pending.pop()
         if dep not in seen:
             seen.add(dep)
-            todo.extend(graph.get(dep, ()))
+            pending.extend(graph.get(dep, ()))
     return frozenset(seen)
 
 

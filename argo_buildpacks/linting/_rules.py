@@ -26,11 +26,11 @@ from argo_buildpacks.linting._base import (
     did_you_mean,
     entries,
     field_name_problem,
-    find_key,
     key_path,
     listing,
     mapping,
     names_of,
+    reachable,
     ref_kind,
     template_type,
     templates_by_name,
@@ -297,15 +297,7 @@ def _exit_only_templates(spec: Mapping[str, Any]) -> frozenset[str]:
     if not text(spec.get("onExit")):
         return frozenset()
     templates = templates_by_name(spec)
-    reached: set[str] = set()
-    todo = [text(spec.get("entrypoint"))]
-    while todo:
-        name = todo.pop()
-        if name in reached or name not in templates:
-            continue
-        reached.add(name)
-        todo.extend(text(t) for t in find_key(templates[name], "template"))
-    return frozenset(templates) - reached
+    return frozenset(templates) - set(reachable(templates, [text(spec.get("entrypoint"))]))
 
 
 def _check_template(tmpl: Mapping[str, Any], path: str, ctx: _Doc) -> Iterator[Issue]:

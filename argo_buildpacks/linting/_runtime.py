@@ -42,6 +42,7 @@ from argo_buildpacks.linting._base import (
     listing,
     mapping,
     names_of,
+    reachable,
     templates_by_name,
     text,
     workflow_spec,
@@ -223,7 +224,7 @@ def _automount(
         owner = library.find(text(call.get("name")), cluster_scope=call.get("clusterScope") is True)
         if owner is not None:
             owner_templates = templates_by_name(workflow_spec(owner)[1])
-            called = _reachable(owner_templates, [text(call.get("template"))])
+            called = list(reachable(owner_templates, [text(call.get("template"))]).values())
             runs += [(path, t, workflow_spec(owner)[1]) for t in called]
     workflow_executor = _executor(spec) or _executor(defaults)
     for where, tmpl, home in runs:
@@ -291,20 +292,6 @@ def _patch_problems(patch: str) -> tuple[tuple[str, str, str], ...]:
 # --------------------------------------------------------------------------- libraries
 
 
-def _reachable(
-    templates: Mapping[str, Mapping[str, Any]], start: list[str]
-) -> list[Mapping[str, Any]]:
-    reached: dict[str, Mapping[str, Any]] = {}
-    todo = list(start)
-    while todo:
-        name = todo.pop()
-        if name in reached or name not in templates:
-            continue
-        reached[name] = templates[name]
-        todo.extend(text(t) for t in find_key(templates[name], "template"))
-    return list(reached.values())
-
-
 def _calls(spec: Mapping[str, Any], spec_path: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
     for path, node in _nodes(spec, spec_path):
         ref = node.get("templateRef")
@@ -328,7 +315,7 @@ def _caller_volumes(
         if owner is None or not provided:
             continue
         owner_templates = templates_by_name(workflow_spec(owner)[1])
-        called = _reachable(owner_templates, [text(ref.get("template"))])
+        called = list(reachable(owner_templates, [text(ref.get("template"))]).values())
         mounted: set[str] = set()
         for tmpl in called:  # a template's own volumes need nothing of the caller
             own = set(names_of(tmpl.get("volumes")))
